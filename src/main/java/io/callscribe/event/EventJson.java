@@ -1,0 +1,88 @@
+package io.callscribe.event;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.callscribe.asr.Word;
+
+import java.util.List;
+
+/**
+ * The JSON-lines wire form of {@link TranscriptEvent}:
+ * {@code {"event","call","at","speaker","text","start","end","words":[{word,start,end,conf}],"message"}},
+ * fields that do not apply omitted.
+ */
+public final class EventJson {
+
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private EventJson() {
+    }
+
+    public static ObjectNode toNode(TranscriptEvent event) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("event", event.kind());
+        n.put("call", event.call());
+        n.put("at", event.at().toString());
+        switch (event) {
+            case TranscriptEvent.CallStarted s -> {
+                if (s.source() != null) {
+                    n.put("source", s.source());
+                }
+            }
+            case TranscriptEvent.Partial p -> {
+                speaker(n, p.speaker());
+                n.put("text", p.text());
+            }
+            case TranscriptEvent.Final f -> {
+                speaker(n, f.speaker());
+                n.put("text", f.text());
+                seconds(n, "start", f.start());
+                seconds(n, "end", f.end());
+                n.set("words", words(f.words()));
+            }
+            case TranscriptEvent.CallEnded e -> {
+                seconds(n, "end", e.end());
+                if (e.reason() != null) {
+                    n.put("message", e.reason());
+                }
+            }
+            case TranscriptEvent.CallError e -> n.put("message", e.message());
+        }
+        return n;
+    }
+
+    /** One line, no trailing newline. */
+    public static String toLine(TranscriptEvent event) {
+        return toNode(event).toString();
+    }
+
+    public static ArrayNode words(List<Word> words) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (Word w : words) {
+            ObjectNode o = a.addObject();
+            o.put("word", w.word());
+            o.put("start", round(w.start()));
+            o.put("end", round(w.end()));
+            o.put("conf", round(w.conf()));
+        }
+        return a;
+    }
+
+    private static void speaker(ObjectNode n, String speaker) {
+        if (speaker != null) {
+            n.put("speaker", speaker);
+        }
+    }
+
+    private static void seconds(ObjectNode n, String field, double value) {
+        if (!Double.isNaN(value)) {
+            n.put(field, round(value));
+        }
+    }
+
+    /** Millisecond precision is all a transcript needs and keeps lines short. */
+    static double round(double seconds) {
+        return Math.round(seconds * 1000.0) / 1000.0;
+    }
+}

@@ -1,0 +1,56 @@
+package io.callscribe.event;
+
+import io.callscribe.asr.Word;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the pipeline tells its sinks, in call order. {@code start}/{@code end} are seconds of call
+ * audio. {@code speaker} is null for a single-leg call, else the leg's label (e.g. "caller", "agent").
+ */
+public sealed interface TranscriptEvent {
+
+    String call();
+
+    Instant at();
+
+    /** The name used on the wire ({@code call_start}, {@code partial}, ...). */
+    String kind();
+
+    record CallStarted(String call, Instant at, String source) implements TranscriptEvent {
+        public String kind() {
+            return "call_start";
+        }
+    }
+
+    record Partial(String call, Instant at, String speaker, String text) implements TranscriptEvent {
+        public String kind() {
+            return "partial";
+        }
+    }
+
+    record Final(String call, Instant at, String speaker, String text, double start, double end, List<Word> words)
+            implements TranscriptEvent {
+        public Final {
+            words = List.copyOf(words);
+        }
+
+        public String kind() {
+            return "final";
+        }
+    }
+
+    /** The call ended; {@code end} is the audio duration in seconds. */
+    record CallEnded(String call, Instant at, double end, String reason) implements TranscriptEvent {
+        public String kind() {
+            return "call_end";
+        }
+    }
+
+    record CallError(String call, Instant at, String message) implements TranscriptEvent {
+        public String kind() {
+            return "error";
+        }
+    }
+}
