@@ -18,3 +18,7 @@ pick_jdk() {
 }
 pick_jdk || exit 1
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven's bundled Guava trips JDK 24+'s sun.misc.Unsafe warning on every build; it is harmless.
+if [ "$(java_major "$JAVA_HOME")" -ge 24 ] 2>/dev/null; then
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi

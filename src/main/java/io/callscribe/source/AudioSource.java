@@ -32,6 +32,16 @@ public interface AudioSource extends AutoCloseable {
      */
     void stop();
 
+    /**
+     * True when audio arrives at the pace of the call (AudioSocket: a 20 ms frame every 20 ms), so the
+     * session collects full chunks. False for bursty sources (a recording grows 32 KiB at a time): the
+     * session sends what a burst gave as soon as the source has nothing more, instead of holding a
+     * partial chunk until the next burst.
+     */
+    default boolean realTime() {
+        return false;
+    }
+
     /** Why the call ended, once {@link #read} returned -1 (e.g. "recording closed", "idle 15 s", "hangup"). */
     default String endReason() {
         return "end of audio";

@@ -1,0 +1,141 @@
+package io.callscribe.session;
+
+import io.callscribe.asr.Recognizer;
+import io.callscribe.event.TranscriptEvent;
+import io.callscribe.sink.TranscriptSink;
+import io.callscribe.source.AudioSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One phone call from first audio to final result: streams each leg (speaker) to its own recogniser
+ * stream on its own virtual thread, turns results into {@link TranscriptEvent}s and ends cleanly.
+ * A session runs once; the next call is a new session.
+ */
+public final class CallSession {
+
+    private static final Logger log = LoggerFactory.getLogger(CallSession.class);
+
+    /** One direction of a call; {@code speaker} is null for a single-leg call. */
+    public record Leg(String speaker, AudioSource source) {
+        public Leg {
+            Objects.requireNonNull(source, "source");
+        }
+    }
+
+    private final String callId;
+    private final List<Leg> legs;
+    private final Recognizer recognizer;
+    private final SessionSettings settings;
+    private final TranscriptSink sink;
+    private final Clock clock;
+    private final List<LegStreamer> streamers = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+
+    public CallSession(String callId, List<Leg> legs, Recognizer recognizer, SessionSettings settings,
+                       TranscriptSink sink) {
+        this(callId, legs, recognizer, settings, sink, Clock.systemUTC());
+    }
+
+    CallSession(String callId, List<Leg> legs, Recognizer recognizer, SessionSettings settings,
+                TranscriptSink sink, Clock clock) {
+        this.callId = CallIds.require(callId);
+        if (legs.isEmpty()) {
+            throw new IllegalArgumentException("call " + callId + " has no audio source");
+        }
+        this.legs = List.copyOf(legs);
+        this.recognizer = recognizer;
+        this.settings = settings;
+        this.sink = sink;
+        this.clock = clock;
+    }
+
+    public static CallSession single(String callId, AudioSource source, Recognizer recognizer,
+                                     SessionSettings settings, TranscriptSink sink) {
+        return new CallSession(callId, List.of(new Leg(null, source)), recognizer, settings, sink);
+    }
+
+    public String callId() {
+        return callId;
+    }
+
+    /** Streams the whole call on the calling thread (legs on virtual threads) and returns when it has ended. */
+    public CallOutcome run() throws InterruptedException {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("call " + callId + " already ran; start a new session for a new call");
+        }
+        String sources = String.join(" + ", legs.stream().map(l -> l.source().description()).toList());
+        log.info("call {} started: {} -> {}", callId, sources, recognizer.name());
+        emit(new TranscriptEvent.CallStarted(callId, now(), sources));
+
+        List<Thread> threads = new ArrayList<>();
+        for (Leg leg : legs) {
+            LegStreamer streamer = new LegStreamer(this, leg, recognizer, settings);
+            streamers.add(streamer);
+            if (stopRequested.get()) {
+                leg.source().stop();
+            }
+            threads.add(Thread.ofVirtual().name("call-" + callId + (leg.speaker() == null ? "" : "-" + leg.speaker()))
+                    .start(streamer));
+        }
+        try {
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            stop();
+            for (Thread t : threads) {
+                t.join();
+            }
+            Thread.currentThread().interrupt();
+        }
+
+        double seconds = streamers.stream().mapToDouble(LegStreamer::audioSeconds).max().orElse(0);
+        int finals = streamers.stream().mapToInt(LegStreamer::finals).sum();
+        List<String> errors = streamers.stream().flatMap(s -> s.errors().stream()).toList();
+        String reason = streamers.get(0).endReason();
+        emit(new TranscriptEvent.CallEnded(callId, now(), seconds, reason));
+        log.info("call {} ended: {}, {} s of audio, {} finals{}", callId, reason, String.format("%.1f", seconds),
+                finals, errors.isEmpty() ? "" : ", " + errors.size() + " error(s)");
+        return new CallOutcome(callId, seconds, finals, reason, errors);
+    }
+
+    /** Ends the call from outside (SIGTERM, API hangup): audio already received is still transcribed. */
+    public void stop() {
+        stopRequested.set(true);
+        for (Leg leg : legs) {
+            leg.source().stop();
+        }
+    }
+
+    /** Seconds of call audio received but not yet answered by the recogniser, the worst leg. */
+    public double lagSeconds() {
+        return streamers.stream().mapToDouble(LegStreamer::lagSeconds).max().orElse(0);
+    }
+
+    public double audioSeconds() {
+        return streamers.stream().mapToDouble(LegStreamer::audioSeconds).max().orElse(0);
+    }
+
+    List<Leg> legs() {
+        return legs;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** One call's events reach the sinks one at a time, in order, whatever leg produced them. */
+    synchronized void emit(TranscriptEvent event) {
+        sink.accept(event);
+    }
+}

@@ -1,0 +1,222 @@
+package io.callscribe.session;
+
+import io.callscribe.asr.RecognitionListener;
+import io.callscribe.asr.RecognitionResult;
+import io.callscribe.asr.Recognizer;
+import io.callscribe.asr.RecognizerException;
+import io.callscribe.asr.RecognizerStream;
+import io.callscribe.audio.PcmFormat;
+import io.callscribe.event.TranscriptEvent;
+import io.callscribe.source.AudioSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Pumps one leg of a call: reads the source, cuts whole-sample chunks, resamples if needed, sends them
+ * to the recogniser stream (which applies backpressure), and turns results into events. Results arrive
+ * on the stream's own thread, so sending never waits for receiving.
+ */
+final class LegStreamer implements Runnable, RecognitionListener {
+
+    private static final Logger log = LoggerFactory.getLogger(LegStreamer.class);
+
+    private final CallSession session;
+    private final CallSession.Leg leg;
+    private final Recognizer recognizer;
+    private final SessionSettings settings;
+    private final List<String> errors = new ArrayList<>();
+
+    private volatile PcmFormat callFormat;
+    private volatile long bytesReceived;
+    private volatile double answeredSeconds;
+    private volatile int finals;
+    private volatile String endReason = "not started";
+    private String lastPartial = "";
+
+    LegStreamer(CallSession session, CallSession.Leg leg, Recognizer recognizer, SessionSettings settings) {
+        this.session = session;
+        this.leg = leg;
+        this.recognizer = recognizer;
+        this.settings = settings;
+    }
+
+    @Override
+    public void run() {
+        AudioSource source = leg.source();
+        RecognizerStream stream = null;
+        try {
+            PcmFormat format = source.format();
+            if (format.channels() != 1) {
+                throw new IOException(source.description() + ": " + format.channels()
+                        + "-channel audio must be split into legs first");
+            }
+            callFormat = format;
+            int streamRate = settings.asrRate() > 0 ? settings.asrRate()
+                    : recognizer.requiredSampleRate().orElse(format.sampleRate());
+            RateConverter converter = RateConverter.between(format.sampleRate(), streamRate);
+            stream = recognizer.open(settings.streamOptions(streamRate, label()), this);
+            pump(source, stream, format, converter);
+            byte[] tail = converter.flush();
+            if (tail.length > 0) {
+                stream.accept(tail, 0, tail.length);
+            }
+            stream.finish(settings.finishTimeout());
+        } catch (InterruptedException e) {
+            endReason = "interrupted";
+            Thread.currentThread().interrupt();
+        } catch (RecognizerException e) {
+            fail(e.getMessage());
+            endReason = "recogniser failed";
+        } catch (IOException e) {
+            fail(e.getMessage());
+            endReason = "audio error";
+            finishAfterSourceError(stream);
+        } catch (RuntimeException e) {
+            log.error("call {}: unexpected failure in {}", session.callId(), source.description(), e);
+            fail("internal error: " + e);
+            endReason = "internal error";
+        } finally {
+            if (stream != null) {
+                stream.close();
+            }
+            try {
+                source.close();
+            } catch (IOException e) {
+                log.warn("call {}: closing {} failed: {}", session.callId(), source.description(), e.getMessage());
+            }
+        }
+    }
+
+    private void pump(AudioSource source, RecognizerStream stream, PcmFormat format, RateConverter converter)
+            throws IOException, InterruptedException {
+        byte[] chunk = new byte[format.bytesFor(settings.chunkMillis())];
+        int fill = 0;
+        long startNanos = System.nanoTime();
+        long sentBytes = 0;
+        while (true) {
+            int n = source.read(chunk, fill, chunk.length - fill);
+            if (n < 0) {
+                break;
+            }
+            int requested = chunk.length - fill;
+            fill += n;
+            bytesReceived += n;
+            // A bursty source that returned short has nothing more for now: send, don't hold audio back.
+            boolean drained = !source.realTime() && n < requested;
+            if (fill == chunk.length || (drained && fill > 0)) {
+                if (settings.realTime()) {
+                    paceTo(startNanos, format.secondsOf(sentBytes));
+                }
+                send(stream, converter, chunk, fill);
+                sentBytes += fill;
+                fill = 0;
+            }
+        }
+        endReason = source.endReason();
+        if (fill > 0) {
+            send(stream, converter, chunk, fill);
+        }
+    }
+
+    private static void send(RecognizerStream stream, RateConverter converter, byte[] chunk, int length)
+            throws RecognizerException, InterruptedException {
+        byte[] out = converter.convert(chunk, length);
+        if (out == chunk) {
+            stream.accept(chunk, 0, length);
+        } else if (out.length > 0) {
+            stream.accept(out, 0, out.length);
+        }
+    }
+
+    private static void paceTo(long startNanos, double audioSeconds) throws InterruptedException {
+        long due = startNanos + (long) (audioSeconds * 1e9);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+
+    /** The source broke, but audio it gave before is already with the recogniser: still get its final. */
+    private void finishAfterSourceError(RecognizerStream stream) {
+        if (stream == null) {
+            return;
+        }
+        try {
+            stream.finish(settings.finishTimeout());
+        } catch (RecognizerException e) {
+            fail(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void onResult(RecognitionResult result) {
+        switch (result) {
+            case RecognitionResult.Partial p -> {
+                if (!p.text().isBlank() && !p.text().equals(lastPartial)) {
+                    lastPartial = p.text();
+                    session.emit(new TranscriptEvent.Partial(session.callId(), session.now(), leg.speaker(), p.text()));
+                }
+            }
+            case RecognitionResult.Final f -> {
+                lastPartial = "";
+                if (!Double.isNaN(f.end())) {
+                    answeredSeconds = Math.max(answeredSeconds, f.end());
+                }
+                if (!f.isEmpty()) {
+                    finals++;
+                    session.emit(new TranscriptEvent.Final(session.callId(), session.now(), leg.speaker(), f.text(),
+                            f.start(), f.end(), f.words()));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onFailure(RecognizerException failure) {
+        // The sender sees the same failure on its next accept/finish and ends the leg; report it once there.
+        log.debug("call {}: recogniser stream failed: {}", session.callId(), failure.getMessage());
+    }
+
+    private void fail(String message) {
+        String text = label() + ": " + message;
+        synchronized (errors) {
+            errors.add(text);
+        }
+        log.warn("call {} error: {}", session.callId(), message);
+        session.emit(new TranscriptEvent.CallError(session.callId(), session.now(), message));
+    }
+
+    private String label() {
+        return leg.speaker() == null ? session.callId() : session.callId() + "/" + leg.speaker();
+    }
+
+    List<String> errors() {
+        synchronized (errors) {
+            return List.copyOf(errors);
+        }
+    }
+
+    int finals() {
+        return finals;
+    }
+
+    String endReason() {
+        return endReason;
+    }
+
+    double audioSeconds() {
+        PcmFormat f = callFormat;
+        return f == null ? 0 : f.secondsOf(bytesReceived);
+    }
+
+    double lagSeconds() {
+        return Math.max(0, audioSeconds() - answeredSeconds);
+    }
+}

@@ -1,0 +1,72 @@
+package io.callscribe.transcript;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.callscribe.event.EventJson;
+import io.callscribe.event.TranscriptEvent;
+
+import java.util.Locale;
+
+/** Renders a call transcript as JSON (finals with words and metadata), plain text, or WebVTT subtitles. */
+public final class TranscriptFormats {
+
+    private TranscriptFormats() {
+    }
+
+    public static ObjectNode json(CallTranscript.Snapshot t) {
+        ObjectNode root = EventJson.MAPPER.createObjectNode();
+        root.put("call", t.callId());
+        if (t.source() != null) {
+            root.put("source", t.source());
+        }
+        if (t.startedAt() != null) {
+            root.put("started", t.startedAt().toString());
+        }
+        if (t.endedAt() != null) {
+            root.put("ended", t.endedAt().toString());
+        }
+        root.put("audio_seconds", Math.round(t.audioSeconds() * 1000) / 1000.0);
+        if (t.endReason() != null) {
+            root.put("end_reason", t.endReason());
+        }
+        ArrayNode finals = root.putArray("finals");
+        for (TranscriptEvent.Final f : t.finals()) {
+            ObjectNode n = EventJson.toNode(f);
+            n.remove("event");
+            n.remove("call");
+            finals.add(n);
+        }
+        if (!t.errors().isEmpty()) {
+            ArrayNode errors = root.putArray("errors");
+            t.errors().forEach(errors::add);
+        }
+        return root;
+    }
+
+    /** One final per line, no labels or times: what a person pastes into a ticket. */
+    public static String text(CallTranscript.Snapshot t) {
+        return t.text();
+    }
+
+    public static String webVtt(CallTranscript.Snapshot t) {
+        StringBuilder sb = new StringBuilder("WEBVTT\n");
+        int cue = 1;
+        for (TranscriptEvent.Final f : t.finals()) {
+            if (Double.isNaN(f.start()) || Double.isNaN(f.end())) {
+                continue;
+            }
+            sb.append('\n').append(cue++).append('\n')
+                    .append(vttTime(f.start())).append(" --> ").append(vttTime(Math.max(f.end(), f.start()))).append('\n');
+            if (f.speaker() != null) {
+                sb.append("<v ").append(f.speaker()).append('>');
+            }
+            sb.append(f.text().replace("-->", "->")).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static String vttTime(double seconds) {
+        long ms = Math.round(seconds * 1000);
+        return String.format(Locale.ROOT, "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    }
+}
