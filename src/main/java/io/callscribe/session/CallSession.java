@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,9 +93,10 @@ public final class CallSession {
                 t.join();
             }
         } catch (InterruptedException e) {
-            stop();
+            // Cut off (shutdown grace expired): abandon waiting for results, but still report the call's end.
+            threads.forEach(Thread::interrupt);
             for (Thread t : threads) {
-                t.join();
+                t.join(Duration.ofSeconds(2));
             }
             Thread.currentThread().interrupt();
         }
