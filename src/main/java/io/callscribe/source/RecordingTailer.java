@@ -44,6 +44,11 @@ public final class RecordingTailer implements AudioSource {
     private final RecordingFormat layout;
     private final TailOptions options;
     private final long idleNanos;
+    // End reasons built once: step() runs every poll interval and should not allocate.
+    private final String noFileReason;
+    private final String emptyReason;
+    private final String partialHeaderReason;
+    private final String idleReason;
     private final ByteBuffer io = ByteBuffer.allocateDirect(IO_BUFFER_BYTES);
     private final ByteBuffer sizeField = ByteBuffer.allocateDirect(4).order(ByteOrder.LITTLE_ENDIAN);
 
@@ -71,6 +76,11 @@ public final class RecordingTailer implements AudioSource {
         this.options = Objects.requireNonNull(options, "options");
         this.idleNanos = options.idleTimeout().toNanos();
         this.lastGrowthNanos = System.nanoTime();
+        String idle = TailOptions.describe(options.idleTimeout());
+        this.noFileReason = "no recording file after " + idle;
+        this.emptyReason = "file stayed empty for " + idle;
+        this.partialHeaderReason = "WAV header incomplete after " + idle + " without growth";
+        this.idleReason = "no growth for " + idle;
         if (!layout.hasHeader()) {
             setFormat(layout.rawFormat(), 0);
         }
@@ -141,7 +151,7 @@ public final class RecordingTailer implements AudioSource {
     private int step(byte[] buffer, int offset, int length) throws IOException {
         long now = System.nanoTime();
         if (channel == null && !tryOpen()) {
-            return waitOrEnd(now, "no recording file after " + TailOptions.describe(options.idleTimeout()));
+            return waitOrEnd(now, noFileReason);
         }
         long size = channel.size();
         if (size < lastSize) {
@@ -153,8 +163,7 @@ public final class RecordingTailer implements AudioSource {
             lastGrowthNanos = now;
         }
         if (format == null && !parseHeader(size)) {
-            return waitOrEnd(now, size == 0 ? "file stayed empty for " + TailOptions.describe(options.idleTimeout())
-                    : "WAV header incomplete after " + TailOptions.describe(options.idleTimeout()) + " without growth");
+            return waitOrEnd(now, size == 0 ? emptyReason : partialHeaderReason);
         }
         if (buffer == null) {
             return 1;
@@ -176,7 +185,7 @@ public final class RecordingTailer implements AudioSource {
             lastIdentityCheck = now;
             checkIdentity();
         }
-        return waitOrEnd(now, "no growth for " + TailOptions.describe(options.idleTimeout()));
+        return waitOrEnd(now, idleReason);
     }
 
     private int readAvailable(long size, byte[] buffer, int offset, int length) throws IOException {
