@@ -13,6 +13,7 @@ public interface RecognizerStream extends AutoCloseable {
     /**
      * Sends mono 16-bit little-endian PCM at the stream's sample rate. {@code length} must be even.
      * Blocks while the bounded number of chunks in flight is reached (backpressure), never drops.
+     * The caller reuses {@code pcm} once this returns: an implementation copies what it keeps.
      */
     void accept(byte[] pcm, int offset, int length) throws RecognizerException, InterruptedException;
 

@@ -1,5 +1,7 @@
 package io.callscribe.session;
 
+import io.callscribe.audio.Resampler;
+
 /**
  * Converts call audio to the recogniser's sample rate. The identity converter returns its input
  * array untouched, so a call at the engine's rate costs no copy.
@@ -24,6 +26,26 @@ interface RateConverter {
                 }
             };
         }
-        throw new UnsupportedOperationException("resampling " + from + " -> " + to + " Hz is not wired in yet");
+        Resampler resampler = new Resampler(from, to);
+        return new RateConverter() {
+            private byte[] out = new byte[0];
+
+            public byte[] convert(byte[] pcm, int length) {
+                int n = resampler.process(pcm, 0, length, ensure(length / 2), 0);
+                return java.util.Arrays.copyOf(out, n);
+            }
+
+            public byte[] flush() {
+                return java.util.Arrays.copyOf(out, resampler.flush(ensure(0), 0));
+            }
+
+            private byte[] ensure(int inSamples) {
+                int need = 2 * resampler.maxOutputSamples(inSamples);
+                if (out.length < need) {
+                    out = new byte[need];
+                }
+                return out;
+            }
+        };
     }
 }

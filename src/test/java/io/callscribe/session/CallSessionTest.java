@@ -117,4 +117,15 @@ class CallSessionTest {
         assertThatThrownBy(() -> CallSession.single("../etc", new BurstySource(RATE_8K, audio(2), 2, false), recognizer,
                 SessionSettings.defaults(), events::add)).hasMessageContaining("invalid call id");
     }
+
+    @Test
+    void callAudioIsResampledToTheRateTheEngineRequires() throws Exception {
+        byte[] pcm = audio(16000); // 1 s at 8 kHz
+        var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.of(16000));
+        CallSession.single("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettings.defaults(),
+                events::add).run();
+        var stream = recognizer.streams.get(0);
+        assertThat(stream.options.sampleRate()).isEqualTo(16000);
+        assertThat(stream.received.size()).isEqualTo(32000);
+    }
 }
