@@ -70,10 +70,11 @@ public final class JettyWebSocketHost implements AutoCloseable {
 
     @Override
     public void close() {
+        int port = port();
         try {
             server.stop();
         } catch (Exception e) {
-            throw new IllegalStateException("cannot stop WebSocket server on port " + port(), e);
+            throw new IllegalStateException("cannot stop WebSocket server on port " + port, e);
         }
     }
 }
