@@ -1,0 +1,118 @@
+package io.callscribe.asr.vosk;
+
+import io.callscribe.asr.RecognitionListener;
+import io.callscribe.asr.Recognizer;
+import io.callscribe.asr.RecognizerException;
+import io.callscribe.asr.RecognizerStream;
+import io.callscribe.asr.StreamOptions;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A remote Vosk server reached over its WebSocket protocol, one persistent connection per stream.
+ * Uses the JDK {@code java.net.http} WebSocket client (it answers server pings by itself).
+ */
+public final class VoskWebSocketRecognizer implements Recognizer {
+
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_IN_FLIGHT = 8;
+
+    private final URI server;
+    private final Duration connectTimeout;
+    private final int maxInFlight;
+    private final HttpClient http;
+
+    public VoskWebSocketRecognizer(URI server) {
+        this(server, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /**
+     * @param maxInFlight messages sent and not yet answered before {@code accept} blocks (backpressure)
+     */
+    public VoskWebSocketRecognizer(URI server, Duration connectTimeout, int maxInFlight) {
+        if (!"ws".equals(server.getScheme()) && !"wss".equals(server.getScheme())) {
+            throw new IllegalArgumentException("vosk server address must be ws:// or wss://, got " + server);
+        }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be >= 1, got " + maxInFlight);
+        }
+        this.server = server;
+        this.connectTimeout = connectTimeout;
+        this.maxInFlight = maxInFlight;
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+    }
+
+    public URI server() {
+        return server;
+    }
+
+    @Override
+    public String name() {
+        return "vosk-ws " + server;
+    }
+
+    /** The server decides; the config message tells it our rate. */
+    @Override
+    public OptionalInt requiredSampleRate() {
+        return OptionalInt.empty();
+    }
+
+    @Override
+    public VoskWebSocketStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException {
+        VoskWebSocketStream stream = new VoskWebSocketStream(server.toString(), options, listener, maxInFlight);
+        WebSocket socket;
+        try {
+            socket = http.newWebSocketBuilder()
+                    .connectTimeout(connectTimeout)
+                    .buildAsync(server, stream.receiver())
+                    .get(connectTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecognizerException("interrupted while connecting to vosk server " + server, true, e);
+        } catch (TimeoutException e) {
+            throw new RecognizerException("vosk server " + server + " did not accept the connection within "
+                    + connectTimeout.toMillis() + " ms", true, e);
+        } catch (ExecutionException | CompletionException e) {
+            throw connectFailure(e.getCause() == null ? e : e.getCause());
+        }
+        stream.start(socket);
+        return stream;
+    }
+
+    private RecognizerException connectFailure(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && !(root instanceof ConnectException)) {
+            root = root.getCause();
+        }
+        if (cause instanceof WebSocketHandshakeException h) {
+            return new RecognizerException("vosk server " + server + " refused the WebSocket upgrade (HTTP "
+                    + h.getResponse().statusCode() + "): is it a Vosk server?", false, cause);
+        }
+        if (root instanceof ConnectException) {
+            return new RecognizerException("vosk server " + server + " refused the connection ("
+                    + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage())
+                    + "): is it running?", true, cause);
+        }
+        if (cause instanceof HttpTimeoutException) {
+            return new RecognizerException("vosk server " + server + " did not accept the connection within "
+                    + connectTimeout.toMillis() + " ms", true, cause);
+        }
+        return new RecognizerException("cannot connect to vosk server " + server + ": " + cause, true, cause);
+    }
+
+    @Override
+    public void close() {
+        http.shutdownNow();
+    }
+}

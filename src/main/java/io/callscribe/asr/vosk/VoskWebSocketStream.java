@@ -1,0 +1,346 @@
+package io.callscribe.asr.vosk;
+
+import io.callscribe.asr.RecognitionListener;
+import io.callscribe.asr.RecognitionResult;
+import io.callscribe.asr.RecognitionResult.Final;
+import io.callscribe.asr.RecognitionResult.Partial;
+import io.callscribe.asr.RecognizerException;
+import io.callscribe.asr.RecognizerStream;
+import io.callscribe.asr.StreamOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One stream on a Vosk server: one WebSocket, the config text frame first, then audio as binary frames.
+ *
+ * <p>Sending never waits for replies. Replies are consumed as they arrive on the WebSocket's receive
+ * thread and handed to the listener in order. Every message that the server answers (audio, reset, eof)
+ * counts as in flight until its reply arrives; {@link #accept} blocks while {@code maxInFlight} are
+ * outstanding, so a slow server slows the caller down instead of losing audio.
+ *
+ * <p>Delivery: partials only when their text changed; finals when not empty. Empty finals
+ * ({@code {"text": ""}}) are counted as replies but not delivered.
+ */
+public final class VoskWebSocketStream implements RecognizerStream {
+
+    private static final Logger log = LoggerFactory.getLogger(VoskWebSocketStream.class);
+    /** How long one frame may take to be written before the connection is considered dead. */
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final String server;
+    private final StreamOptions options;
+    private final RecognitionListener listener;
+    private final Semaphore inFlightPermits;
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicReference<RecognizerException> failure = new AtomicReference<>();
+    private final CountDownLatch eofAnswered = new CountDownLatch(1);
+    private final CountDownLatch socketClosed = new CountDownLatch(1);
+    private final Receiver receiver = new Receiver();
+
+    private volatile WebSocket socket;
+    /** Sequence number of the eof message; replies are numbered from 1 in send order. */
+    private volatile long eofSequence = Long.MAX_VALUE;
+    private volatile boolean finished;
+    private volatile boolean closed;
+
+    VoskWebSocketStream(String server, StreamOptions options, RecognitionListener listener, int maxInFlight) {
+        this.server = server;
+        this.options = options;
+        this.listener = listener;
+        this.inFlightPermits = new Semaphore(maxInFlight);
+    }
+
+    WebSocket.Listener receiver() {
+        return receiver;
+    }
+
+    /** Called once the socket is open: the config message goes first (it gets no reply). */
+    void start(WebSocket webSocket) throws RecognizerException {
+        this.socket = webSocket;
+        try {
+            awaitSend(webSocket.sendText(VoskJson.config(options), true));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new RecognizerException("interrupted while configuring vosk server " + server, true, e);
+        } catch (RecognizerException e) {
+            close();
+            throw e;
+        }
+        log.debug("{}: connected to vosk server {} at {} Hz", options.label(), server, options.sampleRate());
+    }
+
+    @Override
+    public void accept(byte[] pcm, int offset, int length) throws RecognizerException, InterruptedException {
+        if ((length & 1) != 0) {
+            throw new IllegalArgumentException(options.label() + ": PCM chunk of " + length
+                    + " bytes is not whole 16-bit samples");
+        }
+        if (length == 0) {
+            return;
+        }
+        checkUsable();
+        inFlightPermits.acquire();
+        checkUsable();
+        byte[] copy = new byte[length];
+        System.arraycopy(pcm, offset, copy, 0, length);
+        sent.incrementAndGet();
+        awaitSend(socket.sendBinary(ByteBuffer.wrap(copy), true));
+        bytesSent.addAndGet(length);
+    }
+
+    @Override
+    public void reset() throws RecognizerException, InterruptedException {
+        checkUsable();
+        inFlightPermits.acquire();
+        checkUsable();
+        sent.incrementAndGet();
+        awaitSend(socket.sendText(VoskJson.RESET, true));
+    }
+
+    @Override
+    public void finish(Duration timeout) throws RecognizerException, InterruptedException {
+        if (finished) {
+            return;
+        }
+        checkUsable();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        finished = true;
+        if (!inFlightPermits.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw timedOut(timeout);
+        }
+        checkFailure();
+        eofSequence = sent.incrementAndGet();
+        if (received.get() >= eofSequence) {
+            eofAnswered.countDown();
+        }
+        awaitSend(socket.sendText(VoskJson.EOF, true));
+        if (!eofAnswered.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            throw timedOut(timeout);
+        }
+        checkFailure();
+        closeNormally();
+    }
+
+    private RecognizerException timedOut(Duration timeout) {
+        RecognizerException e = new RecognizerException("vosk server " + server + " gave no final result for "
+                + options.label() + " within " + timeout.toMillis() + " ms (" + inFlight() + " replies missing)", true);
+        close();
+        return e;
+    }
+
+    /** Our 1000 close; the server may have closed first after the eof reply, which is fine too. */
+    private void closeNormally() throws InterruptedException {
+        closed = true;
+        WebSocket ws = socket;
+        try {
+            if (!ws.isOutputClosed()) {
+                ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            socketClosed.await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("{}: closing vosk connection to {}: {}", options.label(), server, e.toString());
+        } finally {
+            ws.abort();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.abort();
+        }
+        // Wake a sender blocked on backpressure; it will see the stream closed.
+        inFlightPermits.release(1 << 20);
+        eofAnswered.countDown();
+    }
+
+    /** Audio, reset and eof messages sent (the config message is not counted: it gets no reply). */
+    public long messagesSent() {
+        return sent.get();
+    }
+
+    public long repliesReceived() {
+        return received.get();
+    }
+
+    /** Messages sent and not answered yet. */
+    public long inFlight() {
+        return sent.get() - received.get();
+    }
+
+    public long bytesSent() {
+        return bytesSent.get();
+    }
+
+    public String server() {
+        return server;
+    }
+
+    private void checkUsable() throws RecognizerException {
+        checkFailure();
+        if (closed) {
+            throw new RecognizerException(options.label() + ": stream to vosk server " + server + " is closed", false);
+        }
+    }
+
+    private void checkFailure() throws RecognizerException {
+        RecognizerException f = failure.get();
+        if (f != null) {
+            throw f;
+        }
+    }
+
+    private void awaitSend(CompletableFuture<WebSocket> sending) throws RecognizerException, InterruptedException {
+        try {
+            sending.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            checkFailure(); // the receive side usually knows better why the socket broke
+            throw fail(new RecognizerException("vosk server " + server + ": sending failed for " + options.label()
+                    + ": " + e.getCause(), true, e.getCause()));
+        } catch (TimeoutException e) {
+            throw fail(new RecognizerException("vosk server " + server + " did not take a message from "
+                    + options.label() + " within " + SEND_TIMEOUT.toSeconds() + " s", true, e));
+        }
+    }
+
+    /** Records the first failure, tells the listener once, wakes every waiter. Returns the failure in force. */
+    private RecognizerException fail(RecognizerException e) {
+        if (!failure.compareAndSet(null, e)) {
+            return failure.get();
+        }
+        log.debug("{}: {}", options.label(), e.getMessage());
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.abort();
+        }
+        inFlightPermits.release(1 << 20);
+        eofAnswered.countDown();
+        try {
+            listener.onFailure(e);
+        } catch (RuntimeException listenerFault) {
+            log.warn("{}: recognition listener failed: {}", options.label(), listenerFault.toString());
+        }
+        return e;
+    }
+
+    private static boolean retryableClose(int code) {
+        // Protocol, data and size errors will fail again on a new connection; the rest are outages.
+        return switch (code) {
+            case 1002, 1003, 1007, 1008, 1009, 1010 -> false;
+            default -> true;
+        };
+    }
+
+    /** Runs on the JDK client's thread; the client calls it for one message at a time. */
+    private final class Receiver implements WebSocket.Listener {
+        private final StringBuilder text = new StringBuilder();
+        private String lastPartial = "";
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                String reply = text.toString();
+                text.setLength(0);
+                handleReply(reply);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            fail(new RecognizerException("vosk server " + server + " sent a binary message ("
+                    + data.remaining() + " bytes); the Vosk protocol answers in JSON text", false));
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            socketClosed.countDown();
+            if (!closed && received.get() < eofSequence) {
+                fail(new RecognizerException("vosk server " + server + " closed the connection of " + options.label()
+                        + " with " + statusCode + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")
+                        + " after " + received.get() + " of " + sent.get() + " replies",
+                        retryableClose(statusCode)));
+            }
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            socketClosed.countDown();
+            if (closed || received.get() >= eofSequence) {
+                return;
+            }
+            fail(new RecognizerException("vosk server " + server + ": connection of " + options.label()
+                    + " broke (1006 abnormal closure): " + error, true, error));
+        }
+
+        private void handleReply(String reply) {
+            long n = received.incrementAndGet();
+            RecognitionResult result;
+            try {
+                result = VoskJson.parseReply(reply, server);
+            } catch (RecognizerException e) {
+                fail(e);
+                return;
+            }
+            if (n > sent.get()) {
+                fail(new RecognizerException("vosk server " + server + " sent an unrequested reply: "
+                        + VoskJson.quote(reply), false));
+                return;
+            }
+            switch (result) {
+                case Partial p -> {
+                    if (!p.text().equals(lastPartial)) {
+                        lastPartial = p.text();
+                        deliver(p);
+                    }
+                }
+                case Final f -> {
+                    lastPartial = "";
+                    if (!f.isEmpty()) {
+                        deliver(f);
+                    }
+                }
+            }
+            inFlightPermits.release();
+            if (n >= eofSequence) {
+                eofAnswered.countDown();
+            }
+        }
+
+        private void deliver(RecognitionResult result) {
+            try {
+                listener.onResult(result);
+            } catch (RuntimeException e) {
+                log.warn("{}: recognition listener failed on {}: {}", options.label(), result, e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.callscribe.server;
+
+import io.callscribe.asr.Recognizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A WebSocket server speaking the Vosk server protocol (config, binary audio, {@code {"eof" : 1}},
+ * {@code {"reset" : 1}}; one JSON reply per message, in order) in front of any {@link Recognizer}.
+ * Each connection gets its own recogniser stream; all connections share a pool of
+ * {@link VoskServerSettings#workers()} threads that feed the streams.
+ */
+public final class VoskProtocolServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(VoskProtocolServer.class);
+
+    private final Recognizer recognizer;
+    private final VoskServerSettings settings;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService keepalive;
+    private final AtomicLong connectionIds = new AtomicLong();
+    private final AtomicInteger open = new AtomicInteger();
+    private final JettyWebSocketHost host;
+
+    private VoskProtocolServer(Recognizer recognizer, VoskServerSettings settings) throws Exception {
+        this.recognizer = recognizer;
+        this.settings = settings;
+        this.workers = Executors.newFixedThreadPool(settings.workers(), daemon("vosk-worker-"));
+        this.keepalive = Executors.newSingleThreadScheduledExecutor(daemon("vosk-keepalive-"));
+        // Jetty's idle timeout is only a backstop: the ping cycle detects dead peers sooner.
+        Duration idle = settings.pingInterval().multipliedBy(3).plusSeconds(60);
+        try {
+            this.host = JettyWebSocketHost.start(settings.host(), settings.port(), settings.maxMessageBytes(), idle,
+                    (request, response) -> new VoskConnection(this, connectionIds.incrementAndGet(),
+                            request.getRemoteSocketAddress() == null ? "?" : request.getRemoteSocketAddress().toString()),
+                    "vosk-ws");
+        } catch (Exception e) {
+            workers.shutdownNow();
+            keepalive.shutdownNow();
+            throw e;
+        }
+    }
+
+    /** Starts listening; the server is ready when this returns. */
+    public static VoskProtocolServer start(Recognizer recognizer, VoskServerSettings settings) throws Exception {
+        VoskProtocolServer server = new VoskProtocolServer(recognizer, settings);
+        log.info("vosk protocol server listening on {} with engine {}, default {} Hz, {} workers",
+                server.uri(), recognizer.name(), settings.sampleRate(), settings.workers());
+        return server;
+    }
+
+    public URI uri() {
+        return host.uri();
+    }
+
+    public int port() {
+        return host.port();
+    }
+
+    /** Connections open right now. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    Recognizer recognizer() {
+        return recognizer;
+    }
+
+    VoskServerSettings settings() {
+        return settings;
+    }
+
+    ExecutorService workers() {
+        return workers;
+    }
+
+    ScheduledExecutorService keepalive() {
+        return keepalive;
+    }
+
+    void opened() {
+        open.incrementAndGet();
+    }
+
+    void closed() {
+        open.decrementAndGet();
+    }
+
+    @Override
+    public void close() {
+        int port = port();
+        host.close();
+        workers.shutdownNow();
+        keepalive.shutdownNow();
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("vosk protocol server on port {} stopped", port);
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
