@@ -19,6 +19,11 @@ public final class Engines {
 
     /** The engines built into callscribe. */
     public static Engines builtIn() {
+        return builtIn(null);
+    }
+
+    /** The built-in engines; {@code voskModel} is the model directory for the in-process {@code vosk} engine. */
+    public static Engines builtIn(java.nio.file.Path voskModel) {
         Engines engines = new Engines();
         // Embedded engines (sphinx4, vosk) register here as they are added.
         return engines;

@@ -1,0 +1,44 @@
+package io.callscribe.cli;
+
+import io.callscribe.sink.ConsoleSink;
+import io.callscribe.sink.JsonLinesSink;
+import io.callscribe.sink.TranscriptFileSink;
+import io.callscribe.sink.TranscriptSink;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Where transcripts go: console view or JSON lines on stdout, an event log, transcript files. */
+final class OutputOptions {
+
+    @Option(names = "--jsonl", description = "Print events as JSON lines on stdout instead of the console view.")
+    boolean jsonl;
+
+    @Option(names = "--events", paramLabel = "FILE", description = "Also append every event as a JSON line to FILE.")
+    Path events;
+
+    @Option(names = "--out-dir", defaultValue = "transcripts", paramLabel = "DIR",
+            description = "Where <call>.json, .txt and .vtt are written at end of call (default ./${DEFAULT-VALUE}).")
+    Path outDir;
+
+    TranscriptFileSink files;
+
+    /** The sinks for a command; {@code showCallId} when several calls share the console. */
+    List<TranscriptSink> sinks(boolean console, boolean showCallId) throws IOException {
+        List<TranscriptSink> sinks = new ArrayList<>();
+        if (jsonl) {
+            sinks.add(JsonLinesSink.to(System.out));
+        } else if (console) {
+            sinks.add(ConsoleSink.stdout(showCallId));
+        }
+        if (events != null) {
+            sinks.add(JsonLinesSink.appendingTo(events));
+        }
+        files = new TranscriptFileSink(outDir);
+        sinks.add(files);
+        return sinks;
+    }
+}

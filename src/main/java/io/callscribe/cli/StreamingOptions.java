@@ -1,0 +1,36 @@
+package io.callscribe.cli;
+
+import io.callscribe.session.SessionSettings;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.List;
+
+/** How audio is streamed to the recogniser; shared by every command that runs calls. */
+final class StreamingOptions {
+
+    @Option(names = "--chunk-ms", defaultValue = "200", paramLabel = "MS",
+            description = "Audio per recogniser message (default ${DEFAULT-VALUE} ms).")
+    int chunkMs;
+
+    @Option(names = "--asr-rate", defaultValue = "0", paramLabel = "HZ",
+            description = "Resample calls to this rate before recognition, e.g. 16000 for a wideband model "
+                    + "(default: the engine's own rate, else the call's).")
+    int asrRate;
+
+    @Option(names = "--max-alternatives", defaultValue = "0", paramLabel = "N", description = "N-best alternatives (default 0).")
+    int maxAlternatives;
+
+    @Option(names = "--phrase-list", split = ",", paramLabel = "PHRASE",
+            description = "Phrases to favour, comma-separated (ignored by static-graph models).")
+    List<String> phraseList;
+
+    @Option(names = "--finish-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "How long to wait for the final result at end of call (default ${DEFAULT-VALUE} s).")
+    int finishTimeoutSeconds;
+
+    SessionSettings settings(boolean realTime) {
+        return new SessionSettings(chunkMs, asrRate, true, maxAlternatives,
+                phraseList == null ? List.of() : phraseList, realTime, Duration.ofSeconds(finishTimeoutSeconds));
+    }
+}
