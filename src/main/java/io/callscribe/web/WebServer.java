@@ -77,6 +77,8 @@ public final class WebServer implements AutoCloseable {
             config.http.disableCompression(); // the feed must reach the page event by event
             config.jetty.defaultHost = settings.host();
             config.jetty.defaultPort = settings.port();
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrorHandler()));
             config.staticFiles.add(sf -> {
                 sf.hostedPath = "/";
                 sf.directory = "/web";
