@@ -199,7 +199,8 @@ public final class WebhookSink implements TranscriptSink {
         }
         HttpRequest request = rb.build();
         String problem = null;
-        for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
+        int attempt = 1;
+        for (; attempt <= settings.maxAttempts(); attempt++) {
             boolean retryable;
             try {
                 HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
@@ -225,7 +226,8 @@ public final class WebhookSink implements TranscriptSink {
         }
         failed.incrementAndGet();
         onFailure.run();
-        log.warn("call {}: webhook {} to {} failed: {}", e.call(), e.kind(), settings.safeUrl(), problem);
+        log.warn("call {}: webhook {} to {} failed after {} tr{}: {}", e.call(), e.kind(), settings.safeUrl(),
+                Math.min(attempt, settings.maxAttempts()), attempt == 1 ? "y" : "ies", problem);
     }
 
     private boolean closingNow() {
