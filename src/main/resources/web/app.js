@@ -101,8 +101,9 @@
   function lineFor(e, cls) {
     const line = el('div', 'line ' + cls);
     if (typeof e.start === 'number') line.dataset.start = String(e.start);
-    line.append(el('span', 'time', clock(e.start)));
-    if (e.speaker) line.append(el('span', 'speaker', e.speaker + ':'));
+    // Real spaces between the parts, so copied text reads "01:02 caller: hello".
+    line.append(el('span', 'time', clock(e.start)), ' ');
+    if (e.speaker) line.append(el('span', 'speaker', e.speaker + ':'), ' ');
     line.append(el('span', 'text', e.text));
     return line;
   }
