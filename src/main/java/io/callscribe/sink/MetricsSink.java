@@ -1,0 +1,121 @@
+package io.callscribe.sink;
+
+import io.callscribe.event.TranscriptEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Counts calls, audio and errors into Micrometer. Prometheus names (see docs/api.md):
+ * {@code callscribe_calls_live}, {@code callscribe_calls_total}, {@code callscribe_audio_seconds_total},
+ * {@code callscribe_recognised_seconds_total}, {@code callscribe_lag_seconds}, {@code callscribe_errors_total{kind}},
+ * {@code callscribe_webhook_failures_total}, {@code callscribe_webhook_dropped_total}, {@code callscribe_reconnects_total}.
+ */
+public final class MetricsSink implements TranscriptSink {
+
+    private final MeterRegistry registry;
+    private final Set<String> liveCalls = ConcurrentHashMap.newKeySet();
+    private final Counter calls;
+    private final Counter audioSeconds;
+    private final Counter recognisedSeconds;
+    private final Counter webhookFailures;
+    private final Counter webhookDropped;
+    private final Counter reconnects;
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+    private volatile DoubleSupplier lag = () -> 0;
+
+    public MetricsSink(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("callscribe.calls.live", liveCalls, Set::size)
+                .description("calls being transcribed now").register(registry);
+        Gauge.builder("callscribe.lag.seconds", this, m -> m.lag.getAsDouble())
+                .description("largest lag of a live call behind its audio, seconds").register(registry);
+        calls = Counter.builder("callscribe.calls").description("calls started").register(registry);
+        audioSeconds = Counter.builder("callscribe.audio.seconds")
+                .description("seconds of call audio received (counted when a call ends)").register(registry);
+        recognisedSeconds = Counter.builder("callscribe.recognised.seconds")
+                .description("seconds of call audio covered by final results").register(registry);
+        webhookFailures = Counter.builder("callscribe.webhook.failures")
+                .description("webhook deliveries given up after all retries").register(registry);
+        webhookDropped = Counter.builder("callscribe.webhook.dropped")
+                .description("webhook events dropped because the delivery queue was full").register(registry);
+        reconnects = Counter.builder("callscribe.reconnects")
+                .description("recogniser connections re-opened during a call").register(registry);
+        for (String kind : new String[]{"recogniser", "audio", "other"}) {
+            errorCounter(kind);
+        }
+    }
+
+    /** Where the lag gauge reads from, e.g. {@code CallRegistry::maxLagSeconds}. */
+    public MetricsSink lagFrom(DoubleSupplier maxLagSeconds) {
+        this.lag = maxLagSeconds;
+        return this;
+    }
+
+    @Override
+    public void accept(TranscriptEvent event) {
+        switch (event) {
+            case TranscriptEvent.CallStarted s -> {
+                if (liveCalls.add(s.call())) {
+                    calls.increment();
+                }
+            }
+            case TranscriptEvent.Final f -> {
+                if (!Double.isNaN(f.start()) && !Double.isNaN(f.end()) && f.end() > f.start()) {
+                    recognisedSeconds.increment(f.end() - f.start());
+                }
+            }
+            case TranscriptEvent.CallEnded e -> {
+                liveCalls.remove(e.call());
+                if (!Double.isNaN(e.end()) && e.end() > 0) {
+                    audioSeconds.increment(e.end());
+                }
+            }
+            case TranscriptEvent.CallError e -> errorCounter(errorKind(e.message())).increment();
+            case TranscriptEvent.Partial p -> {
+            }
+        }
+    }
+
+    public void webhookFailed() {
+        webhookFailures.increment();
+    }
+
+    public void webhookDropped() {
+        webhookDropped.increment();
+    }
+
+    /** For the session layer: a recogniser connection was re-opened mid-call. */
+    public void reconnected() {
+        reconnects.increment();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Coarse, from the message wording: enough to tell "the recogniser is down" from "bad audio". */
+    static String errorKind(String message) {
+        String m = message == null ? "" : message.toLowerCase(Locale.ROOT);
+        if (m.contains("recogni") || m.contains("vosk") || m.contains("websocket") || m.contains("asr")
+                || m.contains("engine") || m.contains("model")) {
+            return "recogniser";
+        }
+        if (m.contains("audio") || m.contains("source") || m.contains("wav") || m.contains("recording")
+                || m.contains("pcm") || m.contains("sample rate") || m.contains("file") || m.contains("audiosocket")) {
+            return "audio";
+        }
+        return "other";
+    }
+
+    private Counter errorCounter(String kind) {
+        return errors.computeIfAbsent(kind, k -> Counter.builder("callscribe.errors").tag("kind", k)
+                .description("errors that hit calls, by coarse kind").register(registry));
+    }
+}

@@ -1,0 +1,346 @@
+package io.callscribe.web;
+
+import io.callscribe.event.TranscriptEvent;
+import io.callscribe.session.CallIds;
+import io.callscribe.sink.TranscriptSink;
+import io.callscribe.transcript.CallTranscript;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The service's memory of calls, fed as a sink: every live call and the last {@code finishedCapacity} finished
+ * ones, each as a {@link CallTranscript}, plus what the running call reports through its {@link CallControl}
+ * (recogniser, lag, hangup). Followers {@link #subscribe} to the events; a slow follower is dropped, never waited for.
+ */
+public final class CallRegistry implements TranscriptSink {
+
+    private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
+
+    public static final int DEFAULT_FINISHED_CAPACITY = 500;
+
+    /** Result of {@link #hangup(String)}. */
+    public enum Hangup { REQUESTED, UNKNOWN, ENDED, NOT_SUPPORTED }
+
+    private static final class Entry {
+        final CallTranscript transcript;
+        volatile String recognizer;
+        volatile double lastFinalEnd;
+
+        Entry(String id) {
+            this.transcript = new CallTranscript(id);
+        }
+    }
+
+    private final int finishedCapacity;
+    private final Object lock = new Object();
+    private final Map<String, Entry> live = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Entry> finished = new LinkedHashMap<>();
+    private final Map<String, CallControl> controls = new ConcurrentHashMap<>();
+    private final List<FeedSubscription> subscribers = new CopyOnWriteArrayList<>();
+
+    public CallRegistry() {
+        this(DEFAULT_FINISHED_CAPACITY);
+    }
+
+    public CallRegistry(int finishedCapacity) {
+        if (finishedCapacity < 1) {
+            throw new IllegalArgumentException("finished-call capacity must be at least 1, got " + finishedCapacity);
+        }
+        this.finishedCapacity = finishedCapacity;
+    }
+
+    @Override
+    public void accept(TranscriptEvent event) {
+        synchronized (lock) {
+            Entry entry = entryFor(event);
+            entry.transcript.apply(event);
+            if (event instanceof TranscriptEvent.Final f && !Double.isNaN(f.end())) {
+                entry.lastFinalEnd = Math.max(entry.lastFinalEnd, f.end());
+            }
+            if (event instanceof TranscriptEvent.CallEnded) {
+                CallControl control = controls.remove(event.call());
+                if (control != null && control.recognizer() != null) {
+                    entry.recognizer = control.recognizer();
+                }
+                live.remove(event.call());
+                finished.remove(event.call());
+                finished.put(event.call(), entry);
+                evictFinished();
+            }
+            // Offers never block: a follower that is full is closed inside offer().
+            for (FeedSubscription s : subscribers) {
+                if (!s.offer(event)) {
+                    dropSubscriber(s);
+                }
+            }
+        }
+    }
+
+    private Entry entryFor(TranscriptEvent event) {
+        String id = event.call();
+        Entry entry = live.get(id);
+        if (entry != null) {
+            return entry;
+        }
+        if (!(event instanceof TranscriptEvent.CallStarted)) {
+            // Late events of a finished call (an error after the end) still belong to it.
+            Entry done = finished.get(id);
+            if (done != null) {
+                return done;
+            }
+        } else if (finished.remove(id) != null) {
+            log.info("call {} started again: its earlier transcript is replaced in the web view", id);
+        }
+        entry = new Entry(id);
+        live.put(id, entry);
+        return entry;
+    }
+
+    private void evictFinished() {
+        Iterator<String> it = finished.keySet().iterator();
+        while (finished.size() > finishedCapacity && it.hasNext()) {
+            it.next();
+            it.remove();
+        }
+    }
+
+    private void dropSubscriber(FeedSubscription s) {
+        if (subscribers.remove(s)) {
+            log.warn("feed follower{} dropped: {}", s.call() == null ? "" : " of call " + s.call(), s.closeReason());
+        }
+    }
+
+    /** Tells the registry how to reach a running call; may come before or after its call_start event. */
+    public void attach(String callId, CallControl control) {
+        controls.put(CallIds.require(callId), control);
+        if (control.recognizer() != null) {
+            synchronized (lock) {
+                Entry e = live.get(callId);
+                if (e != null) {
+                    e.recognizer = control.recognizer();
+                }
+            }
+        }
+    }
+
+    /** Forgets the call's control (after its session returned). Safe to call twice. */
+    public void detach(String callId) {
+        controls.remove(callId);
+    }
+
+    /** Shorthand for {@link #attach} with a hangup only. */
+    public void registerHangup(String callId, Runnable stop) {
+        controls.merge(CallIds.require(callId), CallControl.hangupOnly(stop),
+                (old, add) -> new CallControl(old.recognizer(), stop, old.lagSeconds(), old.audioSeconds()));
+    }
+
+    public void unregisterHangup(String callId) {
+        controls.computeIfPresent(callId, (id, old) -> old.lagSeconds() == null && old.audioSeconds() == null
+                && old.recognizer() == null ? null : new CallControl(old.recognizer(), null, old.lagSeconds(), old.audioSeconds()));
+    }
+
+    /** Asks a live call to end; audio already received is still transcribed and the call ends as usual. */
+    public Hangup hangup(String callId) {
+        boolean isLive;
+        boolean isFinished;
+        synchronized (lock) {
+            isLive = live.containsKey(callId);
+            isFinished = finished.containsKey(callId);
+        }
+        CallControl control = controls.get(callId);
+        if (!isLive) {
+            return isFinished ? Hangup.ENDED : control != null && control.hangup() != null ? stop(callId, control) : Hangup.UNKNOWN;
+        }
+        return control == null || control.hangup() == null ? Hangup.NOT_SUPPORTED : stop(callId, control);
+    }
+
+    private static Hangup stop(String callId, CallControl control) {
+        log.info("call {}: hangup requested over HTTP", callId);
+        control.hangup().run();
+        return Hangup.REQUESTED;
+    }
+
+    public Optional<CallTranscript.Snapshot> transcript(String callId) {
+        synchronized (lock) {
+            Entry e = find(callId);
+            return e == null ? Optional.empty() : Optional.of(e.transcript.snapshot());
+        }
+    }
+
+    public Optional<CallSummary> summary(String callId) {
+        Entry e;
+        synchronized (lock) {
+            e = find(callId);
+        }
+        return e == null ? Optional.empty() : Optional.of(summarize(e, e.transcript.snapshot()));
+    }
+
+    /**
+     * Live calls (newest first) then finished ones (most recently ended first). {@code query}, when not blank,
+     * keeps calls whose id, source, recogniser, start time (ISO, so "2025-05-01" matches a date) or transcript
+     * contains it, ignoring case. {@code liveFilter} null keeps both.
+     */
+    public List<CallSummary> list(String query, Boolean liveFilter) {
+        List<Entry> entries;
+        synchronized (lock) {
+            entries = new ArrayList<>(live.size() + finished.size());
+            if (liveFilter == null || liveFilter) {
+                entries.addAll(live.values());
+            }
+            if (liveFilter == null || !liveFilter) {
+                List<Entry> done = new ArrayList<>(finished.values());
+                java.util.Collections.reverse(done);
+                entries.addAll(done);
+            }
+        }
+        String q = query == null || query.isBlank() ? null : query.strip().toLowerCase(Locale.ROOT);
+        List<CallSummary> out = new ArrayList<>();
+        List<CallSummary> liveRows = new ArrayList<>();
+        for (Entry e : entries) {
+            CallTranscript.Snapshot s = e.transcript.snapshot();
+            if (q != null && !matches(e, s, q)) {
+                continue;
+            }
+            CallSummary row = summarize(e, s);
+            (row.live() ? liveRows : out).add(row);
+        }
+        liveRows.sort(Comparator.comparing(CallSummary::started, Comparator.nullsLast(Comparator.reverseOrder())));
+        liveRows.addAll(out);
+        return liveRows;
+    }
+
+    /** The largest lag over live calls that report it, 0 when none does: the lag gauge of the metrics. */
+    public double maxLagSeconds() {
+        double max = 0;
+        for (CallControl c : controls.values()) {
+            double lag = read(c.lagSeconds());
+            if (!Double.isNaN(lag)) {
+                max = Math.max(max, lag);
+            }
+        }
+        return max;
+    }
+
+    public int liveCount() {
+        synchronized (lock) {
+            return live.size();
+        }
+    }
+
+    /**
+     * Follows the events of one call ({@code callId}) or of all calls (null). The subscription's snapshot replays
+     * the followed live calls (or the one call, live or finished) as they are now.
+     */
+    public FeedSubscription subscribe(String callId, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("feed queue capacity must be at least 1, got " + capacity);
+        }
+        synchronized (lock) {
+            List<TranscriptEvent> replay = new ArrayList<>();
+            if (callId == null) {
+                for (Entry e : live.values()) {
+                    replay(e.transcript.snapshot(), replay);
+                }
+            } else {
+                Entry e = find(callId);
+                if (e != null) {
+                    replay(e.transcript.snapshot(), replay);
+                }
+            }
+            FeedSubscription s = new FeedSubscription(this, callId, capacity, replay);
+            subscribers.add(s);
+            return s;
+        }
+    }
+
+    void unsubscribe(FeedSubscription s) {
+        subscribers.remove(s);
+    }
+
+    public int subscriberCount() {
+        return subscribers.size();
+    }
+
+    /** Rebuilds the events that lead to {@code s}; errors and partials get the current time (they keep none). */
+    static void replay(CallTranscript.Snapshot s, List<TranscriptEvent> out) {
+        Instant now = Instant.now();
+        String id = s.callId();
+        out.add(new TranscriptEvent.CallStarted(id, s.startedAt() == null ? now : s.startedAt(), s.source()));
+        out.addAll(s.finals());
+        for (Map.Entry<String, String> p : s.partials().entrySet()) {
+            out.add(new TranscriptEvent.Partial(id, now, p.getKey().isEmpty() ? null : p.getKey(), p.getValue()));
+        }
+        for (String error : s.errors()) {
+            out.add(new TranscriptEvent.CallError(id, now, error));
+        }
+        if (!s.live()) {
+            out.add(new TranscriptEvent.CallEnded(id, s.endedAt(), s.audioSeconds(), s.endReason()));
+        }
+    }
+
+    private Entry find(String callId) {
+        Entry e = live.get(callId);
+        return e != null ? e : finished.get(callId);
+    }
+
+    private CallSummary summarize(Entry e, CallTranscript.Snapshot s) {
+        String id = s.callId();
+        if (!s.live()) {
+            return new CallSummary(id, false, s.source(), e.recognizer, s.startedAt(), s.endedAt(), s.audioSeconds(), 0,
+                    s.finals().size(), s.errors().size(), s.endReason());
+        }
+        CallControl c = controls.get(id);
+        String recognizer = c != null && c.recognizer() != null ? c.recognizer() : e.recognizer;
+        double audio = c == null ? Double.NaN : read(c.audioSeconds());
+        if (Double.isNaN(audio)) {
+            audio = e.lastFinalEnd;
+        }
+        double lag = c == null ? Double.NaN : read(c.lagSeconds());
+        return new CallSummary(id, true, s.source(), recognizer, s.startedAt(), null, audio, lag,
+                s.finals().size(), s.errors().size(), null);
+    }
+
+    /** A probe of a call must never break a listing: a failing one reads as unknown. */
+    private static double read(DoubleSupplier supplier) {
+        if (supplier == null) {
+            return Double.NaN;
+        }
+        try {
+            return supplier.getAsDouble();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static boolean matches(Entry e, CallTranscript.Snapshot s, String q) {
+        return contains(s.callId(), q) || contains(s.source(), q) || contains(e.recognizer, q)
+                || (s.startedAt() != null && contains(s.startedAt().toString(), q))
+                || contains(s.text(), q)
+                || s.partials().values().stream().anyMatch(p -> contains(p, q));
+    }
+
+    private static boolean contains(String haystack, String lowerNeedle) {
+        return haystack != null && haystack.toLowerCase(Locale.ROOT).contains(lowerNeedle);
+    }
+
+    /** Ends every follower (server shutdown). */
+    @Override
+    public void close() {
+        for (FeedSubscription s : subscribers) {
+            s.close("server stopping");
+        }
+    }
+}
