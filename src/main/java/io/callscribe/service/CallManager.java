@@ -35,6 +35,8 @@ public final class CallManager implements AutoCloseable {
     private volatile boolean shuttingDown;
     private volatile Consumer<CallOutcome> onEnded = outcome -> {
     };
+    private volatile Consumer<CallSession> onStarted = session -> {
+    };
 
     private record Running(CallSession session, Thread thread, CountDownLatch done) {
     }
@@ -43,6 +45,12 @@ public final class CallManager implements AutoCloseable {
         this.recognizer = recognizer;
         this.settings = settings;
         this.sink = sink;
+    }
+
+    /** Called with each new session just before it runs (to attach it to the call API). */
+    public CallManager onStarted(Consumer<CallSession> listener) {
+        this.onStarted = listener;
+        return this;
     }
 
     /** Called with each call's outcome when it has ended (after its events reached the sinks). */
@@ -68,6 +76,7 @@ public final class CallManager implements AutoCloseable {
             return Optional.empty();
         }
         started.incrementAndGet();
+        onStarted.accept(session);
         thread.start();
         return Optional.of(session);
     }
@@ -75,6 +84,7 @@ public final class CallManager implements AutoCloseable {
     private void runCall(CallSession session, CountDownLatch done) {
         try {
             CallOutcome outcome = session.run();
+            live.remove(session.callId());
             onEnded.accept(outcome);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

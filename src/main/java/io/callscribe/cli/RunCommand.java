@@ -1,0 +1,236 @@
+package io.callscribe.cli;
+
+import io.callscribe.asr.Recognizer;
+import io.callscribe.service.CallManager;
+import io.callscribe.service.SpoolWatcher;
+import io.callscribe.service.TailingRecordingOpener;
+import io.callscribe.session.CallSession;
+import io.callscribe.sink.MetricsSink;
+import io.callscribe.sink.SinkFanout;
+import io.callscribe.sink.TranscriptSink;
+import io.callscribe.sink.WebhookSettings;
+import io.callscribe.sink.WebhookSink;
+import io.callscribe.source.TailOptions;
+import io.callscribe.source.audiosocket.AudioSocketServer;
+import io.callscribe.web.CallControl;
+import io.callscribe.web.CallRegistry;
+import io.callscribe.web.WebServer;
+import io.callscribe.web.WebSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code callscribe run}: the long-running service. Picks up every call from the MixMonitor spool and
+ * from AudioSocket, transcribes them concurrently, serves the call API and live page, posts webhooks.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run the transcription service for a whole PBX.",
+                "Every option can also come from the config file (--config, YAML) or from an environment "
+                        + "variable CALLSCRIBE_<OPTION> (e.g. CALLSCRIBE_AUDIOSOCKET); flags win, then the environment, then the file."})
+public final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML settings file (see deploy/callscribe.yaml).")
+    Path config;
+
+    @Option(names = "--spool", defaultValue = "/var/spool/asterisk/monitor", paramLabel = "DIR",
+            description = "MixMonitor directory to watch for recordings, or 'off' (default ${DEFAULT-VALUE}).")
+    String spool;
+
+    @Option(names = "--spool-legs", split = ",", defaultValue = "-in=caller,-out=agent", paramLabel = "SUFFIX=SPEAKER",
+            description = "File-name suffixes of r()/t() recordings and their speakers (default ${DEFAULT-VALUE}).")
+    Map<String, String> spoolLegs = new LinkedHashMap<>();
+
+    @Option(names = "--spool-include-existing",
+            description = "Also transcribe finished recordings that are in the spool at start-up.")
+    boolean includeExisting;
+
+    @Option(names = "--state-file", paramLabel = "FILE",
+            description = "Where handled recordings are listed (default <out-dir>/.spool-state).")
+    Path stateFile;
+
+    @Option(names = "--raw-channels", defaultValue = "1", paramLabel = "N",
+            description = "Channels of .raw recordings: 2 for MixMonitor's D option (default ${DEFAULT-VALUE}).")
+    int rawChannels;
+
+    @Option(names = "--stereo-speakers", split = ",", defaultValue = "caller,agent", paramLabel = "A,B",
+            description = "Speakers of the two channels of a 2-channel recording (default ${DEFAULT-VALUE}).")
+    List<String> stereoSpeakers;
+
+    @Option(names = "--idle-timeout", defaultValue = "15", paramLabel = "SECONDS",
+            description = "A recording that stops growing for this long has ended (default ${DEFAULT-VALUE} s).")
+    int idleTimeoutSeconds;
+
+    @Option(names = "--audiosocket", defaultValue = "127.0.0.1:9092", paramLabel = "HOST:PORT",
+            description = "AudioSocket listener, or 'off' (default ${DEFAULT-VALUE}).")
+    String audiosocket;
+
+    @Option(names = "--http", defaultValue = "127.0.0.1:8080", paramLabel = "HOST:PORT",
+            description = "Call API, live page and /metrics, or 'off' (default ${DEFAULT-VALUE}).")
+    String http;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Access token for the HTTP API and page; required when --http is not a loopback address.")
+    String token;
+
+    @Option(names = "--webhook", split = ",", paramLabel = "URL",
+            description = "POST call_start, final and call_end events to these URLs.")
+    List<URI> webhooks;
+
+    @Option(names = "--webhook-partials", description = "Also POST partial results to webhooks.")
+    boolean webhookPartials;
+
+    @Option(names = "--webhook-secret", paramLabel = "SECRET",
+            description = "Sign webhook bodies with HMAC-SHA256 in the X-Callscribe-Signature header.")
+    String webhookSecret;
+
+    @Option(names = "--console", description = "Also print transcripts on stdout (the console view).")
+    boolean console;
+
+    @Option(names = "--shutdown-grace", defaultValue = "20", paramLabel = "SECONDS",
+            description = "On SIGTERM, how long live calls get to deliver their final results (default ${DEFAULT-VALUE} s).")
+    int shutdownGraceSeconds;
+
+    @Mixin
+    EngineOptions engine = new EngineOptions();
+
+    @Mixin
+    StreamingOptions streaming = new StreamingOptions();
+
+    @Mixin
+    OutputOptions output = new OutputOptions();
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private volatile Service service;
+
+    @Override
+    public Integer call() throws Exception {
+        Signals.onTerminate(stopRequested::countDown);
+        try (Service s = start()) {
+            service = s;
+            stopRequested.await();
+            log.info("stopping: ending live calls");
+        }
+        log.info("stopped");
+        return 0;
+    }
+
+    /** Stops a service started by {@link #call()} (for tests and embedding). */
+    void stop() {
+        stopRequested.countDown();
+    }
+
+    Service service() {
+        return service;
+    }
+
+    Service start() throws Exception {
+        Service s = new Service();
+        try {
+            s.recognizer = engine.create();
+            PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            s.registry = new CallRegistry();
+            s.metrics = new MetricsSink(prometheus).lagFrom(s.registry::maxLagSeconds);
+            List<TranscriptSink> sinks = new ArrayList<>(output.sinks(console, true));
+            sinks.add(s.registry);
+            sinks.add(s.metrics);
+            for (URI url : webhooks == null ? List.<URI>of() : webhooks) {
+                WebhookSettings ws = WebhookSettings.of(url).withPartials(webhookPartials);
+                if (webhookSecret != null) {
+                    ws = ws.withSecret(webhookSecret);
+                }
+                sinks.add(new WebhookSink(ws, s.metrics::webhookFailed, s.metrics::webhookDropped));
+            }
+            s.sinks = new SinkFanout(sinks);
+            Recognizer recognizer = s.recognizer;
+            s.calls = new CallManager(recognizer, streaming.settings(false), s.sinks)
+                    .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
+                            session::stop, session::lagSeconds, session::audioSeconds)))
+                    .onEnded(outcome -> s.registry.detach(outcome.callId()));
+
+            HostPort httpAddress = HostPort.parse(http, "--http");
+            if (httpAddress != null) {
+                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token);
+                s.web = WebServer.start(web, s.registry, prometheus);
+                log.info("call API and live page on {}", s.web.url());
+            }
+            HostPort audioSocketAddress = HostPort.parse(audiosocket, "--audiosocket");
+            if (audioSocketAddress != null) {
+                s.audioSocket = AudioSocketServer.start(
+                        AudioSocketServer.Config.defaults(audioSocketAddress.port()).withHost(audioSocketAddress.host()),
+                        call -> s.calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
+                                .ifPresentOrElse(session -> { }, call::stop));
+                log.info("AudioSocket listening on {}:{}", audioSocketAddress.host(), s.audioSocket.port());
+            }
+            if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
+                TailOptions tail = TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(idleTimeoutSeconds));
+                Path dir = Path.of(spool);
+                s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, SpoolWatcher.Settings.defaultExtensions(),
+                        spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
+                        stateFile != null ? stateFile : output.outDir.resolve(".spool-state"), includeExisting),
+                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls);
+                s.spool.start();
+            }
+            log.info("recogniser: {}; transcripts in {}", recognizer.name(), output.outDir.toAbsolutePath());
+            s.shutdownGrace = Duration.ofSeconds(shutdownGraceSeconds);
+            return s;
+        } catch (Exception | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** The running parts of the service, closed in reverse order of the audio flow. */
+    static final class Service implements AutoCloseable {
+        Recognizer recognizer;
+        CallRegistry registry;
+        MetricsSink metrics;
+        SinkFanout sinks;
+        CallManager calls;
+        WebServer web;
+        AudioSocketServer audioSocket;
+        SpoolWatcher spool;
+        Duration shutdownGrace = Duration.ofSeconds(20);
+
+        @Override
+        public void close() throws InterruptedException {
+            if (spool != null) {
+                spool.close();
+            }
+            if (audioSocket != null) {
+                audioSocket.stopListening();
+            }
+            if (calls != null) {
+                calls.shutdown(shutdownGrace);
+            }
+            if (audioSocket != null) {
+                audioSocket.close();
+            }
+            if (sinks != null) {
+                sinks.close();
+            }
+            if (web != null) {
+                web.close();
+            }
+            if (recognizer != null) {
+                recognizer.close();
+            }
+        }
+    }
+}
