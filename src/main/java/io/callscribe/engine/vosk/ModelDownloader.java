@@ -21,6 +21,8 @@ import java.util.Comparator;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -143,16 +145,25 @@ public final class ModelDownloader {
             }
             long got = 0;
             progress.update(0, total);
+            // HttpClient has no timeout for reading the body: a watchdog closes a stream that stalls.
+            AtomicLong lastRead = new AtomicLong(System.nanoTime());
+            AtomicBoolean stalled = new AtomicBoolean();
+            Thread watchdog = Thread.ofVirtual().start(() -> watch(body, lastRead, stalled));
             try (OutputStream out = Files.newOutputStream(part)) {
                 byte[] buf = new byte[64 * 1024];
                 int n;
                 while ((n = body.read(buf)) >= 0) {
+                    lastRead.set(System.nanoTime());
                     out.write(buf, 0, n);
                     got += n;
                     progress.update(got, total);
                 }
             } catch (IOException e) {
-                throw truncated(url, got, total, e);
+                throw stalled.get()
+                        ? truncated(url, got, total, new IOException("no data for " + readTimeout.toSeconds() + " s"))
+                        : truncated(url, got, total, e);
+            } finally {
+                watchdog.interrupt();
             }
             if (total >= 0 && got != total) {
                 throw truncated(url, got, total, null);
@@ -161,6 +172,21 @@ public final class ModelDownloader {
                 throw new IOException("download of " + url + " gave " + megabytes(got) + " but " + name + " is about "
                         + megabytes(known.get().approxBytes()) + "; it was probably cut short");
             }
+        }
+    }
+
+    private void watch(InputStream body, AtomicLong lastRead, AtomicBoolean stalled) {
+        try {
+            while (true) {
+                Thread.sleep(Math.min(1000, Math.max(10, readTimeout.toMillis() / 4)));
+                if (System.nanoTime() - lastRead.get() > readTimeout.toNanos()) {
+                    stalled.set(true);
+                    body.close();
+                    return;
+                }
+            }
+        } catch (InterruptedException | IOException e) {
+            // download finished (interrupted) or the stream is already closed
         }
     }
 

@@ -101,7 +101,7 @@ public final class VoskLibRecognizer implements Recognizer {
             recognizer.setMaxAlternatives(options.maxAlternatives());
         }
         VoskLibStream[] self = new VoskLibStream[1];
-        self[0] = new VoskLibStream(options.label(), recognizer, listener, decoders, () -> streams.remove(self[0]));
+        self[0] = new VoskLibStream(options.label(), VoskDecoder.of(recognizer), listener, decoders, () -> streams.remove(self[0]));
         streams.add(self[0]);
         return self[0];
     }

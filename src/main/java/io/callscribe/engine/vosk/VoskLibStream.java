@@ -47,7 +47,7 @@ final class VoskLibStream implements RecognizerStream {
     }
 
     private final String label;
-    private final org.vosk.Recognizer recognizer;
+    private final VoskDecoder recognizer;
     private final RecognitionListener listener;
     private final Executor decoders;
     private final Runnable onClosed;
@@ -62,7 +62,7 @@ final class VoskLibStream implements RecognizerStream {
     private boolean freed;
     private String lastPartial = "";
 
-    VoskLibStream(String label, org.vosk.Recognizer recognizer, RecognitionListener listener, Executor decoders, Runnable onClosed) {
+    VoskLibStream(String label, VoskDecoder recognizer, RecognitionListener listener, Executor decoders, Runnable onClosed) {
         this.label = label;
         this.recognizer = recognizer;
         this.listener = listener;
@@ -178,11 +178,11 @@ final class VoskLibStream implements RecognizerStream {
                 }
                 case Reset r -> {
                     if (!closed) {
-                        deliverFinal(recognizer.getResult(), true);
+                        deliverFinal(recognizer.result(), true);
                     }
                 }
                 case Finish f -> {
-                    deliverFinal(recognizer.getFinalResult(), true);
+                    deliverFinal(recognizer.finalResult(), true);
                     free();
                 }
                 case Release r -> free();
@@ -202,9 +202,9 @@ final class VoskLibStream implements RecognizerStream {
 
     private void decode(byte[] pcm) {
         if (recognizer.acceptWaveForm(pcm, pcm.length)) {
-            deliverFinal(recognizer.getResult(), false);
+            deliverFinal(recognizer.result(), false);
         } else {
-            RecognitionResult r = VoskResultParser.parse(recognizer.getPartialResult());
+            RecognitionResult r = VoskResultParser.parse(recognizer.partialResult());
             if (r instanceof RecognitionResult.Partial p && !p.text().equals(lastPartial)) {
                 lastPartial = p.text();
                 deliver(p);
