@@ -4,6 +4,9 @@ import io.callscribe.engine.vosk.ModelCatalog;
 import io.callscribe.engine.vosk.ModelDownloader;
 import io.callscribe.engine.vosk.VoskModelDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,7 +20,15 @@ import java.util.concurrent.Callable;
 /** {@code callscribe model pull NAME} and {@code callscribe model list}: get Vosk models for the embedded engine. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Download and list Vosk models.",
         subcommands = {ModelCommand.Pull.class, ModelCommand.ListModels.class})
-public final class ModelCommand {
+public final class ModelCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing subcommand: use `model pull NAME` or `model list`");
+    }
 
     @Command(name = "pull", mixinStandardHelpOptions = true,
             description = "Download an official Vosk model zip and unpack it into DIR/NAME.")

@@ -87,6 +87,12 @@ public final class FakeAsterisk implements AutoCloseable {
         return this;
     }
 
+    /** Reads one message the server sent back (audio to play to the caller), or null at end of stream. */
+    public AudioSocketMessage readMessage(int timeoutMillis) throws IOException {
+        socket.setSoTimeout(timeoutMillis);
+        return new AudioSocketCodec().read(socket.getInputStream());
+    }
+
     /** Drops the connection with a TCP reset, as when Asterisk crashes or the network fails. */
     public void abruptClose() throws IOException {
         socket.setSoLinger(true, 0);

@@ -85,7 +85,6 @@ public final class ModelDownloader {
             throw new FileAlreadyExistsException(target.toString(), null,
                     "already exists; delete it to download " + name + " again");
         }
-        Files.createDirectories(dir);
         Path part = dir.resolve("." + name + ".zip.part");
         Path unpack = null;
         try {
@@ -143,6 +142,7 @@ public final class ModelDownloader {
                 throw new IOException(url + " announces " + megabytes(total) + " but " + name + " is about "
                         + megabytes(known.get().approxBytes()) + "; refusing (proxy page or wrong file?)");
             }
+            Files.createDirectories(dir); // only now: a failed request leaves no empty models directory behind
             long got = 0;
             progress.update(0, total);
             // HttpClient has no timeout for reading the body: a watchdog closes a stream that stalls.
