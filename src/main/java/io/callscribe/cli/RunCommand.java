@@ -214,13 +214,10 @@ public final class RunCommand implements Callable<Integer> {
                 spool.close();
             }
             if (audioSocket != null) {
-                audioSocket.stopListening();
+                audioSocket.stop(); // no new calls; live ones end with what Asterisk already sent
             }
             if (calls != null) {
                 calls.shutdown(shutdownGrace);
-            }
-            if (audioSocket != null) {
-                audioSocket.close();
             }
             if (sinks != null) {
                 sinks.close();

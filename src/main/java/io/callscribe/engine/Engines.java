@@ -25,7 +25,17 @@ public final class Engines {
     /** The built-in engines; {@code voskModel} is the model directory for the in-process {@code vosk} engine. */
     public static Engines builtIn(java.nio.file.Path voskModel) {
         Engines engines = new Engines();
-        // Embedded engines (sphinx4, vosk) register here as they are added.
+        engines.register("vosk", () -> {
+            if (voskModel == null) {
+                throw new IllegalArgumentException("--engine vosk needs --model DIR. "
+                        + io.callscribe.engine.vosk.VoskModelDirectory.HOW_TO_GET);
+            }
+            try {
+                return new io.callscribe.engine.vosk.VoskLibRecognizer(voskModel);
+            } catch (io.callscribe.asr.RecognizerException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        });
         return engines;
     }
 

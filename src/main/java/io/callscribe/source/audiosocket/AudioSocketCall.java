@@ -1,0 +1,302 @@
+package io.callscribe.source.audiosocket;
+
+import io.callscribe.audio.PcmFormat;
+import io.callscribe.source.AudioSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * One AudioSocket connection after its UUID: the caller's audio as an {@link AudioSource}.
+ * The connection's reader thread fills a {@link SpillingPcmBuffer} and never waits for the consumer
+ * of {@link #read}; see {@link AudioSocketServer.Config#bufferSeconds()}.
+ */
+public final class AudioSocketCall implements AudioSource {
+
+    private static final Logger log = LoggerFactory.getLogger(AudioSocketCall.class);
+
+    /** What {@link #format()} reports for a call that ended before any audio: the AudioSocket app's fixed format. */
+    static final PcmFormat NO_AUDIO_FORMAT = PcmFormat.mono(8000);
+
+    private final UUID id;
+    private final Socket socket;
+    private final String description;
+    private final AudioSocketCodec codec;
+    private final AudioSocketServer.Config config;
+    private final CountDownLatch formatKnown = new CountDownLatch(1);
+    private final Object dtmfLock = new Object();
+    private final List<PendingDigit> pendingDtmf = new ArrayList<>(); // replayed to a late listener
+    private final Object endLock = new Object();
+    private final Object writeLock = new Object();
+
+    private volatile PcmFormat format;
+    private volatile SpillingPcmBuffer buffer;
+    private volatile String endReason;
+    private volatile AudioSocketProtocolException protocolError;
+    private DtmfListener dtmfListener;
+    private OutputStream out;
+
+    AudioSocketCall(UUID id, Socket socket, AudioSocketCodec codec, AudioSocketServer.Config config) {
+        this.id = id;
+        this.socket = socket;
+        this.codec = codec;
+        this.config = config;
+        SocketAddress remote = socket.getRemoteSocketAddress();
+        this.description = "audiosocket call " + id + " from " + remote;
+    }
+
+    /** The UUID Asterisk sent as the first message (the dialplan's call id). */
+    public UUID id() {
+        return id;
+    }
+
+    /** Asterisk sends a 20 ms frame every 20 ms: the session collects whole chunks. */
+    @Override
+    public boolean realTime() {
+        return true;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /**
+     * Blocks until the first audio frame fixes the rate. A call that ends before any audio reports 8 kHz
+     * mono and its {@link #read} returns -1 at once; a protocol error before any audio is thrown here.
+     */
+    @Override
+    public PcmFormat format() throws IOException, InterruptedException {
+        formatKnown.await();
+        PcmFormat f = format;
+        if (f != null) {
+            return f;
+        }
+        if (protocolError != null) {
+            throw protocolError;
+        }
+        return NO_AUDIO_FORMAT;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException, InterruptedException {
+        formatKnown.await();
+        SpillingPcmBuffer b = this.buffer;
+        if (b == null) {
+            if (protocolError != null) {
+                throw protocolError;
+            }
+            return -1;
+        }
+        return b.read(buffer, offset, length);
+    }
+
+    /**
+     * Sets the listener for DTMF digits; digits that arrived before are delivered to it first, on this thread.
+     */
+    public void setDtmfListener(DtmfListener listener) {
+        synchronized (dtmfLock) {
+            dtmfListener = listener;
+            for (PendingDigit p : pendingDtmf) {
+                listener.onDtmf(p.digit(), p.atSeconds());
+            }
+            pendingDtmf.clear();
+        }
+    }
+
+    /** Seconds of audio received from Asterisk so far (not necessarily read yet). */
+    public double receivedSeconds() {
+        SpillingPcmBuffer b = buffer;
+        PcmFormat f = format;
+        return b == null || f == null ? 0 : f.secondsOf(b.totalWritten());
+    }
+
+    /** Seconds of audio received but not yet read. */
+    public double backlogSeconds() {
+        SpillingPcmBuffer b = buffer;
+        PcmFormat f = format;
+        return b == null || f == null ? 0 : f.secondsOf(b.backlog());
+    }
+
+    /** Whether the consumer fell so far behind that audio went to a temp file. */
+    public boolean spilledToDisk() {
+        SpillingPcmBuffer b = buffer;
+        return b != null && b.spilled();
+    }
+
+    /**
+     * Sends audio for Asterisk to play to the caller, as 8 kHz slin frames of at most 20 ms (kind 0x10).
+     */
+    public void sendAudio8k(byte[] pcm, int offset, int length) throws IOException {
+        if (length % 2 != 0) {
+            throw new IllegalArgumentException("audio for " + description + " must be whole 16-bit samples, got " + length + " bytes");
+        }
+        synchronized (writeLock) {
+            if (out == null) {
+                out = new BufferedOutputStream(socket.getOutputStream());
+            }
+            for (int p = 0; p < length; p += 320) {
+                byte[] frame = new byte[Math.min(320, length - p)];
+                System.arraycopy(pcm, offset + p, frame, 0, frame.length);
+                out.write(AudioSocketCodec.encode(new AudioSocketMessage.Audio(8000, frame)));
+            }
+            out.flush();
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (end("stopped", null)) {
+            log.info("{}: stopped", description);
+        }
+        closeSocket();
+    }
+
+    @Override
+    public String endReason() {
+        String r = endReason;
+        return r == null ? "in progress" : r;
+    }
+
+    @Override
+    public void close() {
+        stop();
+        SpillingPcmBuffer b = buffer;
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    /** Reads messages until hangup, EOF, error or stop. Runs on the connection's thread. */
+    void pump(InputStream in) {
+        try {
+            AudioSocketMessage m;
+            while ((m = codec.read(in)) != null) {
+                switch (m) {
+                    case AudioSocketMessage.Audio a -> onAudio(a);
+                    case AudioSocketMessage.Dtmf d -> onDtmf(d.digit());
+                    case AudioSocketMessage.Hangup h -> {
+                        if (end("hangup", null)) {
+                            log.info("{}: hangup after {} s of audio", description, seconds());
+                        }
+                        return;
+                    }
+                    case AudioSocketMessage.Error e -> log.warn("{}: Asterisk reported error code {}", description, e.code());
+                    case AudioSocketMessage.Uuid u -> throw new AudioSocketProtocolException("second UUID message (" + u.id() + ")");
+                }
+            }
+            if (end("connection closed by asterisk", null)) {
+                log.info("{}: connection closed by asterisk after {} s of audio", description, seconds());
+            }
+        } catch (AudioSocketProtocolException e) {
+            AudioSocketProtocolException named = new AudioSocketProtocolException(description + ": " + e.getMessage());
+            if (end("protocol error: " + e.getMessage(), named)) {
+                log.warn("{}: closing connection: {}", description, e.getMessage());
+            }
+        } catch (IOException e) {
+            // A reset or a closed socket after stop(): either way the peer's side is gone.
+            if (end("connection closed by asterisk", null)) {
+                log.info("{}: connection closed by asterisk ({}) after {} s of audio", description, e.getMessage(), seconds());
+            }
+        } finally {
+            closeSocket();
+        }
+    }
+
+    private String seconds() {
+        return String.format("%.1f", receivedSeconds());
+    }
+
+    private void onAudio(AudioSocketMessage.Audio a) throws IOException {
+        PcmFormat f = format;
+        if (f == null) {
+            f = PcmFormat.mono(a.sampleRate());
+            long limit = (long) config.bufferSeconds() * f.bytesPerSecond();
+            buffer = new SpillingPcmBuffer(limit, config.spillDir(), "callscribe-audiosocket-" + id + "-",
+                    (file, inMemory) -> log.warn("{}: consumer is {} s behind; buffering further audio in {}",
+                            description, String.format("%.0f", format.secondsOf(inMemory)), file));
+            format = f;
+            formatKnown.countDown();
+            if (endReason != null) {
+                buffer.end(); // stop() raced with the first frame: its end() saw no buffer
+            }
+        } else if (f.sampleRate() != a.sampleRate()) {
+            throw new AudioSocketProtocolException("sample rate changed mid-call from " + f.sampleRate() + " Hz to "
+                    + a.sampleRate() + " Hz (kind " + AudioSocketCodec.hex(a.kind()) + ")");
+        }
+        if (a.pcm().length > 0) {
+            buffer.write(a.pcm());
+        }
+    }
+
+    private void onDtmf(char digit) {
+        double at = receivedSeconds();
+        synchronized (dtmfLock) {
+            if (dtmfListener == null) {
+                pendingDtmf.add(new PendingDigit(digit, at));
+                return;
+            }
+            try {
+                dtmfListener.onDtmf(digit, at);
+            } catch (RuntimeException e) {
+                log.warn("{}: DTMF listener failed on '{}': {}", description, digit, e.toString());
+            }
+        }
+    }
+
+    /** Records the end once; returns whether this call was the one that ended it. */
+    private boolean end(String reason, AudioSocketProtocolException error) {
+        synchronized (endLock) {
+            if (endReason != null) {
+                return false;
+            }
+            endReason = reason;
+            protocolError = error;
+        }
+        SpillingPcmBuffer b = buffer;
+        if (b != null) {
+            if (error != null) {
+                b.fail(error);
+            } else {
+                b.end();
+            }
+        }
+        formatKnown.countDown();
+        return true;
+    }
+
+    boolean ended() {
+        return endReason != null;
+    }
+
+    private void closeSocket() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing is best effort; the call has ended either way
+        }
+    }
+
+    private record PendingDigit(char digit, double atSeconds) {
+    }
+
+    static InputStream input(Socket socket) throws IOException {
+        return new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+    }
+
+    static Path defaultSpillDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+}

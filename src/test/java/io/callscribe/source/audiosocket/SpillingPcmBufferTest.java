@@ -1,0 +1,69 @@
+package io.callscribe.source.audiosocket;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SpillingPcmBufferTest {
+
+    @TempDir
+    Path dir;
+
+    private static byte[] chunk(int seed, int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (seed * 13 + i);
+        }
+        return b;
+    }
+
+    @Test
+    void keepsOrderAcrossMemorySpillAndCatchUpCycles() throws Exception {
+        List<Long> spills = new ArrayList<>();
+        SpillingPcmBuffer buf = new SpillingPcmBuffer(1000, dir, "t-", (f, mem) -> spills.add(mem));
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] r = new byte[333]; // odd on purpose: reads must still return whole samples
+        int seed = 0;
+        for (int round = 0; round < 5; round++) {
+            for (int i = 0; i < 12; i++) { // 12 x 320 bytes: beyond the 1000-byte memory limit
+                byte[] c = chunk(seed++, 320);
+                expected.write(c);
+                buf.write(c);
+            }
+            for (int i = 0; i < 4; i++) { // partial catch-up, then more writes go to the spill file
+                int n = buf.read(r, 0, r.length);
+                assertThat(n % 2).isZero();
+                got.write(r, 0, n);
+            }
+        }
+        buf.end();
+        int n;
+        while ((n = buf.read(r, 0, r.length)) >= 0) {
+            got.write(r, 0, n);
+        }
+        assertThat(got.toByteArray()).isEqualTo(expected.toByteArray());
+        assertThat(spills).as("spilling is reported once").containsExactly(960L);
+        assertThat(buf.backlog()).isZero();
+        buf.close();
+    }
+
+    @Test
+    void failureIsThrownAfterTheBufferedAudio() throws Exception {
+        SpillingPcmBuffer buf = new SpillingPcmBuffer(1000, dir, "t-", (f, mem) -> {
+        });
+        buf.write(chunk(1, 4));
+        buf.fail(new AudioSocketProtocolException("bad frame"));
+        byte[] r = new byte[10];
+        assertThat(buf.read(r, 0, 10)).isEqualTo(4);
+        assertThatThrownBy(() -> buf.read(r, 0, 10)).isInstanceOf(IOException.class).hasMessage("bad frame");
+    }
+}
