@@ -41,7 +41,7 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
         g.put("absoluteWordBeamWidth", "20");
         g.put("relativeWordBeamWidth", "1e-30");
         g.put("wordInsertionProbability", "0.1");
-        g.put("languageWeight", "8.0");
+        g.put("languageWeight", "10");
         g.put("logLevel", "WARNING");
         Map<String, String> l = new LinkedHashMap<>();
         // Results every 50 frames (0.5 s) so partials flow while the utterance is still being spoken.

@@ -61,6 +61,10 @@ public final class SphinxTuningBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("memory")) {
+            measureMemory();
+            return;
+        }
         if (args.length < 4) {
             System.err.println("usage: SphinxTuningBench WAV REFERENCE.txt RUNS CONFIG...|all ; configs: " + CONFIGS.keySet());
             System.exit(2);
@@ -105,6 +109,30 @@ public final class SphinxTuningBench {
         }
     }
 
+    /** Heap retained per loaded decoder (used heap after GC, before and after loading each of two decoders). */
+    static void measureMemory() throws Exception {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        try (Sphinx4Recognizer recognizer = new Sphinx4Recognizer(Sphinx4Settings.fromSystemProperties())) {
+            long before = usedAfterGc(memory);
+            for (int n = 1; n <= 2; n++) {
+                long t0 = System.nanoTime();
+                recognizer.preload(n);
+                long loadMillis = (System.nanoTime() - t0) / 1_000_000;
+                long used = usedAfterGc(memory);
+                System.out.printf(Locale.ROOT, "decoders=%d load=%d ms heap retained=%d MB (+%d MB total)%n", n, loadMillis,
+                        used >> 20, (used - before) >> 20);
+            }
+        }
+    }
+
+    static long usedAfterGc(java.lang.management.MemoryMXBean memory) throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
     record Outcome(String text, int finals, Duration cpu) {
     }
 
@@ -147,7 +175,7 @@ public final class SphinxTuningBench {
     }
 
     /** The data chunk of a 16 kHz 16-bit mono PCM WAV. */
-    static byte[] readWavPcm16k(Path wav) throws IOException {
+    public static byte[] readWavPcm16k(Path wav) throws IOException {
         byte[] all = Files.readAllBytes(wav);
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         if (all.length < 12 || b.getInt(0) != 0x46464952 || b.getInt(8) != 0x45564157) {
