@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Generates samples/support-call.wav (8 kHz 16-bit mono, like an Asterisk MixMonitor .wav) and
+# samples/support-call.txt (the exact words, the reference for word error rate) from the dialogue
+# below, using two espeak-ng voices and sox. Needs: espeak-ng, sox.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+out_wav="$here/support-call.wav"
+out_txt="$here/support-call.txt"
+agent_voice=${AGENT_VOICE:-en-us}      # male US voice for the agent
+caller_voice=${CALLER_VOICE:-en-us+f3} # female variant for the caller
+pause=${TURN_PAUSE_SECONDS:-0.8}       # silence between turns, long enough for endpointing
+
+command -v espeak-ng >/dev/null || { echo "make-sample-call: espeak-ng is not installed" >&2; exit 1; }
+command -v sox >/dev/null || { echo "make-sample-call: sox is not installed" >&2; exit 1; }
+
+# Speaker tag, then the words. Common words on purpose: the call is also the WER test.
+dialogue=$(cat <<'TURNS'
+A|Thank you for calling customer support, my name is John. How can I help you today?
+C|Hi John, I placed an order last week and it has not arrived yet.
+A|I am sorry to hear that. Can I have your order number please?
+C|Yes, the order number is four five seven two nine one.
+A|I found your order. The package was sent on Monday but it was returned to our warehouse.
+C|Why was it returned? I was at home all week.
+A|The delivery address was missing the apartment number.
+C|Oh, I see. Can you send it again, or should I ask for a refund?
+A|I can send it again today at no cost, and it should arrive by Friday.
+C|That would be great. Please add apartment twelve to the address.
+A|Done. You will get an email with the new tracking number in a few minutes.
+C|Thank you so much for your help.
+A|You are welcome. Have a nice day.
+TURNS
+)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sox -n -r 8000 -c 1 -b 16 "$work/gap.wav" trim 0 "$pause"
+parts=()
+: > "$out_txt"
+i=0
+while IFS='|' read -r who text; do
+  [ -n "$who" ] || continue
+  i=$((i + 1))
+  voice=$agent_voice; speed=175
+  if [ "$who" = C ]; then voice=$caller_voice; speed=165; fi
+  espeak-ng -v "$voice" -s "$speed" -w "$work/raw$i.wav" "$text"
+  # Telephone band: 8 kHz mono 16-bit, a little headroom so sox never clips.
+  sox "$work/raw$i.wav" -r 8000 -c 1 -b 16 "$work/turn$i.wav" gain -n -3
+  parts+=("$work/turn$i.wav" "$work/gap.wav")
+  echo "$text" >> "$out_txt"
+done <<< "$dialogue"
+
+sox "$work/gap.wav" "${parts[@]}" "$out_wav"
+echo "wrote $out_wav ($(sox --i -D "$out_wav") s) and $out_txt" >&2

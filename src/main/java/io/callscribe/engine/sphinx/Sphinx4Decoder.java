@@ -1,0 +1,104 @@
+package io.callscribe.engine.sphinx;
+
+import edu.cmu.sphinx.decoder.ResultListener;
+import edu.cmu.sphinx.frontend.util.StreamDataSource;
+import edu.cmu.sphinx.recognizer.Recognizer;
+import edu.cmu.sphinx.result.Result;
+import edu.cmu.sphinx.util.props.ConfigurationManager;
+import edu.cmu.sphinx.util.props.ConfigurationManagerUtils;
+import io.callscribe.asr.RecognizerException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One loaded Sphinx4 recogniser (front end, search, acoustic model, dictionary, language model). Sphinx4's model
+ * objects keep mutable scoring caches, so one instance decodes one stream at a time; {@link Sphinx4Recognizer} pools
+ * instances so that a process loads models once per concurrent stream, not once per call.
+ */
+final class Sphinx4Decoder {
+
+    private static final String CONFIG = "resource:/edu/cmu/sphinx/api/default.config.xml";
+
+    private final ConfigurationManager configuration;
+    private final Recognizer recognizer;
+    private final StreamDataSource dataSource;
+    private final Duration loadTime;
+
+    private Sphinx4Decoder(ConfigurationManager configuration, Recognizer recognizer, StreamDataSource dataSource,
+                           Duration loadTime) {
+        this.configuration = configuration;
+        this.recognizer = recognizer;
+        this.dataSource = dataSource;
+        this.loadTime = loadTime;
+    }
+
+    static Sphinx4Decoder load(Sphinx4Settings settings, int sampleRate) throws RecognizerException {
+        long started = System.nanoTime();
+        try {
+            ConfigurationManager cm = new ConfigurationManager(ConfigurationManagerUtils.resourceToURL(CONFIG));
+            Sphinx4Logging.routeToSlf4j();
+            for (Map.Entry<String, String> global : settings.globals().entrySet()) {
+                cm.setGlobalProperty(global.getKey(), global.getValue());
+            }
+            set(cm, "acousticModelLoader->location", settings.acousticModel());
+            set(cm, "dictionary->dictionaryPath", settings.dictionary());
+            set(cm, "dictionary->fillerPath", settings.acousticModel() + "/noisedict");
+            String lm = settings.languageModel();
+            String lmComponent = lm.endsWith(".lm") ? "simpleNGramModel" : lm.endsWith(".dmp") ? "largeTrigramModel" : "trieNgramModel";
+            set(cm, lmComponent + "->location", lm);
+            set(cm, "lexTreeLinguist->languageModel", lmComponent);
+            set(cm, "dataSource->sampleRate", Integer.toString(sampleRate));
+            for (Map.Entry<String, String> local : settings.locals().entrySet()) {
+                set(cm, local.getKey(), local.getValue());
+            }
+            Recognizer recognizer = cm.lookup("recognizer");
+            StreamDataSource dataSource = cm.lookup("dataSource");
+            recognizer.allocate();
+            return new Sphinx4Decoder(cm, recognizer, dataSource, Duration.ofNanos(System.nanoTime() - started));
+        } catch (RuntimeException | java.io.IOException e) {
+            throw new RecognizerException("sphinx4: cannot load models (acoustic model " + settings.acousticModel()
+                    + ", dictionary " + settings.dictionary() + ", language model " + settings.languageModel() + "): " + e,
+                    false, e);
+        }
+    }
+
+    private static void set(ConfigurationManager cm, String componentProperty, String value) {
+        ConfigurationManagerUtils.setProperty(cm, componentProperty, value);
+    }
+
+    /** Points the front end at the next stretch of audio; its data-start signal resets the endpointer. */
+    void input(InputStream audio) {
+        dataSource.setInputStream(audio);
+    }
+
+    /** Decodes until the next utterance ends; null when the current input is exhausted. */
+    Result nextUtterance() {
+        return recognizer.recognize();
+    }
+
+    void addResultListener(ResultListener listener) {
+        recognizer.addResultListener(listener);
+    }
+
+    void removeResultListener(ResultListener listener) {
+        recognizer.removeResultListener(listener);
+    }
+
+    Duration loadTime() {
+        return loadTime;
+    }
+
+    void release() {
+        try {
+            recognizer.deallocate();
+        } catch (RuntimeException ignored) {
+            // Already deallocated or broken mid-decode: nothing left to free but the heap it references.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "sphinx4 decoder " + configuration.getConfigURL();
+    }
+}
