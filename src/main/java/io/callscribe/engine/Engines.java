@@ -25,6 +25,7 @@ public final class Engines {
     /** The built-in engines; {@code voskModel} is the model directory for the in-process {@code vosk} engine. */
     public static Engines builtIn(java.nio.file.Path voskModel) {
         Engines engines = new Engines();
+        engines.register("sphinx4", io.callscribe.engine.sphinx.Sphinx4Recognizer::new);
         engines.register("vosk", () -> {
             if (voskModel == null) {
                 throw new IllegalArgumentException("--engine vosk needs --model DIR. "

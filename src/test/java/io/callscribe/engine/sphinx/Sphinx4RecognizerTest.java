@@ -24,15 +24,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Runs the real Sphinx4 engine on src/test/resources/speech/two-utterances-16k.wav (two espeak-ng sentences, phone
+ * Runs the real Sphinx4 engine on src/test/resources/speech/two-utterances-16k.wav (two flite sentences, phone
  * band, 1.2 s of silence around each). The models are loaded once for the class: streams that end cleanly hand their
  * decoder back to the recognizer's pool, and the test that closes a stream mid-utterance runs last.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class Sphinx4RecognizerTest {
 
-    /** Measured 0.79 with the engine defaults on this clip (BENCHMARKS-sphinx.md); margin for JVM/platform variance. */
-    static final double MAX_WER = 0.90;
+    /** Measured 0.47 with the engine defaults on this clip (flite voices, BENCHMARKS.md); margin for JVM/platform variance. */
+    static final double MAX_WER = 0.60;
     static final int CHUNK = 6400; // 200 ms at 16 kHz
     static final double TRAILING_SILENCE_SECONDS = 1.2;
 
@@ -102,7 +102,9 @@ class Sphinx4RecognizerTest {
         assertThat(finals).hasSizeGreaterThanOrEqualTo(2);
         assertThat(finals.size()).as("finish() must add the final of the utterance still open").isGreaterThan(finalsBeforeFinish);
         String text = String.join(" ", finals.stream().map(RecognitionResult.Final::text).toList());
-        assertThat(WordErrorRate.of(reference, text)).as("WER of '%s'", text).isLessThanOrEqualTo(MAX_WER);
+        double wer = WordErrorRate.of(reference, text);
+        System.out.printf("sphinx4 test clip: WER %.3f, hypothesis '%s'%n", wer, text);
+        assertThat(wer).as("WER of '%s'", text).isLessThanOrEqualTo(MAX_WER);
 
         double audioSeconds = length / 32000.0;
         List<Word> words = finals.stream().flatMap(f -> f.words().stream()).toList();
