@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point: {@code callscribe <command>}. */
 @Command(name = "callscribe", mixinStandardHelpOptions = true, version = "callscribe 0.1.0",
         description = "Real-time phone-call transcription for Asterisk.",
-        subcommands = {TranscribeCommand.class, RunCommand.class, ServeCommand.class, ModelCommand.class,
+        subcommands = {DemoCommand.class, TranscribeCommand.class, RunCommand.class, ServeCommand.class, ModelCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -1,0 +1,172 @@
+package io.callscribe.cli;
+
+import io.callscribe.asr.Recognizer;
+import io.callscribe.audio.MixMonitorWriter;
+import io.callscribe.audio.WavHeader;
+import io.callscribe.audio.WavHeaderParser;
+import io.callscribe.engine.sphinx.Sphinx4Recognizer;
+import io.callscribe.session.CallSession;
+import io.callscribe.sink.SinkFanout;
+import io.callscribe.sink.TranscriptSink;
+import io.callscribe.source.RecordingTailer;
+import io.callscribe.source.TailOptions;
+import io.callscribe.web.CallControl;
+import io.callscribe.web.CallRegistry;
+import io.callscribe.web.WebServer;
+import io.callscribe.web.WebSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code callscribe demo}: the whole job in one command. A bundled support call is played into a
+ * recording exactly as Asterisk's MixMonitor writes one, and transcribed live while it grows.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Play a sample call into a growing MixMonitor-style recording and transcribe it live.",
+                "Needs nothing installed: the default engine (sphinx4) runs inside callscribe."})
+public final class DemoCommand implements Callable<Integer> {
+
+    private static final String SAMPLE = "/samples/support-call.wav";
+
+    @Option(names = "--audio", paramLabel = "WAV", description = "Play this WAV file instead of the bundled sample call.")
+    Path audio;
+
+    @Option(names = "--speed", defaultValue = "1.0", paramLabel = "X",
+            description = "Play the call X times faster than real time (default ${DEFAULT-VALUE}).")
+    double speed;
+
+    @Option(names = "--http", defaultValue = "127.0.0.1:8080", paramLabel = "HOST:PORT",
+            description = "Live page address, or 'off' (default ${DEFAULT-VALUE}; a free port is used when it is taken).")
+    String http;
+
+    @Option(names = "--stay", description = "Keep the live page up after the call, until Ctrl-C.")
+    boolean stay;
+
+    @Mixin
+    EngineOptions engine = new EngineOptions();
+
+    @Mixin
+    StreamingOptions streaming = new StreamingOptions();
+
+    @Mixin
+    OutputOptions output = new OutputOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.warningsOnly();
+        if (!(speed > 0 && speed <= 100)) {
+            throw new IllegalArgumentException("--speed must be between 0 and 100, not " + speed);
+        }
+        PrintStream out = System.out;
+        byte[] wav = audio != null ? Files.readAllBytes(audio) : bundledSample();
+        WavHeader header = WavHeaderParser.tryParse(audio != null ? audio.toString() : "sample call", wav, wav.length);
+        if (header == null || header.format().channels() != 1) {
+            throw new IllegalArgumentException((audio != null ? audio : "sample") + ": needs a complete mono WAV file");
+        }
+        long end = header.dataSize() == WavHeader.UNKNOWN ? wav.length : Math.min(wav.length, header.dataOffset() + header.dataSize());
+        byte[] pcm = Arrays.copyOfRange(wav, (int) header.dataOffset(), (int) (end - (end - header.dataOffset()) % 2));
+
+        Path spool = Files.createTempDirectory("callscribe-demo");
+        Path recording = spool.resolve("demo-call.wav");
+        out.printf(Locale.ROOT, "callscribe demo: a %.0f s support call is played into %s%n", header.format().secondsOf(pcm.length), recording);
+        out.printf(Locale.ROOT, "  exactly as Asterisk MixMonitor writes it (zero-size header, 32 KiB flushes)%s,%n",
+                speed == 1.0 ? ", in real time" : String.format(Locale.ROOT, ", %.1fx real time", speed));
+        out.printf("  and transcribed live while it grows by %s.%n", engine.describe());
+        out.println("  loading the speech engine ...");
+
+        CallRegistry registry = new CallRegistry();
+        try (Recognizer recognizer = engine.create();
+             WebServer web = startWeb(registry)) {
+            if (recognizer instanceof Sphinx4Recognizer sphinx) {
+                sphinx.preload(1);
+            }
+            if (web != null) {
+                out.println("  live page: " + web.url() + "  (open it now to watch the transcript grow)");
+            }
+            out.println();
+            List<TranscriptSink> sinks = new ArrayList<>(output.sinks(true, false));
+            sinks.add(registry);
+            Thread player = Thread.ofPlatform().name("demo-mixmonitor").start(() -> play(recording, header, pcm));
+            RecordingTailer tailer = RecordingTailer.open(recording, 0, 1, TailOptions.defaults());
+            try (SinkFanout fanout = new SinkFanout(sinks)) {
+                CallSession session = CallSession.single("demo-call", tailer, recognizer, streaming.settings(false), fanout);
+                registry.attach("demo-call", new CallControl(recognizer.name(), session::stop, session::lagSeconds,
+                        session::audioSeconds));
+                Signals.onTerminate(session::stop);
+                var outcome = session.run();
+                player.interrupt();
+                player.join();
+                fanout.close();
+                out.println();
+                out.println("transcript: " + output.files.textPath("demo-call").toAbsolutePath()
+                        + " (also .json with word timings and .vtt subtitles)");
+                if (web != null && stay) {
+                    out.println("live page still up at " + web.url() + "; Ctrl-C to quit");
+                    var quit = new java.util.concurrent.CountDownLatch(1);
+                    Signals.onTerminate(quit::countDown);
+                    quit.await();
+                }
+                return outcome.ok() ? 0 : 1;
+            }
+        } finally {
+            deleteQuietly(recording);
+            deleteQuietly(spool);
+        }
+    }
+
+    private WebServer startWeb(CallRegistry registry) {
+        HostPort address = HostPort.parse(http, "--http");
+        if (address == null) {
+            return null;
+        }
+        try {
+            return WebServer.start(new WebSettings(address.host(), address.port(), null), registry, null);
+        } catch (RuntimeException e) {
+            if (address.port() == 0) {
+                throw e;
+            }
+            System.err.println("callscribe demo: " + address + " is not available (" + e.getMessage() + "); using a free port");
+            return WebServer.start(new WebSettings(address.host(), 0, null), registry, null);
+        }
+    }
+
+    /** Plays the call like Asterisk would record it; closing the writer finalises the header (end of call). */
+    private void play(Path recording, WavHeader header, byte[] pcm) {
+        try (MixMonitorWriter writer = MixMonitorWriter.wav(recording, header.format(), null)) {
+            writer.writeRealTime(pcm, speed);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            System.err.println("callscribe demo: cannot write " + recording + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] bundledSample() throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(SAMPLE)) {
+            if (in == null) {
+                throw new IOException("the sample call is missing from this build (" + SAMPLE + ")");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a temp file; the OS cleans it up eventually
+        }
+    }
+}
