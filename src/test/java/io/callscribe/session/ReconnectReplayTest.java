@@ -49,7 +49,7 @@ class ReconnectReplayTest {
 
     private ScriptedVoskServer server(int port) throws Exception {
         ScriptedVoskServer s = (port == 0 ? ScriptedVoskServer.start() : ScriptedVoskServer.start(port))
-                .bytesPerWord(BLOCK).wordsPerFinal(3).namesFromAudio().replyDelay(Duration.ofMillis(5));
+                .bytesPerWord(BLOCK).wordsPerFinal(3).namesFromAudio().replyDelay(Duration.ofMillis(10));
         toClose.add(s);
         return s;
     }
@@ -96,10 +96,12 @@ class ReconnectReplayTest {
         VoskWebSocketRecognizer recognizer = client(first.uri(), Duration.ofSeconds(5));
         Future<Run> running = background.submit(() -> call("killed", recognizer));
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> first.binarySizes().size() >= 15);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(2))
+                .until(() -> first.binarySizes().size() >= 15);
         first.close();
         ScriptedVoskServer second = server(port);
-        await().atMost(Duration.ofSeconds(10)).until(() -> second.binarySizes().size() >= 20);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(2))
+                .until(() -> second.binarySizes().size() >= 10);
         second.close();
         ScriptedVoskServer third = server(port);
 
