@@ -155,7 +155,7 @@ final class ResilientStream implements RecognizerStream {
      * Throws at once for a fault a new connection cannot fix.
      */
     private void recover(RecognizerException cause) throws RecognizerException, InterruptedException {
-        if (!cause.retryable() || closed) {
+        if (!cause.retryable() || closed || policy.maxAttempts() == 0) {
             throw cause;
         }
         long outageStart = System.nanoTime();
