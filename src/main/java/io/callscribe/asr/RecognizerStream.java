@@ -26,6 +26,14 @@ public interface RecognizerStream extends AutoCloseable {
      */
     void finish(Duration timeout) throws RecognizerException, InterruptedException;
 
+    /**
+     * Bytes of audio the recogniser has answered so far (a reply arrived for them), or -1 when the engine
+     * cannot tell. Used for the lag of a call and to know how far results reach.
+     */
+    default long answeredBytes() {
+        return -1;
+    }
+
     /** Releases everything at once, without waiting for results. Idempotent. */
     @Override
     void close();

@@ -162,7 +162,8 @@ public final class RunCommand implements Callable<Integer> {
             s.calls = new CallManager(recognizer, streaming.settings(false), s.sinks)
                     .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
                             session::stop, session::lagSeconds, session::audioSeconds)))
-                    .onEnded(outcome -> s.registry.detach(outcome.callId()));
+                    .onEnded(outcome -> s.registry.detach(outcome.callId()))
+                    .onReconnect(s.metrics::reconnected);
 
             HostPort httpAddress = HostPort.parse(http, "--http");
             if (httpAddress != null) {

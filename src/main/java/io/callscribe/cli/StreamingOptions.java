@@ -1,5 +1,6 @@
 package io.callscribe.cli;
 
+import io.callscribe.session.ReconnectPolicy;
 import io.callscribe.session.SessionSettings;
 import picocli.CommandLine.Option;
 
@@ -29,8 +30,19 @@ final class StreamingOptions {
             description = "How long to wait for the final result at end of call (default ${DEFAULT-VALUE} s).")
     int finishTimeoutSeconds;
 
+    @Option(names = "--reconnect-attempts", defaultValue = "8", paramLabel = "N",
+            description = "Reconnects (with backoff) when the recogniser connection breaks mid-call; the audio since "
+                    + "the last final is replayed. 0 = fail the call at once (default ${DEFAULT-VALUE}).")
+    int reconnectAttempts = 8;
+
+    @Option(names = "--reconnect-max", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Give up reconnecting after this long per outage (default ${DEFAULT-VALUE} s).")
+    int reconnectMaxSeconds = 60;
+
     SessionSettings settings(boolean realTime) {
         return new SessionSettings(chunkMs, asrRate, true, maxAlternatives,
-                phraseList == null ? List.of() : phraseList, realTime, Duration.ofSeconds(finishTimeoutSeconds));
+                phraseList == null ? List.of() : phraseList, realTime, Duration.ofSeconds(finishTimeoutSeconds),
+                ReconnectPolicy.defaults().withAttempts(reconnectAttempts)
+                        .withMaxTotal(Duration.ofSeconds(reconnectMaxSeconds)));
     }
 }

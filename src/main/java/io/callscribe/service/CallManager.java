@@ -37,6 +37,8 @@ public final class CallManager implements AutoCloseable {
     };
     private volatile Consumer<CallSession> onStarted = session -> {
     };
+    private volatile Runnable onReconnect = () -> {
+    };
 
     private record Running(CallSession session, Thread thread, CountDownLatch done) {
     }
@@ -50,6 +52,12 @@ public final class CallManager implements AutoCloseable {
     /** Called with each new session just before it runs (to attach it to the call API). */
     public CallManager onStarted(Consumer<CallSession> listener) {
         this.onStarted = listener;
+        return this;
+    }
+
+    /** Called on every recogniser reconnect of any call (e.g. {@code MetricsSink::reconnected}). */
+    public CallManager onReconnect(Runnable hook) {
+        this.onReconnect = hook;
         return this;
     }
 
@@ -68,7 +76,7 @@ public final class CallManager implements AutoCloseable {
             log.warn("call {} refused: shutting down", callId);
             return Optional.empty();
         }
-        CallSession session = new CallSession(callId, legs, recognizer, settings, sink);
+        CallSession session = new CallSession(callId, legs, recognizer, settings, sink).onReconnect(() -> onReconnect.run());
         CountDownLatch done = new CountDownLatch(1);
         Thread thread = Thread.ofVirtual().name("call-" + callId).unstarted(() -> runCall(session, done));
         if (live.putIfAbsent(callId, new Running(session, thread, done)) != null) {

@@ -41,6 +41,9 @@ public final class CallSession {
     private final List<LegStreamer> streamers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Runnable onReconnect = () -> {
+    };
 
     public CallSession(String callId, List<Leg> legs, Recognizer recognizer, SessionSettings settings,
                        TranscriptSink sink) {
@@ -67,6 +70,26 @@ public final class CallSession {
 
     public String callId() {
         return callId;
+    }
+
+    /** Called once per recogniser reconnect of any leg (e.g. {@code MetricsSink::reconnected}). Returns this. */
+    public CallSession onReconnect(Runnable hook) {
+        this.onReconnect = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
+    /** Recogniser connections re-opened during this call so far. */
+    public int reconnects() {
+        return reconnects.get();
+    }
+
+    void reconnected() {
+        reconnects.incrementAndGet();
+        try {
+            onReconnect.run();
+        } catch (RuntimeException e) {
+            log.warn("call {}: reconnect hook failed: {}", callId, e.toString());
+        }
     }
 
     /** Streams the whole call on the calling thread (legs on virtual threads) and returns when it has ended. */

@@ -32,6 +32,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
     private final List<String> errors = new ArrayList<>();
 
     private volatile PcmFormat callFormat;
+    private volatile int streamRate;
+    private volatile ResilientStream resilient;
     private volatile long bytesReceived;
     private volatile double answeredSeconds;
     private volatile int finals;
@@ -48,7 +50,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
     @Override
     public void run() {
         AudioSource source = leg.source();
-        RecognizerStream stream = null;
+        ResilientStream stream = null;
         try {
             PcmFormat format = source.format();
             if (format.channels() != 1) {
@@ -56,10 +58,13 @@ final class LegStreamer implements Runnable, RecognitionListener {
                         + "-channel audio must be split into legs first");
             }
             callFormat = format;
-            int streamRate = settings.asrRate() > 0 ? settings.asrRate()
+            int rate = settings.asrRate() > 0 ? settings.asrRate()
                     : recognizer.requiredSampleRate().orElse(format.sampleRate());
-            RateConverter converter = RateConverter.between(format.sampleRate(), streamRate);
-            stream = recognizer.open(settings.streamOptions(streamRate, label()), this);
+            streamRate = rate;
+            RateConverter converter = RateConverter.between(format.sampleRate(), rate);
+            stream = ResilientStream.open(recognizer, settings.streamOptions(rate, label()), this,
+                    settings.reconnect(), session::reconnected);
+            resilient = stream;
             pump(source, stream, format, converter);
             byte[] tail = converter.flush();
             if (tail.length > 0) {
@@ -216,7 +221,16 @@ final class LegStreamer implements Runnable, RecognitionListener {
         return f == null ? 0 : f.secondsOf(bytesReceived);
     }
 
+    /**
+     * Received minus answered: audio the recogniser has not replied to yet (for Vosk every reply counts, a
+     * partial too; engines that cannot tell count up to the last final's end).
+     */
     double lagSeconds() {
-        return Math.max(0, audioSeconds() - answeredSeconds);
+        ResilientStream s = resilient;
+        double answered = answeredSeconds;
+        if (s != null && streamRate > 0) {
+            answered = Math.max(answered, s.answeredBytes() / (2.0 * streamRate));
+        }
+        return Math.max(0, audioSeconds() - answered);
     }
 }

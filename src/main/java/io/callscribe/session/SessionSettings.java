@@ -15,9 +15,11 @@ import java.util.List;
  * @param phraseList      phrases to bias recognition towards (engines may ignore it)
  * @param realTime        pace a finished recording like a live call instead of sending it as fast as possible
  * @param finishTimeout   how long to wait for the final result after end of call
+ * @param reconnect       how a leg recovers from a broken recogniser connection (reconnect and replay)
  */
 public record SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
-                              List<String> phraseList, boolean realTime, Duration finishTimeout) {
+                              List<String> phraseList, boolean realTime, Duration finishTimeout,
+                              ReconnectPolicy reconnect) {
 
     public SessionSettings {
         if (chunkMillis < 10 || chunkMillis > 5000) {
@@ -27,6 +29,13 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
             throw new IllegalArgumentException("asr rate must be positive");
         }
         phraseList = List.copyOf(phraseList);
+        java.util.Objects.requireNonNull(reconnect, "reconnect");
+    }
+
+    /** With the default reconnect policy. */
+    public SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
+                           List<String> phraseList, boolean realTime, Duration finishTimeout) {
+        this(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout, ReconnectPolicy.defaults());
     }
 
     public static SessionSettings defaults() {
@@ -34,7 +43,18 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
     }
 
     public SessionSettings withRealTime(boolean realTime) {
-        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout);
+        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
+                reconnect);
+    }
+
+    public SessionSettings withReconnect(ReconnectPolicy policy) {
+        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
+                policy);
+    }
+
+    public SessionSettings withFinishTimeout(Duration timeout) {
+        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, timeout,
+                reconnect);
     }
 
     StreamOptions streamOptions(int sampleRate, String label) {

@@ -39,7 +39,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Faults on demand: {@link #replyDelay} (slow server), {@link #pauseReplies()} (hold every reply until
  * {@link #resumeReplies()}), {@link #closeAfterMessages} (close with a code instead of the n-th reply),
- * {@link #dropConnections()} (TCP drop, the client sees 1006), {@link #ping()} (pongs are counted).
+ * {@link #dropConnections()} (TCP drop, the client sees 1006), {@link #ping()} (pongs are counted),
+ * {@link #faultAt} (one fault at the n-th binary message counted over all connections: close with 1011,
+ * TCP drop, a non-JSON reply or an unexpected JSON reply).
+ *
+ * <p>With {@link #namesFromAudio()}, a word is named after the first 16-bit sample of its audio
+ * ({@code a<value>}) instead of its position in the connection: a client that replays audio on a new
+ * connection then gets the same words for the same audio, so transcripts of faulty and clean runs compare.
  * Everything received is recorded: config messages, binary sizes, all text frames, close codes.
  *
  * <pre>{@code
@@ -71,6 +77,21 @@ public final class ScriptedVoskServer implements AutoCloseable {
     private volatile int closeAfterMessages = Integer.MAX_VALUE;
     private volatile int closeCode = 1011;
     private volatile String closeReason = "";
+    private volatile boolean namesFromAudio;
+    private final AtomicInteger totalBinary = new AtomicInteger();
+    private final java.util.Map<Integer, Fault> faults = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** One-off faults for {@link #faultAt}. */
+    public enum Fault {
+        /** Close with 1011 (internal error) instead of replying. */
+        CLOSE_1011,
+        /** Drop the TCP connection without a close frame (the client sees 1006). */
+        DROP,
+        /** Reply with an HTML error page instead of JSON. */
+        GARBAGE,
+        /** Reply with JSON that is no Vosk reply. */
+        UNEXPECTED_JSON
+    }
 
     private ScriptedVoskServer(int port) throws Exception {
         this.host = JettyWebSocketHost.start("127.0.0.1", port, 1 << 20, Duration.ofMinutes(1),
@@ -109,6 +130,18 @@ public final class ScriptedVoskServer implements AutoCloseable {
     /** The rate used for word times when the client sends no config. */
     public ScriptedVoskServer defaultSampleRate(int rate) {
         this.defaultSampleRate = rate;
+        return this;
+    }
+
+    /** Words are named after the audio they cover (first sample), not counted per connection. */
+    public ScriptedVoskServer namesFromAudio() {
+        this.namesFromAudio = true;
+        return this;
+    }
+
+    /** At the {@code n}-th binary message over all connections (1-based), {@code fault} happens instead of the reply. */
+    public ScriptedVoskServer faultAt(int n, Fault fault) {
+        faults.put(n, fault);
         return this;
     }
 
@@ -204,6 +237,8 @@ public final class ScriptedVoskServer implements AutoCloseable {
         private int messages;
         private int wordsEmitted;
         private final List<Word> pending = new ArrayList<>();
+        /** First sample of each word-sized block whose start has arrived, by block index. */
+        private final java.util.Map<Long, Integer> blockFirstSample = new java.util.HashMap<>();
 
         @Override
         public void onWebSocketConnect(Session session) {
@@ -247,14 +282,32 @@ public final class ScriptedVoskServer implements AutoCloseable {
                 session.close(closeCode, closeReason);
                 return;
             }
+            Fault fault = faults.remove(totalBinary.incrementAndGet());
+            if (fault != null) {
+                switch (fault) {
+                    case CLOSE_1011 -> session.close(1011, "injected fault");
+                    case DROP -> session.disconnect();
+                    case GARBAGE -> reply("<html><body>502 Bad Gateway</body></html>");
+                    case UNEXPECTED_JSON -> reply("{\"status\": \"overloaded\"}");
+                }
+                return;
+            }
             long before = bytes;
             bytes += length;
+            for (long b = (before + bytesPerWord - 1) / bytesPerWord * bytesPerWord; b < bytes; b += bytesPerWord) {
+                int at = offset + (int) (b - before);
+                if (at + 1 < offset + length) {
+                    blockFirstSample.put(b / bytesPerWord, (short) ((payload[at] & 0xff) | (payload[at + 1] << 8)) & 0xffff);
+                }
+            }
             long completed = bytes / bytesPerWord;
             for (long i = before / bytesPerWord; i < completed; i++) {
                 wordsEmitted++;
                 double start = seconds(i * bytesPerWord);
                 double end = seconds((i + 1) * bytesPerWord);
-                pending.add(new Word("w" + wordsEmitted, start, end, 0.9));
+                Integer first = blockFirstSample.remove(i);
+                String name = namesFromAudio ? "a" + (first == null ? "?" : first) : "w" + wordsEmitted;
+                pending.add(new Word(name, start, end, 0.9));
             }
             if (pending.size() >= wordsPerFinal) {
                 reply(finalOfPending());

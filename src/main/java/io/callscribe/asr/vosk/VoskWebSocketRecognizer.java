@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -27,20 +29,29 @@ public final class VoskWebSocketRecognizer implements Recognizer {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_IN_FLIGHT = 8;
+    /** A Vosk server answers a 200 ms chunk in well under a second even when busy; 15 s of silence means it is stuck. */
+    public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(15);
 
     private final URI server;
     private final Duration connectTimeout;
     private final int maxInFlight;
+    private final Duration replyTimeout;
     private final HttpClient http;
+    /** One daemon thread checks the reply deadline of every stream of this recogniser. */
+    private final ScheduledExecutorService timer;
 
     public VoskWebSocketRecognizer(URI server) {
         this(server, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
     }
 
+    public VoskWebSocketRecognizer(URI server, Duration connectTimeout, int maxInFlight) {
+        this(server, connectTimeout, maxInFlight, DEFAULT_REPLY_TIMEOUT);
+    }
+
     /**
      * @param maxInFlight messages sent and not yet answered before {@code accept} blocks (backpressure)
      */
-    public VoskWebSocketRecognizer(URI server, Duration connectTimeout, int maxInFlight) {
+    public VoskWebSocketRecognizer(URI server, Duration connectTimeout, int maxInFlight, Duration replyTimeout) {
         if (!"ws".equals(server.getScheme()) && !"wss".equals(server.getScheme())) {
             throw new IllegalArgumentException("vosk server address must be ws:// or wss://, got " + server);
         }
@@ -49,8 +60,14 @@ public final class VoskWebSocketRecognizer implements Recognizer {
         }
         this.server = server;
         this.connectTimeout = connectTimeout;
+        if (replyTimeout.isNegative() || replyTimeout.isZero()) {
+            throw new IllegalArgumentException("reply timeout must be positive, got " + replyTimeout);
+        }
         this.maxInFlight = maxInFlight;
+        this.replyTimeout = replyTimeout;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("vosk-reply-deadline").factory());
     }
 
     public URI server() {
@@ -70,7 +87,8 @@ public final class VoskWebSocketRecognizer implements Recognizer {
 
     @Override
     public VoskWebSocketStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException {
-        VoskWebSocketStream stream = new VoskWebSocketStream(server.toString(), options, listener, maxInFlight);
+        VoskWebSocketStream stream = new VoskWebSocketStream(server.toString(), options, listener, maxInFlight,
+                replyTimeout);
         WebSocket socket;
         try {
             socket = http.newWebSocketBuilder()
@@ -87,6 +105,7 @@ public final class VoskWebSocketRecognizer implements Recognizer {
             throw connectFailure(e.getCause() == null ? e : e.getCause());
         }
         stream.start(socket);
+        stream.watchReplies(timer);
         return stream;
     }
 
@@ -113,6 +132,7 @@ public final class VoskWebSocketRecognizer implements Recognizer {
 
     @Override
     public void close() {
+        timer.shutdownNow();
         http.shutdownNow();
     }
 }

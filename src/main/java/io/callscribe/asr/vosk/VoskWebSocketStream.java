@@ -15,8 +15,11 @@ import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,6 +55,13 @@ public final class VoskWebSocketStream implements RecognizerStream {
     private final CountDownLatch eofAnswered = new CountDownLatch(1);
     private final CountDownLatch socketClosed = new CountDownLatch(1);
     private final Receiver receiver = new Receiver();
+    /** Audio bytes of each message in flight, in send order (0 for reset and eof): the nth reply answers the nth. */
+    private final ConcurrentLinkedQueue<Integer> inFlightSizes = new ConcurrentLinkedQueue<>();
+    private final AtomicLong bytesAnswered = new AtomicLong();
+    private final Duration replyTimeout;
+    /** When the server last showed progress: a reply, or a send while nothing was in flight. */
+    private volatile long lastProgressNanos = System.nanoTime();
+    private volatile ScheduledFuture<?> watchdog;
 
     private volatile WebSocket socket;
     /** Sequence number of the eof message; replies are numbered from 1 in send order. */
@@ -59,11 +69,55 @@ public final class VoskWebSocketStream implements RecognizerStream {
     private volatile boolean finished;
     private volatile boolean closed;
 
-    VoskWebSocketStream(String server, StreamOptions options, RecognitionListener listener, int maxInFlight) {
+    VoskWebSocketStream(String server, StreamOptions options, RecognitionListener listener, int maxInFlight,
+                        Duration replyTimeout) {
         this.server = server;
         this.options = options;
         this.listener = listener;
         this.inFlightPermits = new Semaphore(maxInFlight);
+        this.replyTimeout = replyTimeout;
+    }
+
+    /**
+     * A server that holds messages without answering (stalled decoder, half-open TCP) would block the
+     * call forever behind backpressure: fail the stream, retryably, when no reply came for
+     * {@code replyTimeout} while messages are in flight.
+     */
+    void watchReplies(ScheduledExecutorService timer) {
+        long period = Math.max(50, replyTimeout.toMillis() / 4);
+        watchdog = timer.scheduleWithFixedDelay(this::checkReplyDeadline, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkReplyDeadline() {
+        if (closed || failure.get() != null) {
+            stopWatchdog();
+            return;
+        }
+        if (inFlight() > 0 && System.nanoTime() - lastProgressNanos > replyTimeout.toNanos()) {
+            fail(new RecognizerException("vosk server " + server + " sent no reply for " + options.label() + " within "
+                    + replyTimeout.toMillis() + " ms (" + inFlight() + " messages unanswered)", true));
+        }
+    }
+
+    private void stopWatchdog() {
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) {
+            w.cancel(false);
+        }
+    }
+
+    /** Counts one more message in flight; restarts the reply clock when nothing was outstanding. */
+    private void sending(int audioBytes) {
+        if (inFlight() == 0) {
+            lastProgressNanos = System.nanoTime();
+        }
+        inFlightSizes.add(audioBytes);
+        sent.incrementAndGet();
+    }
+
+    @Override
+    public long answeredBytes() {
+        return bytesAnswered.get();
     }
 
     WebSocket.Listener receiver() {
@@ -100,7 +154,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
         checkUsable();
         byte[] copy = new byte[length];
         System.arraycopy(pcm, offset, copy, 0, length);
-        sent.incrementAndGet();
+        sending(length);
         awaitSend(socket.sendBinary(ByteBuffer.wrap(copy), true));
         bytesSent.addAndGet(length);
     }
@@ -110,7 +164,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
         checkUsable();
         inFlightPermits.acquire();
         checkUsable();
-        sent.incrementAndGet();
+        sending(0);
         awaitSend(socket.sendText(VoskJson.RESET, true));
     }
 
@@ -126,6 +180,10 @@ public final class VoskWebSocketStream implements RecognizerStream {
             throw timedOut(timeout);
         }
         checkFailure();
+        if (inFlight() == 0) {
+            lastProgressNanos = System.nanoTime();
+        }
+        inFlightSizes.add(0);
         eofSequence = sent.incrementAndGet();
         if (received.get() >= eofSequence) {
             eofAnswered.countDown();
@@ -148,6 +206,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
     /** Our 1000 close; the server may have closed first after the eof reply, which is fine too. */
     private void closeNormally() throws InterruptedException {
         closed = true;
+        stopWatchdog();
         WebSocket ws = socket;
         try {
             if (!ws.isOutputClosed()) {
@@ -164,6 +223,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
     @Override
     public void close() {
         closed = true;
+        stopWatchdog();
         WebSocket ws = socket;
         if (ws != null) {
             ws.abort();
@@ -228,6 +288,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
             return failure.get();
         }
         log.debug("{}: {}", options.label(), e.getMessage());
+        stopWatchdog();
         WebSocket ws = socket;
         if (ws != null) {
             ws.abort();
@@ -303,11 +364,18 @@ public final class VoskWebSocketStream implements RecognizerStream {
 
         private void handleReply(String reply) {
             long n = received.incrementAndGet();
+            lastProgressNanos = System.nanoTime();
+            Integer answered = inFlightSizes.poll();
+            if (answered != null) {
+                bytesAnswered.addAndGet(answered);
+            }
             RecognitionResult result;
             try {
                 result = VoskJson.parseReply(reply, server);
             } catch (RecognizerException e) {
-                fail(e);
+                // Garbage from the server (a proxy's error page, a crashed worker) may not repeat on a new
+                // connection: retryable, and the caller's bounded reconnect policy stops a server that keeps at it.
+                fail(new RecognizerException(e.getMessage(), true, e));
                 return;
             }
             if (n > sent.get()) {
