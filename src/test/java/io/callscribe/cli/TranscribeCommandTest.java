@@ -179,7 +179,7 @@ class TranscribeCommandTest {
             port = s.getLocalPort();
         }
         int status = Main.commandLine().execute("transcribe", recording.toString(), "--asr", "ws://127.0.0.1:" + port,
-                "--jsonl", "--out-dir", dir.resolve("out").toString());
+                "--reconnect-attempts", "1", "--jsonl", "--out-dir", dir.resolve("out").toString());
         assertThat(status).isEqualTo(1);
         assertThat(events()).anySatisfy(e -> {
             assertThat(e.get("event").asText()).isEqualTo("error");
