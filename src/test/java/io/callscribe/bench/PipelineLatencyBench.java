@@ -1,5 +1,6 @@
 package io.callscribe.bench;
 
+import io.callscribe.asr.Recognizer;
 import io.callscribe.asr.vosk.VoskWebSocketRecognizer;
 import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
@@ -114,12 +115,14 @@ public final class PipelineLatencyBench {
             }
         };
         Thread writer = startWriter(file, pcm, speed, flushes);
-        try (VoskWebSocketRecognizer recognizer = new VoskWebSocketRecognizer(server.uri())) {
+        List<TimestampingVoskServer.Arrival> sent = Collections.synchronizedList(new ArrayList<>());
+        try (VoskWebSocketRecognizer vosk = new VoskWebSocketRecognizer(server.uri())) {
+            Recognizer recognizer = new SendStampingRecognizer(vosk, sent);
             RecordingTailer tailer = RecordingTailer.open(file, 0, 1, TailOptions.defaults());
             CallSession.single("bench", tailer, recognizer, SessionSettings.defaults(), timing).run();
         }
         writer.join();
-        return new Result(flushToSent(flushes, server.arrivals), replyToEvent(server.finalSentNanos, eventNanos));
+        return new Result(flushToSent(flushes, sent), replyToEvent(server.finalSentNanos, eventNanos));
     }
 
     /** The usual first attempt: poll once a second, send 200 ms chunks one at a time, block for each reply. */
@@ -143,6 +146,7 @@ public final class PipelineLatencyBench {
             }
         }).get(5, TimeUnit.SECONDS);
         ws.sendText("{\"config\": {\"sample_rate\": 8000}}", true).get();
+        List<TimestampingVoskServer.Arrival> sentAt = new ArrayList<>();
         long sent = 0;
         long dataEnd = pcm.length;
         while (sent < dataEnd) {
@@ -156,6 +160,7 @@ public final class PipelineLatencyBench {
                     raf.readFully(chunk);
                     ws.sendBinary(ByteBuffer.wrap(chunk), true).get();
                     sent += n;
+                    sentAt.add(new TimestampingVoskServer.Arrival(sent, System.nanoTime()));
                     String reply = replies.poll(10, TimeUnit.SECONDS);
                     int i = reply == null ? -1 : reply.indexOf("\"text\"");
                     if (i >= 0) {
@@ -168,10 +173,10 @@ public final class PipelineLatencyBench {
         ws.sendText("{\"eof\" : 1}", true).get();
         replies.poll(10, TimeUnit.SECONDS);
         writer.join();
-        return new Result(flushToSent(flushes, server.arrivals), replyToEvent(server.finalSentNanos, eventNanos));
+        return new Result(flushToSent(flushes, sentAt), replyToEvent(server.finalSentNanos, eventNanos));
     }
 
-    /** For each flush, the time until the server had received every audio byte that flush put on disk. */
+    /** For each flush, the time until the client had sent (written to the socket) every audio byte that flush put on disk. */
     private static List<Double> flushToSent(List<long[]> flushes, List<TimestampingVoskServer.Arrival> arrivals) {
         List<Double> out = new ArrayList<>();
         synchronized (flushes) {

@@ -28,7 +28,12 @@ import java.util.concurrent.TimeoutException;
 public final class VoskWebSocketRecognizer implements Recognizer {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    public static final int DEFAULT_MAX_IN_FLIGHT = 8;
+    /**
+     * Messages sent but not yet answered. 16 chunks of 200 ms hold a whole MixMonitor flush (32 KiB = 10.24
+     * chunks at 8 kHz), so a flush goes out at once even while the server decodes the previous one
+     * (bench/pipeline: with 8, a 20 ms-per-message server held the last 3 chunks of each flush back 60 ms).
+     */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 16;
     /** A Vosk server answers a 200 ms chunk in well under a second even when busy; 15 s of silence means it is stuck. */
     public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(15);
 
