@@ -292,12 +292,13 @@
       $('#viewer').hidden = false;
       $('#viewer').dataset.call = id;
       $('#viewer-title').textContent = id;
-      const meta = ['started ' + when(t.started), 'duration ' + clock(t.audio_seconds)];
-      if (t.source) meta.push(t.source);
-      if (t.recognizer) meta.push(t.recognizer);
-      if (t.end_reason) meta.push('ended: ' + t.end_reason);
-      if (t.errors && t.errors.length) meta.push(t.errors.length + ' error(s): ' + t.errors.join('; '));
-      $('#viewer-meta').textContent = meta.join(' · ');
+      const stats = ['started ' + when(t.started), 'duration ' + clock(t.audio_seconds)];
+      if (t.end_reason) stats.push('ended: ' + t.end_reason);
+      const errors = (t.errors || []).length;
+      const statsLine = el('div', 'stats', stats.join(' · ') + ' · ');
+      statsLine.append(errors ? el('span', 'bad', errors + (errors === 1 ? ' error: ' : ' errors: ') + t.errors.join('; '))
+        : document.createTextNode('no errors'));
+      $('#viewer-meta').replaceChildren(statsLine, el('div', 'origin', [t.source, t.recognizer].filter(Boolean).join(' · ')));
       const box = $('#viewer-transcript');
       box.replaceChildren();
       for (const f of t.finals) box.append(lineFor(f, 'final'));

@@ -91,6 +91,12 @@ class DashboardBrowserTest {
         waitFor(() -> text("#live [data-call='bravo']").contains("<img src=x onerror=alert(1)>"));
         assertThat(driver.findElements(By.cssSelector("#live img"))).isEmpty();
 
+        // An error shows in the call's transcript and, counted and in red, in its stats line.
+        assertThat(text("#live [data-call='bravo'] .meta .stats")).contains("no errors");
+        registry.accept(new TranscriptEvent.CallError("bravo", T0, "recogniser closed the connection (1011)"));
+        waitFor(() -> text("#live [data-call='bravo'] .meta .stats .bad").equals("1 error"));
+        assertThat(text("#live [data-call='bravo'] .error-line")).isEqualTo("error: recogniser closed the connection (1011)");
+
         registry.accept(new TranscriptEvent.CallEnded("alpha", T0.plusSeconds(65), 65.0, "hangup"));
         waitFor(() -> driver.findElements(By.cssSelector("#live [data-call='alpha']")).isEmpty());
         waitFor(() -> !driver.findElements(By.cssSelector("#finished tbody tr[data-call='alpha']")).isEmpty());
