@@ -83,7 +83,7 @@
     hang.type = 'button';
     hang.addEventListener('click', () => hangup(id, hang));
     head.append(hang);
-    const meta = el('p', 'meta');
+    const meta = el('div', 'meta');
     const transcript = el('div', 'transcript');
     card.append(head, meta, transcript);
     $('#live').append(card);
@@ -173,16 +173,21 @@
     }
   }
 
+  // A call this far behind its audio is worth a look: shown in red.
+  const LAG_WARN_SECONDS = 5;
+
   function renderMeta(c) {
     const i = c.info;
-    c.meta.replaceChildren();
-    const parts = [];
-    parts.push('duration ' + clock(i.audio));
-    if (typeof i.lag === 'number') parts.push('lag ' + i.lag.toFixed(1) + ' s');
-    if (i.source) parts.push(i.source);
-    if (i.recognizer) parts.push(i.recognizer);
-    c.meta.append(document.createTextNode(parts.join(' · ')));
-    if (i.errors) c.meta.append(document.createTextNode(' · '), el('span', 'bad', i.errors + ' error(s)'));
+    const stats = el('div', 'stats');
+    const sep = () => document.createTextNode(' · ');
+    stats.append('duration ' + clock(i.audio));
+    if (typeof i.lag === 'number') {
+      stats.append(sep(), el('span', i.lag >= LAG_WARN_SECONDS ? 'bad' : null, 'lag ' + i.lag.toFixed(1) + ' s'));
+    }
+    stats.append(sep(), i.errors ? el('span', 'bad', i.errors + (i.errors === 1 ? ' error' : ' errors'))
+      : document.createTextNode('no errors'));
+    const origin = el('div', 'origin', [i.source, i.recognizer].filter(Boolean).join(' · '));
+    c.meta.replaceChildren(stats, origin);
   }
 
   async function hangup(id, button) {
@@ -262,11 +267,15 @@
         const tr = el('tr');
         tr.dataset.call = row.id;
         if (row.id === selected) tr.classList.add('selected');
-        tr.append(el('td', null, row.id), el('td', null, when(row.started)), el('td', null, clock(row.audio_seconds)),
-          el('td', null, row.finals), el('td', row.errors ? 'bad' : null, row.errors));
+        tr.append(el('td', 'call-id', row.id), el('td', null, when(row.started)), el('td', null, clock(row.audio_seconds)),
+          el('td', null, row.end_reason || ''), el('td', null, row.finals), el('td', row.errors ? 'bad' : null, row.errors));
+        tr.title = [row.source, row.recognizer].filter(Boolean).join(' · ');
         tr.addEventListener('click', () => openCall(row.id));
         tbody.append(tr);
       }
+      // An empty table says nothing: show a sentence instead.
+      $('#finished').hidden = body.calls.length === 0;
+      $('#finished-empty').textContent = q ? 'No finished call matches.' : 'No finished call yet.';
       $('#finished-empty').hidden = body.calls.length > 0;
     } catch (err) { /* token form or status badge tells */ }
   }
@@ -283,12 +292,13 @@
       $('#viewer').hidden = false;
       $('#viewer').dataset.call = id;
       $('#viewer-title').textContent = id;
-      const meta = ['started ' + when(t.started), 'duration ' + clock(t.audio_seconds)];
-      if (t.source) meta.push(t.source);
-      if (t.recognizer) meta.push(t.recognizer);
-      if (t.end_reason) meta.push('ended: ' + t.end_reason);
-      if (t.errors && t.errors.length) meta.push(t.errors.length + ' error(s): ' + t.errors.join('; '));
-      $('#viewer-meta').textContent = meta.join(' · ');
+      const stats = ['started ' + when(t.started), 'duration ' + clock(t.audio_seconds)];
+      if (t.end_reason) stats.push('ended: ' + t.end_reason);
+      const errors = (t.errors || []).length;
+      const statsLine = el('div', 'stats', stats.join(' · ') + ' · ');
+      statsLine.append(errors ? el('span', 'bad', errors + (errors === 1 ? ' error: ' : ' errors: ') + t.errors.join('; '))
+        : document.createTextNode('no errors'));
+      $('#viewer-meta').replaceChildren(statsLine, el('div', 'origin', [t.source, t.recognizer].filter(Boolean).join(' · ')));
       const box = $('#viewer-transcript');
       box.replaceChildren();
       for (const f of t.finals) box.append(lineFor(f, 'final'));

@@ -78,6 +78,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
     private volatile int closeCode = 1011;
     private volatile String closeReason = "";
     private volatile boolean namesFromAudio;
+    private volatile java.util.function.IntFunction<String> audioNaming = first -> "a" + first;
     private final AtomicInteger totalBinary = new AtomicInteger();
     private final java.util.Map<Integer, Fault> faults = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -135,6 +136,16 @@ public final class ScriptedVoskServer implements AutoCloseable {
 
     /** Words are named after the audio they cover (first sample), not counted per connection. */
     public ScriptedVoskServer namesFromAudio() {
+        this.namesFromAudio = true;
+        return this;
+    }
+
+    /**
+     * Words are named by {@code naming} applied to the first sample of their audio (0..65535): a test then writes
+     * the words it wants into its audio (one word per {@link #bytesPerWord} block) and gets a readable transcript.
+     */
+    public ScriptedVoskServer namesFromAudio(java.util.function.IntFunction<String> naming) {
+        this.audioNaming = java.util.Objects.requireNonNull(naming, "naming");
         this.namesFromAudio = true;
         return this;
     }
@@ -306,7 +317,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
                 double start = seconds(i * bytesPerWord);
                 double end = seconds((i + 1) * bytesPerWord);
                 Integer first = blockFirstSample.remove(i);
-                String name = namesFromAudio ? "a" + (first == null ? "?" : first) : "w" + wordsEmitted;
+                String name = !namesFromAudio ? "w" + wordsEmitted : first == null ? "a?" : audioNaming.apply(first);
                 pending.add(new Word(name, start, end, 0.9));
             }
             if (pending.size() >= wordsPerFinal) {

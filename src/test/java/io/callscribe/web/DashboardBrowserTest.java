@@ -1,40 +1,31 @@
 package io.callscribe.web;
 
 import io.callscribe.event.TranscriptEvent;
+import io.callscribe.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Drives the dashboard in the system's headless Chromium while the test plays two calls into the registry.
- * Needs /usr/bin/chromium and /usr/bin/chromedriver (Debian packages chromium, chromium-driver): skipped locally
- * without them, a failure in CI (CI=true).
+ * Drives the dashboard in the system's headless Chromium while the test plays two calls into the registry
+ * directly (the page's own logic: partial replacement, ordering, escaping, search). The real service behind the
+ * page is {@link LiveServiceBrowserTest}'s. Skipped locally without Chromium, a failure in CI: see
+ * {@link HeadlessChromium}.
  */
 class DashboardBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Instant T0 = Instant.parse("2025-05-01T10:00:00Z");
 
     @TempDir
@@ -42,38 +33,22 @@ class DashboardBrowserTest {
 
     private CallRegistry registry;
     private WebServer server;
+    private HeadlessChromium browser;
     private ChromeDriver driver;
 
     @BeforeEach
     void start() {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        String missing = "headless browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
-                + " (apt-get install chromium chromium-driver)";
-        if (!installed && "true".equals(System.getenv("CI"))) {
-            fail(missing);
-        }
-        assumeTrue(installed, missing);
-
+        HeadlessChromium.requireInstalled();
         registry = new CallRegistry();
         server = WebServer.start(WebSettings.loopback(0).withToken("page-token"), registry, null);
-
-        // An explicit driver executable keeps Selenium Manager from looking for (or downloading) one.
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=1280,900", "--user-data-dir=" + profile.toAbsolutePath());
-        // Selenium warns that it has no CDP bindings for this Chromium: the test uses none.
-        java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(java.util.logging.Level.SEVERE);
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(5));
+        browser = HeadlessChromium.start(profile, 1280, 900);
+        driver = browser.driver();
     }
 
     @AfterEach
     void stop() {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
         }
         if (server != null) {
             server.close();
@@ -116,6 +91,12 @@ class DashboardBrowserTest {
         waitFor(() -> text("#live [data-call='bravo']").contains("<img src=x onerror=alert(1)>"));
         assertThat(driver.findElements(By.cssSelector("#live img"))).isEmpty();
 
+        // An error shows in the call's transcript and, counted and in red, in its stats line.
+        assertThat(text("#live [data-call='bravo'] .meta .stats")).contains("no errors");
+        registry.accept(new TranscriptEvent.CallError("bravo", T0, "recogniser closed the connection (1011)"));
+        waitFor(() -> text("#live [data-call='bravo'] .meta .stats .bad").equals("1 error"));
+        assertThat(text("#live [data-call='bravo'] .error-line")).isEqualTo("error: recogniser closed the connection (1011)");
+
         registry.accept(new TranscriptEvent.CallEnded("alpha", T0.plusSeconds(65), 65.0, "hangup"));
         waitFor(() -> driver.findElements(By.cssSelector("#live [data-call='alpha']")).isEmpty());
         waitFor(() -> !driver.findElements(By.cssSelector("#finished tbody tr[data-call='alpha']")).isEmpty());
@@ -135,27 +116,21 @@ class DashboardBrowserTest {
                 && text("#viewer-transcript").contains("my parcel never arrived"));
         assertThat(text("#viewer-meta")).contains("01:05").contains("hangup");
 
-        Path shots = Path.of("target", "screenshots");
-        Files.createDirectories(shots);
-        File shot = driver.getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), shots.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
-        assertThat(Files.size(shots.resolve("dashboard.png"))).isGreaterThan(1000);
+        Path shot = browser.screenshot("dashboard.png");
+        assertThat(Files.size(shot)).isGreaterThan(1000);
 
         // The download buttons fetch the transcript through the API with the kept token.
-        Object txt = driver.executeAsyncScript(
-                "const done = arguments[arguments.length - 1];"
-                        + "fetch('/calls/alpha?format=txt', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('callscribe.token')}})"
+        Object txt = browser.async(
+                "fetch('/calls/alpha?format=txt', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('callscribe.token')}})"
                         + ".then(r => r.text()).then(done, e => done('failed ' + e));");
         assertThat(txt).isEqualTo("my parcel never arrived\n");
     }
 
     private String text(String css) {
-        List<WebElement> found = driver.findElements(By.cssSelector(css));
-        return found.isEmpty() ? "" : found.get(0).getText();
+        return browser.text(css);
     }
 
-    private static void waitFor(Callable<Boolean> condition) {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .ignoreExceptions().until(condition);
+    private void waitFor(Callable<Boolean> condition) {
+        browser.waitFor(condition);
     }
 }
