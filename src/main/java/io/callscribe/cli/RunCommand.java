@@ -208,6 +208,20 @@ public final class RunCommand implements Callable<Integer> {
         SpoolWatcher spool;
         Duration shutdownGrace = Duration.ofSeconds(20);
 
+        /** The bound port of the call API (the real one when {@code --http} asked for port 0); -1 when off. */
+        int httpPort() {
+            return web == null ? -1 : web.port();
+        }
+
+        /** The bound AudioSocket port (the real one for port 0); -1 when off. */
+        int audioSocketPort() {
+            return audioSocket == null ? -1 : audioSocket.port();
+        }
+
+        CallManager calls() {
+            return calls;
+        }
+
         @Override
         public void close() throws InterruptedException {
             if (spool != null) {
