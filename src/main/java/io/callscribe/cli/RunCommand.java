@@ -22,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -116,6 +118,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output = new OutputOptions();
 
+    @Spec
+    CommandSpec spec;
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile Service service;
 
@@ -141,6 +146,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     Service start() throws Exception {
+        checkConfigKeys();
         Service s = new Service();
         try {
             s.recognizer = engine.create();
@@ -193,6 +199,17 @@ public final class RunCommand implements Callable<Integer> {
         } catch (Exception | Error e) {
             s.close();
             throw e;
+        }
+    }
+
+    private void checkConfigKeys() throws java.io.IOException {
+        if (config == null || spec == null) {
+            return;
+        }
+        List<String> unknown = new ConfigDefaults(Map.of(), config).unknownKeys(spec);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("config file " + config + ": unknown setting" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown) + " (every key must be an option of 'callscribe run' without its dashes)");
         }
     }
 
