@@ -59,6 +59,37 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         return null;
     }
 
+    /**
+     * Keys of the config file that name no option of {@code command} (nested keys as {@code a-b}). Without this
+     * check a misspelt key would be ignored silently and the service would run with a default instead.
+     */
+    List<String> unknownKeys(CommandLine.Model.CommandSpec command) {
+        List<String> unknown = new ArrayList<>();
+        if (config == null) {
+            return unknown;
+        }
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (CommandLine.Model.OptionSpec o : command.options()) {
+            if (!o.usageHelp() && !o.versionHelp() && !o.longestName().equals("--config")) {
+                known.add(o.longestName().replaceFirst("^--", ""));
+            }
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = config.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isObject()) {
+                for (Iterator<String> sub = e.getValue().fieldNames(); sub.hasNext(); ) {
+                    String key = e.getKey() + "-" + sub.next();
+                    if (!known.contains(key)) {
+                        unknown.add(key);
+                    }
+                }
+            } else if (!known.contains(e.getKey())) {
+                unknown.add(e.getKey());
+            }
+        }
+        return unknown;
+    }
+
     @Override
     public String defaultValue(CommandLine.Model.ArgSpec argSpec) {
         if (!(argSpec instanceof CommandLine.Model.OptionSpec option) || option.longestName().equals("--config")) {
@@ -94,9 +125,10 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
             }
             return String.join(",", items);
         }
-        if (node.isContainerNode()) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "config file " + configFile + ": '" + key
-                    + "' must be a value or a list, not a mapping");
+        if (node.isObject()) {
+            // A section such as "webhook: {partials: true}" holds webhook-partials, not a value of --webhook;
+            // keys in it that name no option are reported by unknownKeys().
+            return null;
         }
         return node.asText();
     }

@@ -22,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -116,6 +118,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output = new OutputOptions();
 
+    @Spec
+    CommandSpec spec;
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile Service service;
 
@@ -141,6 +146,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     Service start() throws Exception {
+        checkConfigKeys();
         Service s = new Service();
         try {
             s.recognizer = engine.create();
@@ -197,6 +203,17 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    private void checkConfigKeys() throws java.io.IOException {
+        if (config == null || spec == null) {
+            return;
+        }
+        List<String> unknown = new ConfigDefaults(Map.of(), config).unknownKeys(spec);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("config file " + config + ": unknown setting" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown) + " (every key must be an option of 'callscribe run' without its dashes)");
+        }
+    }
+
     /** The running parts of the service, closed in reverse order of the audio flow. */
     static final class Service implements AutoCloseable {
         Recognizer recognizer;
@@ -208,6 +225,20 @@ public final class RunCommand implements Callable<Integer> {
         AudioSocketServer audioSocket;
         SpoolWatcher spool;
         Duration shutdownGrace = Duration.ofSeconds(20);
+
+        /** The bound port of the call API (the real one when {@code --http} asked for port 0); -1 when off. */
+        int httpPort() {
+            return web == null ? -1 : web.port();
+        }
+
+        /** The bound AudioSocket port (the real one for port 0); -1 when off. */
+        int audioSocketPort() {
+            return audioSocket == null ? -1 : audioSocket.port();
+        }
+
+        CallManager calls() {
+            return calls;
+        }
 
         @Override
         public void close() throws InterruptedException {

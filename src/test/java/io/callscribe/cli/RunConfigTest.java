@@ -1,0 +1,135 @@
+package io.callscribe.cli;
+
+import io.callscribe.testing.ScriptedVoskServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@code callscribe run} settings from flags, CALLSCRIBE_* environment, the YAML config file and defaults. */
+class RunConfigTest {
+
+    @Test
+    void flagsBeatEnvironmentBeatConfigFileBeatDefaults(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("callscribe.yaml");
+        Files.writeString(yaml, """
+                asr: ws://127.0.0.1:1
+                spool: off
+                audiosocket: 127.0.0.1:0
+                http: "off"
+                idle-timeout: 7
+                shutdown-grace: 11
+                spool-legs: ["-rx=customer", "-tx=agent"]
+                webhook:
+                  partials: true
+                out-dir: %s
+                """.formatted(dir.resolve("out")));
+        RunCommand run = RunHarness.command(Map.of("CALLSCRIBE_SHUTDOWN_GRACE", "12", "CALLSCRIBE_CHUNK_MS", "100"),
+                "--config", yaml.toString(), "--idle-timeout", "9");
+        assertThat(run.idleTimeoutSeconds).as("flag over file").isEqualTo(9);
+        assertThat(run.shutdownGraceSeconds).as("environment over file").isEqualTo(12);
+        assertThat(run.streaming.chunkMs).as("environment over default").isEqualTo(100);
+        assertThat(run.engine.asr).as("file over default").isEqualTo("ws://127.0.0.1:1");
+        assertThat(run.spoolLegs).containsExactly(Map.entry("-rx", "customer"), Map.entry("-tx", "agent"));
+        assertThat(run.webhookPartials).as("nested key webhook: {partials}").isTrue();
+        assertThat(run.output.outDir).isEqualTo(dir.resolve("out"));
+        assertThat(run.rawChannels).as("default").isEqualTo(1);
+    }
+
+    @Test
+    void serviceRunsFromAConfigFile(@TempDir Path dir) throws Exception {
+        try (ScriptedVoskServer vosk = ScriptedVoskServer.start()) {
+            Path yaml = dir.resolve("callscribe.yaml");
+            Files.writeString(yaml, """
+                    asr: %s
+                    spool: %s
+                    audiosocket: 127.0.0.1:0
+                    http: 127.0.0.1:0
+                    out-dir: %s
+                    """.formatted(vosk.uri(), dir.resolve("spool"), dir.resolve("out")));
+            try (RunCommand.Service s = RunHarness.start("--config", yaml.toString())) {
+                assertThat(s.audioSocketPort()).isPositive();
+                assertThat(s.httpPort()).isPositive();
+                assertThat(RunHarness.get(s, "/health").statusCode()).isEqualTo(200);
+                assertThat(s.spool).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void theExampleDeployConfigParsesAndEveryKeyIsAnOptionOfRun() throws Exception {
+        Path example = Path.of("deploy/callscribe.yaml");
+        RunCommand run = RunHarness.command(Map.of(), "--config", example.toString());
+        CommandLine.Model.CommandSpec spec = run.spec;
+        assertThat(new ConfigDefaults(Map.of(), example).unknownKeys(spec)).isEmpty();
+        assertThat(run.engine.asr).isEqualTo("ws://127.0.0.1:2700");
+        assertThat(run.spool).isEqualTo("/var/spool/asterisk/monitor");
+        assertThat(run.spoolLegs).containsExactly(Map.entry("-in", "caller"), Map.entry("-out", "agent"));
+        assertThat(run.idleTimeoutSeconds).isEqualTo(15);
+        assertThat(run.rawChannels).isEqualTo(1);
+        assertThat(run.audiosocket).isEqualTo("127.0.0.1:9092");
+        assertThat(run.output.outDir).isEqualTo(Path.of("/var/lib/callscribe/transcripts"));
+        assertThat(run.output.events).isEqualTo(Path.of("/var/lib/callscribe/events.jsonl"));
+        assertThat(run.http).isEqualTo("127.0.0.1:8080");
+        assertThat(run.shutdownGraceSeconds).isEqualTo(20);
+    }
+
+    @Test
+    void misspeltKeyIsRefusedNamingTheKeyAndFile(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("bad.yaml");
+        Files.writeString(yaml, "asr: ws://127.0.0.1:1\naudiosockte: off\nspool:\n  legz: x\n");
+        RunCommand run = RunHarness.command(Map.of(), "--config", yaml.toString());
+        assertThatThrownBy(run::start)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(yaml.toString())
+                .hasMessageContaining("audiosockte")
+                .hasMessageContaining("spool-legz");
+
+        // Through the command line as an operator sees it: one line, exit code 2.
+        CommandLine cl = Main.commandLine();
+        cl.setDefaultValueProvider(new ConfigDefaults(Map.of(), yaml));
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("run", "--config", yaml.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("callscribe: config file " + yaml).contains("audiosockte");
+    }
+
+    @Test
+    void invalidYamlAndWrongShapeAndMissingFileGiveClearErrors(@TempDir Path dir) throws Exception {
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "asr: [ws://x\nspool: off\n");
+        assertThatThrownBy(() -> new ConfigDefaults(Map.of(), broken))
+                .isInstanceOf(IOException.class).hasMessageContaining(broken + " is not valid YAML");
+
+        Path list = dir.resolve("list.yaml");
+        Files.writeString(list, "- asr\n- spool\n");
+        assertThatThrownBy(() -> new ConfigDefaults(Map.of(), list))
+                .isInstanceOf(IOException.class).hasMessageContaining("must be a YAML mapping");
+
+        Path missing = dir.resolve("missing.yaml");
+        assertThatThrownBy(() -> new ConfigDefaults(Map.of(), missing))
+                .isInstanceOf(IOException.class).hasMessageContaining(missing + " does not exist");
+
+        Path mapping = dir.resolve("mapping.yaml");
+        Files.writeString(mapping, "asr: ws://127.0.0.1:1\nhttp: {host: 127.0.0.1, port: 80}\n");
+        RunCommand run = RunHarness.command(Map.of(), "--config", mapping.toString());
+        assertThatThrownBy(run::start).hasMessageContaining("unknown settings http-host, http-port");
+    }
+
+    @Test
+    void badListenAddressIsNamed() throws Exception {
+        RunCommand run = RunHarness.command(Map.of(), "--asr", "ws://127.0.0.1:1", "--spool", "off",
+                "--audiosocket", "nine", "--http", "off");
+        assertThatThrownBy(run::start).hasMessageContaining("--audiosocket: 'nine' is not HOST:PORT");
+    }
+}
