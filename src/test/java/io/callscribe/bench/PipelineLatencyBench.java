@@ -91,6 +91,8 @@ public final class PipelineLatencyBench {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
     }
 
+    private static volatile long closedNanos;
+
     /** Writes the recording on a platform thread, recording (data bytes on disk, nanoTime) at every flush. */
     private static Thread startWriter(Path file, byte[] pcm, double speed, List<long[]> flushes) throws Exception {
         MixMonitorWriter writer = MixMonitorWriter.wav(file, FORMAT,
@@ -101,6 +103,7 @@ public final class PipelineLatencyBench {
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
+            closedNanos = System.nanoTime();
         });
     }
 
@@ -121,7 +124,10 @@ public final class PipelineLatencyBench {
             RecordingTailer tailer = RecordingTailer.open(file, 0, 1, TailOptions.defaults());
             CallSession.single("bench", tailer, recognizer, SessionSettings.defaults(), timing).run();
         }
+        long endedNanos = System.nanoTime();
         writer.join();
+        System.out.printf(Locale.ROOT, "recording closed (header sizes filled in) -> call ended with its final: %.1f ms%n",
+                (endedNanos - closedNanos) / 1e6);
         return new Result(flushToSent(flushes, sent), replyToEvent(server.finalSentNanos, eventNanos));
     }
 
