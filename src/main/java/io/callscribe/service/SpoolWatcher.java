@@ -145,7 +145,28 @@ public final class SpoolWatcher implements AutoCloseable {
                 return;
             }
         }
-        startCall(CallIds.sanitize(base), Map.of("", file));
+        String callId = CallIds.sanitize(base);
+        if (isMixOfTwoLegCall(callId, base)) {
+            // MixMonitor(<id>.wav,r(<id>-in.wav)t(<id>-out.wav)) also writes the mix: the legs already carry the call.
+            log.info("call {}: {} is the mix of a two-leg recording; transcribing the legs only", callId, file.getFileName());
+            remember(file);
+            return;
+        }
+        startCall(callId, Map.of("", file));
+    }
+
+    private boolean isMixOfTwoLegCall(String callId, String base) {
+        if (pending.containsKey(callId) || (!settings.legSuffixes().isEmpty() && calls.isLive(callId))) {
+            return true;
+        }
+        for (String suffix : settings.legSuffixes().keySet()) {
+            for (String ext : settings.extensions()) {
+                if (Files.exists(settings.dir().resolve(base + suffix + "." + ext))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void startDuePairs() {
@@ -179,7 +200,10 @@ public final class SpoolWatcher implements AutoCloseable {
         Thread.ofVirtual().name("spool-done-" + callId).start(() -> {
             try {
                 calls.awaitEnd(callId, Duration.ofDays(365));
-                files.values().forEach(this::remember);
+                // A call cut short by our own shutdown is not done: after a restart the recording is picked up again.
+                if (running) {
+                    files.values().forEach(this::remember);
+                }
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
@@ -198,7 +222,8 @@ public final class SpoolWatcher implements AutoCloseable {
 
     private List<Path> listRecordings() throws IOException {
         try (Stream<Path> s = Files.list(settings.dir())) {
-            return s.filter(Files::isRegularFile)
+            return s.map(p -> p.toAbsolutePath().normalize())
+                    .filter(Files::isRegularFile)
                     .filter(p -> settings.extensions().contains(extension(p)))
                     .sorted()
                     .toList();
@@ -210,7 +235,7 @@ public final class SpoolWatcher implements AutoCloseable {
         if (settings.stateFile() != null && Files.exists(settings.stateFile())) {
             for (String line : Files.readAllLines(settings.stateFile(), StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {
-                    done.add(Path.of(line.strip()));
+                    done.add(Path.of(line.strip()).toAbsolutePath().normalize());
                 }
             }
         }

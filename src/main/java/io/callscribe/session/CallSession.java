@@ -127,7 +127,9 @@ public final class CallSession {
         double seconds = streamers.stream().mapToDouble(LegStreamer::audioSeconds).max().orElse(0);
         int finals = streamers.stream().mapToInt(LegStreamer::finals).sum();
         List<String> errors = streamers.stream().flatMap(s -> s.errors().stream()).toList();
-        String reason = streamers.get(0).endReason();
+        // The first leg that failed explains the call's end best; otherwise any leg's reason is the call's.
+        String reason = streamers.stream().filter(l -> !l.errors().isEmpty()).findFirst()
+                .orElse(streamers.get(0)).endReason();
         emit(new TranscriptEvent.CallEnded(callId, now(), seconds, reason));
         log.info("call {} ended: {}, {} s of audio, {} finals{}", callId, reason, String.format("%.1f", seconds),
                 finals, errors.isEmpty() ? "" : ", " + errors.size() + " error(s)");

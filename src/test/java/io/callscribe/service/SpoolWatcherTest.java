@@ -1,0 +1,62 @@
+package io.callscribe.service;
+
+import io.callscribe.audio.MixMonitorWriter;
+import io.callscribe.audio.PcmFormat;
+import io.callscribe.event.TranscriptEvent;
+import io.callscribe.session.CallOutcome;
+import io.callscribe.session.SessionSettings;
+import io.callscribe.source.TailOptions;
+import io.callscribe.testing.TestRecognizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class SpoolWatcherTest {
+
+    private static final PcmFormat RATE_8K = PcmFormat.mono(8000);
+
+    @Test
+    void theMixOfAnRtPairIsNotTranscribedAsASecondCall(@TempDir Path dir) throws Exception {
+        Path spool = Files.createDirectory(dir.resolve("spool"));
+        Path state = dir.resolve("state");
+        List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
+        List<CallOutcome> ended = new CopyOnWriteArrayList<>();
+        CallManager calls = new CallManager(new TestRecognizer(3200, 2), SessionSettings.defaults(), events::add)
+                .onEnded(ended::add);
+        var settings = new SpoolWatcher.Settings(spool, SpoolWatcher.Settings.defaultExtensions(),
+                Map.of("-in", "caller", "-out", "agent"), Duration.ofSeconds(1), Duration.ofMillis(200), state, false);
+        try (SpoolWatcher watcher = new SpoolWatcher(settings,
+                new TailingRecordingOpener(TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(5)), 1,
+                        List.of("caller", "agent")), calls)) {
+            watcher.start();
+            // MixMonitor(X.wav,r(X-in.wav)t(X-out.wav)) opens all three files at once.
+            try (var mix = MixMonitorWriter.wav(spool.resolve("X.wav"), RATE_8K, null);
+                 var in = MixMonitorWriter.wav(spool.resolve("X-in.wav"), RATE_8K, null);
+                 var out = MixMonitorWriter.wav(spool.resolve("X-out.wav"), RATE_8K, null)) {
+                byte[] second = new byte[16000];
+                mix.write(second);
+                in.write(second);
+                out.write(second);
+            }
+            await().atMost(15, TimeUnit.SECONDS).until(() -> ended.size() == 1);
+            Thread.sleep(500); // a second call for the mix would have started by now
+        }
+        assertThat(calls.callsStarted()).isEqualTo(1);
+        assertThat(ended.get(0).callId()).isEqualTo("X");
+        assertThat(events).filteredOn(e -> e instanceof TranscriptEvent.Final)
+                .extracting(e -> ((TranscriptEvent.Final) e).speaker()).containsOnly("caller", "agent");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(state)
+                && Files.readAllLines(state).size() == 3);
+        assertThat(Files.readAllLines(state)).allMatch(line -> Path.of(line).isAbsolute());
+    }
+}
