@@ -1,12 +1,12 @@
 package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
+import io.callscribe.service.TailingRecordingOpener;
 import io.callscribe.session.CallIds;
 import io.callscribe.session.CallOutcome;
 import io.callscribe.session.CallSession;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.source.AudioSource;
-import io.callscribe.source.ChannelSplitter;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import picocli.CommandLine.Command;
@@ -68,7 +68,7 @@ public final class TranscribeCommand implements Callable<Integer> {
         String id = callId != null ? CallIds.require(callId) : CallIds.sanitize(baseName(file));
         TailOptions tail = TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(idleTimeoutSeconds));
         AudioSource source = RecordingTailer.open(file, rate, channels, tail);
-        List<CallSession.Leg> legs = legs(source);
+        List<CallSession.Leg> legs = TailingRecordingOpener.legsOf(source, channels, speakers, null);
         try (Recognizer recognizer = engine.create();
              SinkFanout sinks = new SinkFanout(output.sinks(true, false))) {
             CallSession session = new CallSession(id, legs, recognizer, streaming.settings(realTime), sinks);
@@ -80,18 +80,6 @@ public final class TranscribeCommand implements Callable<Integer> {
             }
             return outcome.ok() ? 0 : 1;
         }
-    }
-
-    private List<CallSession.Leg> legs(AudioSource source) {
-        if (channels == 1) {
-            return List.of(new CallSession.Leg(null, source));
-        }
-        if (speakers.size() != 2) {
-            throw new IllegalArgumentException("--speakers needs two names for --channels 2, got " + speakers);
-        }
-        ChannelSplitter splitter = new ChannelSplitter(source);
-        return List.of(new CallSession.Leg(speakers.get(0), splitter.left()),
-                new CallSession.Leg(speakers.get(1), splitter.right()));
     }
 
     static String baseName(Path p) {

@@ -3,6 +3,7 @@ package io.callscribe.service;
 import io.callscribe.audio.WavHeader;
 import io.callscribe.audio.WavHeaderParser;
 import io.callscribe.session.CallSession;
+import io.callscribe.source.AudioSource;
 import io.callscribe.source.ChannelSplitter;
 import io.callscribe.source.RecordingFormat;
 import io.callscribe.source.RecordingTailer;
@@ -28,14 +29,24 @@ public record TailingRecordingOpener(TailOptions tail, int rawChannels, List<Str
     @Override
     public List<CallSession.Leg> open(Path file, String speaker) throws IOException {
         int channels = SpoolWatcher.extension(file).equals("raw") ? rawChannels : 1;
-        RecordingTailer tailer = RecordingTailer.open(file, 0, channels, tail);
+        return legsOf(RecordingTailer.open(file, 0, channels, tail), channels, stereoSpeakers, speaker);
+    }
+
+    /**
+     * One leg for a mono source; for a 2-channel source one leg per channel, named {@code speakers}
+     * (prefixed with {@code speaker} when the file itself names one).
+     */
+    public static List<CallSession.Leg> legsOf(AudioSource source, int channels, List<String> speakers, String speaker) {
         if (channels == 1) {
-            return List.of(new CallSession.Leg(speaker, tailer));
+            return List.of(new CallSession.Leg(speaker, source));
         }
-        ChannelSplitter split = new ChannelSplitter(tailer);
+        if (speakers.size() != 2) {
+            throw new IllegalArgumentException("a 2-channel recording needs two speaker names, got " + speakers);
+        }
+        ChannelSplitter split = new ChannelSplitter(source);
         String prefix = speaker == null ? "" : speaker + "-";
-        return List.of(new CallSession.Leg(prefix + stereoSpeakers.get(0), split.left()),
-                new CallSession.Leg(prefix + stereoSpeakers.get(1), split.right()));
+        return List.of(new CallSession.Leg(prefix + speakers.get(0), split.left()),
+                new CallSession.Leg(prefix + speakers.get(1), split.right()));
     }
 
     @Override

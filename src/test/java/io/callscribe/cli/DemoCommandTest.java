@@ -1,13 +1,10 @@
 package io.callscribe.cli;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.callscribe.testing.CapturedStdout;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,25 +13,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The demo end to end with the real embedded engine, on the short test clip played 3x faster than real time. */
 class DemoCommandTest {
 
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-
-    @BeforeEach
-    void captureStdout() {
-        originalOut = System.out;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStdout() {
-        System.setOut(originalOut);
-    }
+    @RegisterExtension
+    final CapturedStdout stdout = new CapturedStdout();
 
     @Test
     void playsAGrowingRecordingAndTranscribesItLiveWithTheEmbeddedEngine(@TempDir Path dir) throws Exception {
         int status = Main.commandLine().execute("demo", "--audio", "src/test/resources/speech/two-utterances-16k.wav",
                 "--speed", "3", "--http", "127.0.0.1:0", "--out-dir", dir.toString());
-        String out = stdout.toString(StandardCharsets.UTF_8);
+        String out = stdout.text();
         assertThat(status).as(out).isZero();
         assertThat(out).contains("MixMonitor", "live page: http://127.0.0.1:", "call demo-call started",
                 "call demo-call ended (recording closed)");

@@ -5,17 +5,14 @@ import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.EventJson;
 import io.callscribe.testing.ScriptedVoskServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.callscribe.testing.CapturedStdout;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,19 +29,8 @@ class TranscribeCommandTest {
 
     private static final PcmFormat RATE_8K = PcmFormat.mono(8000);
 
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-
-    @BeforeEach
-    void captureStdout() {
-        originalOut = System.out;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStdout() {
-        System.setOut(originalOut);
-    }
+    @RegisterExtension
+    final CapturedStdout stdout = new CapturedStdout();
 
     /** Distinct non-silent samples so that header bytes sent as audio would show up in the byte count and content. */
     private static byte[] callAudio(double seconds) {
@@ -59,7 +45,7 @@ class TranscribeCommandTest {
 
     private List<JsonNode> events() throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
-        for (String line : stdout.toString(StandardCharsets.UTF_8).split("\n")) {
+        for (String line : stdout.text().split("\n")) {
             if (!line.isBlank()) {
                 nodes.add(EventJson.MAPPER.readTree(line));
             }
