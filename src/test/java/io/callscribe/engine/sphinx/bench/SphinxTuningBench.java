@@ -35,8 +35,11 @@ public final class SphinxTuningBench {
     static final Map<String, String[]> CONFIGS = new LinkedHashMap<>();
 
     static {
-        // Engine defaults: abs 3000, rel 1e-45, word beam 20 (rel 1e-30), languageWeight 10, wip 0.1, noise floor 100.
+        // Engine defaults: abs 5000, rel 1e-50, word beam 50 (rel 1e-30), languageWeight 10, wip 0.1, noise floor 100.
         CONFIGS.put("engine-default", new String[] {});
+        // The defaults chosen on espeak-ng speech (until 2026-11): narrower beams.
+        CONFIGS.put("abs3000-rel1e-45-w20", new String[] {"absoluteBeamWidth=3000", "relativeBeamWidth=1e-45",
+                "absoluteWordBeamWidth=20"});
         CONFIGS.put("sphinx-default", new String[] {"absoluteBeamWidth=20000", "relativeBeamWidth=1e-60",
                 "absoluteWordBeamWidth=200", "relativeWordBeamWidth=1e-40", "languageWeight=8"});
         CONFIGS.put("abs1000", new String[] {"absoluteBeamWidth=1000", "relativeBeamWidth=1e-60",
