@@ -13,7 +13,7 @@ import java.util.Properties;
  * model's log filterbank turns into extreme feature values; a faint noise floor there roughly halves the errors.
  *
  * <p>The defaults come from the tuning table in BENCHMARKS-sphinx.md (real-time factor versus word error rate on
- * 8 kHz phone speech resampled to 16 kHz).
+ * 8 kHz phone speech, spoken by flite's CMU ARCTIC voices, resampled to 16 kHz).
  */
 public record Sphinx4Settings(String acousticModel, String dictionary, String languageModel,
                               Map<String, String> globals, Map<String, String> locals, int noiseFloor) {
@@ -35,10 +35,11 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
     /** The engine's defaults: the US-English models in the sphinx4-data jar and the tuned search settings. */
     public static Sphinx4Settings defaults() {
         Map<String, String> g = new LinkedHashMap<>();
-        // Chosen from BENCHMARKS-sphinx.md; Sphinx4's own defaults (20000 / 1e-60 / 200) run ~4x slower than real time.
-        g.put("absoluteBeamWidth", "3000");
-        g.put("relativeBeamWidth", "1e-45");
-        g.put("absoluteWordBeamWidth", "20");
+        // Chosen from BENCHMARKS-sphinx.md (flite speech): Sphinx4's own beams (20000 / 1e-60 / 200) are ~25% more
+        // accurate but use ~2 cores per call; 3000 / 1e-45 / 20 is faster but ~6 points worse.
+        g.put("absoluteBeamWidth", "5000");
+        g.put("relativeBeamWidth", "1e-50");
+        g.put("absoluteWordBeamWidth", "50");
         g.put("relativeWordBeamWidth", "1e-30");
         g.put("wordInsertionProbability", "0.1");
         g.put("languageWeight", "10");
