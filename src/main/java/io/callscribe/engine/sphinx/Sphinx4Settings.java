@@ -12,7 +12,7 @@ import java.util.Properties;
  * white noise mixed into the audio: phone audio resampled to 16 kHz has an empty band above 4 kHz, which the wideband
  * model's log filterbank turns into extreme feature values; a faint noise floor there roughly halves the errors.
  *
- * <p>The defaults come from the tuning table in BENCHMARKS-sphinx.md (real-time factor versus word error rate on
+ * <p>The defaults come from the tuning table in BENCHMARKS.md (real-time factor versus word error rate on
  * 8 kHz phone speech, spoken by flite's CMU ARCTIC voices, resampled to 16 kHz).
  */
 public record Sphinx4Settings(String acousticModel, String dictionary, String languageModel,
@@ -35,7 +35,7 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
     /** The engine's defaults: the US-English models in the sphinx4-data jar and the tuned search settings. */
     public static Sphinx4Settings defaults() {
         Map<String, String> g = new LinkedHashMap<>();
-        // Chosen from BENCHMARKS-sphinx.md (flite speech): Sphinx4's own beams (20000 / 1e-60 / 200) are ~25% more
+        // Chosen from BENCHMARKS.md (flite speech): Sphinx4's own beams (20000 / 1e-60 / 200) are ~25% more
         // accurate but use ~2 cores per call; 3000 / 1e-45 / 20 is faster but ~6 points worse.
         g.put("absoluteBeamWidth", "5000");
         g.put("relativeBeamWidth", "1e-50");

@@ -33,7 +33,7 @@ class Sphinx4RecognizerTest {
 
     /**
      * Measured 0.37-0.42 with the engine defaults on this clip (flite voices; 0.42 when the pooled decoder is reused,
-     * see BENCHMARKS-sphinx.md), was 0.47-0.53 with the previous narrower beams; margin for JVM/platform variance.
+     * see BENCHMARKS.md), was 0.47-0.53 with the previous narrower beams; margin for JVM/platform variance.
      */
     static final double MAX_WER = 0.52;
     static final int CHUNK = 6400; // 200 ms at 16 kHz
