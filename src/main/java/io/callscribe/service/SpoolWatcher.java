@@ -63,7 +63,16 @@ public final class SpoolWatcher implements AutoCloseable {
     private WatchService watchService;
     private Thread thread;
 
-    private record PendingCall(String callId, Map<String, Path> legs, long firstSeenNanos) {
+    /** A call whose files are still gathering: the legs of an r()/t() pair, and perhaps the mix beside them. */
+    private static final class PendingCall {
+        final String callId;
+        final Map<String, Path> legs = new LinkedHashMap<>();
+        final long firstSeenNanos = System.nanoTime();
+        Path mix;
+
+        PendingCall(String callId) {
+            this.callId = callId;
+        }
     }
 
     public SpoolWatcher(Settings settings, RecordingOpener opener, CallManager calls) {
@@ -140,33 +149,25 @@ public final class SpoolWatcher implements AutoCloseable {
         for (Map.Entry<String, String> leg : settings.legSuffixes().entrySet()) {
             if (base.endsWith(leg.getKey()) && base.length() > leg.getKey().length()) {
                 String callId = CallIds.sanitize(base.substring(0, base.length() - leg.getKey().length()));
-                pending.computeIfAbsent(callId, id -> new PendingCall(id, new LinkedHashMap<>(), System.nanoTime()))
-                        .legs().put(leg.getValue(), file);
+                pending.computeIfAbsent(callId, PendingCall::new).legs.put(leg.getValue(), file);
                 return;
             }
         }
         String callId = CallIds.sanitize(base);
-        if (isMixOfTwoLegCall(callId, base)) {
-            // MixMonitor(<id>.wav,r(<id>-in.wav)t(<id>-out.wav)) also writes the mix: the legs already carry the call.
-            log.info("call {}: {} is the mix of a two-leg recording; transcribing the legs only", callId, file.getFileName());
-            remember(file);
-            return;
+        if (settings.legSuffixes().isEmpty()) {
+            startCall(callId, Map.of("", file));
+        } else if (calls.isLive(callId)) {
+            skipMix(callId, file);
+        } else {
+            // MixMonitor may create the mix a moment before r()/t() files: wait as long as a pair would.
+            pending.computeIfAbsent(callId, PendingCall::new).mix = file;
         }
-        startCall(callId, Map.of("", file));
     }
 
-    private boolean isMixOfTwoLegCall(String callId, String base) {
-        if (pending.containsKey(callId) || (!settings.legSuffixes().isEmpty() && calls.isLive(callId))) {
-            return true;
-        }
-        for (String suffix : settings.legSuffixes().keySet()) {
-            for (String ext : settings.extensions()) {
-                if (Files.exists(settings.dir().resolve(base + suffix + "." + ext))) {
-                    return true;
-                }
-            }
-        }
-        return false;
+    /** MixMonitor(<id>.wav,r(<id>-in.wav)t(<id>-out.wav)) also writes the mix: the legs already carry the call. */
+    private void skipMix(String callId, Path mix) {
+        log.info("call {}: {} is the mix of a two-leg recording; transcribing the legs only", callId, mix.getFileName());
+        remember(mix);
     }
 
     private void startDuePairs() {
@@ -174,9 +175,16 @@ public final class SpoolWatcher implements AutoCloseable {
         var it = pending.values().iterator();
         while (it.hasNext()) {
             PendingCall p = it.next();
-            if (p.legs().size() == settings.legSuffixes().size() || now - p.firstSeenNanos() >= settings.pairWait().toNanos()) {
+            if (p.legs.size() == settings.legSuffixes().size() || now - p.firstSeenNanos >= settings.pairWait().toNanos()) {
                 it.remove();
-                startCall(p.callId(), p.legs());
+                if (p.legs.isEmpty()) {
+                    startCall(p.callId, Map.of("", p.mix));
+                } else {
+                    startCall(p.callId, p.legs);
+                    if (p.mix != null) {
+                        skipMix(p.callId, p.mix);
+                    }
+                }
             }
         }
     }

@@ -39,9 +39,10 @@ class SpoolWatcherTest {
                 new TailingRecordingOpener(TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(5)), 1,
                         List.of("caller", "agent")), calls)) {
             watcher.start();
-            // MixMonitor(X.wav,r(X-in.wav)t(X-out.wav)) opens all three files at once.
+            // MixMonitor(X.wav,r(X-in.wav)t(X-out.wav)) opens the three files one after the other; the watcher
+            // scans every 200 ms here, so it sees the mix alone first.
             try (var mix = MixMonitorWriter.wav(spool.resolve("X.wav"), RATE_8K, null);
-                 var in = MixMonitorWriter.wav(spool.resolve("X-in.wav"), RATE_8K, null);
+                 var in = openLater(spool.resolve("X-in.wav"));
                  var out = MixMonitorWriter.wav(spool.resolve("X-out.wav"), RATE_8K, null)) {
                 byte[] second = new byte[16000];
                 mix.write(second);
@@ -58,5 +59,10 @@ class SpoolWatcherTest {
         await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(state)
                 && Files.readAllLines(state).size() == 3);
         assertThat(Files.readAllLines(state)).allMatch(line -> Path.of(line).isAbsolute());
+    }
+
+    private static MixMonitorWriter openLater(Path file) throws Exception {
+        Thread.sleep(400);
+        return MixMonitorWriter.wav(file, RATE_8K, null);
     }
 }
