@@ -11,13 +11,11 @@ import io.callscribe.sink.ConsoleSink;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
+import io.callscribe.testing.RawWebSocketClient;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,10 +24,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -135,23 +130,9 @@ public final class PipelineLatencyBench {
     private static Result runNaive(TimestampingVoskServer server, Path file, byte[] pcm, double speed) throws Exception {
         List<long[]> flushes = Collections.synchronizedList(new ArrayList<>());
         Map<String, Long> eventNanos = new ConcurrentHashMap<>();
-        LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
         Thread writer = startWriter(file, pcm, speed, flushes);
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(server.uri(), new WebSocket.Listener() {
-            final StringBuilder sb = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                sb.append(data);
-                if (last) {
-                    replies.add(sb.toString());
-                    sb.setLength(0);
-                }
-                webSocket.request(1);
-                return CompletableFuture.completedFuture(null);
-            }
-        }).get(5, TimeUnit.SECONDS);
-        ws.sendText("{\"config\": {\"sample_rate\": 8000}}", true).get();
+        RawWebSocketClient ws = RawWebSocketClient.connect(server.uri());
+        ws.text("{\"config\": {\"sample_rate\": 8000}}");
         List<TimestampingVoskServer.Arrival> sentAt = new ArrayList<>();
         long sent = 0;
         long dataEnd = pcm.length;
@@ -164,10 +145,10 @@ public final class PipelineLatencyBench {
                     byte[] chunk = new byte[n];
                     raf.seek(44 + sent);
                     raf.readFully(chunk);
-                    ws.sendBinary(ByteBuffer.wrap(chunk), true).get();
+                    ws.binary(chunk);
                     sent += n;
                     sentAt.add(new TimestampingVoskServer.Arrival(sent, System.nanoTime()));
-                    String reply = replies.poll(10, TimeUnit.SECONDS);
+                    String reply = ws.nextReply(10, TimeUnit.SECONDS);
                     int i = reply == null ? -1 : reply.indexOf("\"text\"");
                     if (i >= 0) {
                         String text = reply.substring(reply.indexOf('"', reply.indexOf(':', i) + 1) + 1);
@@ -176,8 +157,8 @@ public final class PipelineLatencyBench {
                 }
             }
         }
-        ws.sendText("{\"eof\" : 1}", true).get();
-        replies.poll(10, TimeUnit.SECONDS);
+        ws.text("{\"eof\" : 1}");
+        ws.nextReply(10, TimeUnit.SECONDS);
         writer.join();
         return new Result(flushToSent(flushes, sentAt), replyToEvent(server.finalSentNanos, eventNanos));
     }

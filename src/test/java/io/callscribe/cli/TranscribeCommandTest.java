@@ -4,21 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.EventJson;
+import io.callscribe.testing.RawWebSocketClient;
 import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.CapturedStdout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -122,28 +118,14 @@ class TranscribeCommandTest {
     /** The simplest correct client: 200 ms chunks, one reply awaited per message, every text kept. */
     private static List<String> trivialClient(ScriptedVoskServer vosk, byte[] pcm) throws Exception {
         List<String> texts = new CopyOnWriteArrayList<>();
-        var replies = new java.util.concurrent.LinkedBlockingQueue<String>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(vosk.uri(), new WebSocket.Listener() {
-            final StringBuilder sb = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                sb.append(data);
-                if (last) {
-                    replies.add(sb.toString());
-                    sb.setLength(0);
-                }
-                webSocket.request(1);
-                return CompletableFuture.completedFuture(null);
-            }
-        }).get(5, TimeUnit.SECONDS);
-        ws.sendText("{\"config\": {\"sample_rate\": 8000, \"words\": true}}", true).get();
+        RawWebSocketClient ws = RawWebSocketClient.connect(vosk.uri());
+        ws.text("{\"config\": {\"sample_rate\": 8000, \"words\": true}}");
         for (int off = 0; off < pcm.length; off += 3200) {
-            ws.sendBinary(ByteBuffer.wrap(pcm, off, Math.min(3200, pcm.length - off)), true).get();
-            keepText(replies.poll(5, TimeUnit.SECONDS), texts);
+            ws.binary(pcm, off, Math.min(3200, pcm.length - off));
+            keepText(ws.nextReply(5, TimeUnit.SECONDS), texts);
         }
-        ws.sendText("{\"eof\" : 1}", true).get();
-        keepText(replies.poll(5, TimeUnit.SECONDS), texts);
+        ws.text("{\"eof\" : 1}");
+        keepText(ws.nextReply(5, TimeUnit.SECONDS), texts);
         return texts;
     }
 
