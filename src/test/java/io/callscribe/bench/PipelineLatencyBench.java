@@ -12,6 +12,7 @@ import io.callscribe.sink.TranscriptSink;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.RawWebSocketClient;
+import io.callscribe.testing.TappedRecognizer;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -115,7 +116,9 @@ public final class PipelineLatencyBench {
         Thread writer = startWriter(file, pcm, speed, flushes);
         List<TimestampingVoskServer.Arrival> sent = Collections.synchronizedList(new ArrayList<>());
         try (VoskWebSocketRecognizer vosk = new VoskWebSocketRecognizer(server.uri())) {
-            Recognizer recognizer = new SendStampingRecognizer(vosk, sent);
+            long[] bytes = {0};
+            Recognizer recognizer = new TappedRecognizer(vosk, (chunk, offset, length) ->
+                    sent.add(new TimestampingVoskServer.Arrival(bytes[0] += length, System.nanoTime())));
             RecordingTailer tailer = RecordingTailer.open(file, 0, 1, TailOptions.defaults());
             CallSession.single("bench", tailer, recognizer, SessionSettings.defaults(), timing).run();
         }

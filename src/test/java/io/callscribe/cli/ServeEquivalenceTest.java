@@ -1,11 +1,6 @@
 package io.callscribe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.callscribe.asr.RecognitionListener;
-import io.callscribe.asr.Recognizer;
-import io.callscribe.asr.RecognizerException;
-import io.callscribe.asr.RecognizerStream;
-import io.callscribe.asr.StreamOptions;
 import io.callscribe.engine.sphinx.Sphinx4Recognizer;
 import io.callscribe.engine.sphinx.WordErrorRate;
 import io.callscribe.event.EventJson;
@@ -16,16 +11,15 @@ import io.callscribe.source.TailOptions;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.session.CallSession;
 import io.callscribe.sink.TranscriptFileSink;
+import io.callscribe.testing.TappedRecognizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,79 +38,31 @@ class ServeEquivalenceTest {
 
     private static final Path CLIP = Path.of("src/test/resources/speech/two-utterances-16k.wav");
 
-    /** Test decorator: records what reaches the engine, then passes it on. */
-    private static final class AudioRecordingEngine implements Recognizer {
-        final Recognizer engine;
+    /** What reached the engine: every byte, and the chunk sizes. */
+    private static final class EngineInput {
         final ByteArrayOutputStream audio = new ByteArrayOutputStream();
         final List<Integer> chunks = new ArrayList<>();
 
-        AudioRecordingEngine(Recognizer engine) {
-            this.engine = engine;
-        }
-
-        @Override
-        public String name() {
-            return engine.name();
-        }
-
-        @Override
-        public OptionalInt requiredSampleRate() {
-            return engine.requiredSampleRate();
-        }
-
-        @Override
-        public RecognizerStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException {
-            RecognizerStream stream = engine.open(options, listener);
-            return new RecognizerStream() {
-                @Override
-                public void accept(byte[] pcm, int offset, int length) throws RecognizerException, InterruptedException {
-                    synchronized (audio) {
-                        audio.write(pcm, offset, length);
-                        chunks.add(length);
-                    }
-                    stream.accept(pcm, offset, length);
-                }
-
-                @Override
-                public void reset() throws RecognizerException, InterruptedException {
-                    stream.reset();
-                }
-
-                @Override
-                public void finish(Duration timeout) throws RecognizerException, InterruptedException {
-                    stream.finish(timeout);
-                }
-
-                @Override
-                public void close() {
-                    stream.close();
-                }
-            };
-        }
-
-        @Override
-        public void close() {
-            engine.close();
+        synchronized void add(byte[] pcm, int offset, int length) {
+            audio.write(pcm, offset, length);
+            chunks.add(length);
         }
     }
 
     @Test
     void theVoskProtocolServerHandsTheEngineTheSameAudioAndGetsTheSameWords(@TempDir Path dir) throws Exception {
-        AudioRecordingEngine embedded = new AudioRecordingEngine(new Sphinx4Recognizer());
-        try (var sinks = new TranscriptFileSink(dir.resolve("embedded"))) {
-            CallSession.single("clip", RecordingTailer.open(CLIP, 0, 1,
-                            TailOptions.defaults()), embedded,
+        EngineInput embedded = new EngineInput();
+        try (var engine = new TappedRecognizer(new Sphinx4Recognizer(), embedded::add);
+             var sinks = new TranscriptFileSink(dir.resolve("embedded"))) {
+            CallSession.single("clip", RecordingTailer.open(CLIP, 0, 1, TailOptions.defaults()), engine,
                     SessionSettings.defaults(), sinks).run();
-        } finally {
-            embedded.close();
         }
 
-        AudioRecordingEngine served = new AudioRecordingEngine(new Sphinx4Recognizer());
-        try (VoskProtocolServer server = VoskProtocolServer.start(served, VoskServerSettings.defaults().withPort(0))) {
+        EngineInput served = new EngineInput();
+        try (var engine = new TappedRecognizer(new Sphinx4Recognizer(), served::add);
+             VoskProtocolServer server = VoskProtocolServer.start(engine, VoskServerSettings.defaults().withPort(0))) {
             assertThat(Main.commandLine().execute("transcribe", CLIP.toString(), "--call-id", "clip",
                     "--asr", server.uri().toString(), "--out-dir", dir.resolve("served").toString(), "--jsonl")).isZero();
-        } finally {
-            served.close();
         }
 
         assertThat(served.chunks).isEqualTo(embedded.chunks);

@@ -1,4 +1,4 @@
-package io.callscribe.bench;
+package io.callscribe.testing;
 
 import io.callscribe.asr.RecognitionListener;
 import io.callscribe.asr.Recognizer;
@@ -7,18 +7,25 @@ import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.StreamOptions;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.OptionalInt;
 
-/** Benchmark decorator: stamps when each chunk's {@code accept} returned (the bytes are on the socket). */
-final class SendStampingRecognizer implements Recognizer {
+/**
+ * Test and benchmark decorator: passes everything to a real recogniser and shows each chunk to a tap right after
+ * the recogniser's {@code accept} returned (to record the audio an engine got, or to stamp when it was sent).
+ */
+public final class TappedRecognizer implements Recognizer {
+
+    /** Sees each chunk after it was accepted; called on the sending thread. */
+    public interface Tap {
+        void accepted(byte[] pcm, int offset, int length);
+    }
 
     private final Recognizer delegate;
-    private final List<TimestampingVoskServer.Arrival> sent;
+    private final Tap tap;
 
-    SendStampingRecognizer(Recognizer delegate, List<TimestampingVoskServer.Arrival> sent) {
+    public TappedRecognizer(Recognizer delegate, Tap tap) {
         this.delegate = delegate;
-        this.sent = sent;
+        this.tap = tap;
     }
 
     @Override
@@ -35,13 +42,10 @@ final class SendStampingRecognizer implements Recognizer {
     public RecognizerStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException {
         RecognizerStream stream = delegate.open(options, listener);
         return new RecognizerStream() {
-            private long bytes;
-
             @Override
             public void accept(byte[] pcm, int offset, int length) throws RecognizerException, InterruptedException {
                 stream.accept(pcm, offset, length);
-                bytes += length;
-                sent.add(new TimestampingVoskServer.Arrival(bytes, System.nanoTime()));
+                tap.accepted(pcm, offset, length);
             }
 
             @Override
@@ -64,5 +68,10 @@ final class SendStampingRecognizer implements Recognizer {
                 stream.close();
             }
         };
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
     }
 }
