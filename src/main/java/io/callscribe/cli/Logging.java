@@ -13,6 +13,8 @@ final class Logging {
     static void warningsOnly() {
         if (System.getenv("CALLSCRIBE_LOG_LEVEL") == null && System.getProperty("CALLSCRIBE_LOG_LEVEL") == null) {
             ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+            // A call's errors already reach the console as error events; the operator log line would repeat them.
+            ((Logger) LoggerFactory.getLogger("io.callscribe.session.LegStreamer")).setLevel(Level.ERROR);
         }
     }
 }
