@@ -55,9 +55,33 @@ public final class RunCommand implements Callable<Integer> {
             description = "MixMonitor directory to watch for recordings, or 'off' (default ${DEFAULT-VALUE}).")
     String spool;
 
-    @Option(names = "--spool-legs", split = ",", defaultValue = "-in=caller,-out=agent", paramLabel = "SUFFIX=SPEAKER",
-            description = "File-name suffixes of r()/t() recordings and their speakers (default ${DEFAULT-VALUE}).")
-    Map<String, String> spoolLegs = new LinkedHashMap<>();
+    Map<String, String> spoolLegs = legs("-in=caller,-out=agent");
+
+    @Option(names = "--spool-legs", defaultValue = "-in=caller,-out=agent", paramLabel = "SUFFIX=SPEAKER,...",
+            description = "File-name suffixes of r()/t() recordings and their speakers, or 'off' (default ${DEFAULT-VALUE}).")
+    void spoolLegs(String text) {
+        try {
+            spoolLegs = legs(text);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    static Map<String, String> legs(String text) {
+        Map<String, String> legs = new LinkedHashMap<>();
+        if (text == null || text.isBlank() || text.equalsIgnoreCase("off")) {
+            return legs;
+        }
+        for (String pair : text.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || eq == pair.length() - 1) {
+                throw new IllegalArgumentException("--spool-legs: '" + pair.strip()
+                        + "' is not SUFFIX=SPEAKER (for example -in=caller); use 'off' for no pairing");
+            }
+            legs.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
+        }
+        return legs;
+    }
 
     @Option(names = "--spool-include-existing",
             description = "Also transcribe finished recordings that are in the spool at start-up.")
