@@ -223,12 +223,16 @@ public final class VoskWebSocketStream implements RecognizerStream {
     @Override
     public void close() {
         closed = true;
+        abortAndWakeWaiters();
+    }
+
+    /** Drops the connection and wakes a sender blocked on backpressure or on eof; it then sees why. */
+    private void abortAndWakeWaiters() {
         stopWatchdog();
         WebSocket ws = socket;
         if (ws != null) {
             ws.abort();
         }
-        // Wake a sender blocked on backpressure; it will see the stream closed.
         inFlightPermits.release(1 << 20);
         eofAnswered.countDown();
     }
@@ -288,13 +292,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
             return failure.get();
         }
         log.debug("{}: {}", options.label(), e.getMessage());
-        stopWatchdog();
-        WebSocket ws = socket;
-        if (ws != null) {
-            ws.abort();
-        }
-        inFlightPermits.release(1 << 20);
-        eofAnswered.countDown();
+        abortAndWakeWaiters();
         try {
             listener.onFailure(e);
         } catch (RuntimeException listenerFault) {
