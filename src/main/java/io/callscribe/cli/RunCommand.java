@@ -199,7 +199,6 @@ public final class RunCommand implements Callable<Integer> {
             if (httpAddress != null) {
                 WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token);
                 s.web = WebServer.start(web, s.registry, prometheus);
-                log.info("call API and live page on {}", s.web.url());
             }
             HostPort audioSocketAddress = HostPort.parse(audiosocket, "--audiosocket");
             if (audioSocketAddress != null) {
@@ -207,7 +206,6 @@ public final class RunCommand implements Callable<Integer> {
                         AudioSocketServer.Config.defaults(audioSocketAddress.port()).withHost(audioSocketAddress.host()),
                         call -> s.calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
                                 .ifPresentOrElse(session -> { }, call::stop));
-                log.info("AudioSocket listening on {}:{}", audioSocketAddress.host(), s.audioSocket.port());
             }
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
                 TailOptions tail = TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(idleTimeoutSeconds));
