@@ -16,6 +16,14 @@ public interface Recognizer extends AutoCloseable {
 
     RecognizerStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException;
 
+    /**
+     * Why new calls could not be recognised right now (a server that cannot be reached), for readiness
+     * checks; empty when the engine is ready. Must be cheap: it is polled by load balancers.
+     */
+    default java.util.Optional<String> unavailableReason() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     default void close() {
     }

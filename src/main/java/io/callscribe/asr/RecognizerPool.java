@@ -74,6 +74,20 @@ public final class RecognizerPool implements Recognizer {
         return members.stream().map(m -> m.downUntilMillis <= now).toList();
     }
 
+    /** Ready while any member is; otherwise every member's reason. */
+    @Override
+    public java.util.Optional<String> unavailableReason() {
+        List<String> problems = new ArrayList<>();
+        for (Member m : members) {
+            java.util.Optional<String> problem = m.recognizer.unavailableReason();
+            if (problem.isEmpty()) {
+                return problem;
+            }
+            problems.add(problem.get());
+        }
+        return java.util.Optional.of(String.join("; ", problems));
+    }
+
     @Override
     public RecognizerStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException {
         List<Member> order = candidates();

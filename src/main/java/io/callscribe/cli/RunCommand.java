@@ -14,6 +14,7 @@ import io.callscribe.source.TailOptions;
 import io.callscribe.source.audiosocket.AudioSocketServer;
 import io.callscribe.web.CallControl;
 import io.callscribe.web.CallRegistry;
+import io.callscribe.web.Readiness;
 import io.callscribe.web.WebServer;
 import io.callscribe.web.WebSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -198,7 +199,8 @@ public final class RunCommand implements Callable<Integer> {
             HostPort httpAddress = HostPort.parse(http, "--http");
             if (httpAddress != null) {
                 WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token);
-                s.web = WebServer.start(web, s.registry, prometheus);
+                s.web = WebServer.start(web, s.registry, prometheus).readiness(() -> recognizer.unavailableReason()
+                        .map(Readiness::notReady).orElseGet(Readiness::ok));
             }
             HostPort audioSocketAddress = HostPort.parse(audiosocket, "--audiosocket");
             if (audioSocketAddress != null) {

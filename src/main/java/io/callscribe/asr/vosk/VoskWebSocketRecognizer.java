@@ -6,13 +6,17 @@ import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.StreamOptions;
 
+import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +32,8 @@ import java.util.concurrent.TimeoutException;
 public final class VoskWebSocketRecognizer implements Recognizer {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration PROBE_EVERY = Duration.ofSeconds(5);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
     /**
      * Messages sent but not yet answered. 16 chunks of 200 ms hold a whole MixMonitor flush (32 KiB = 10.24
      * chunks at 8 kHz), so a flush goes out at once even while the server decodes the previous one
@@ -37,6 +43,7 @@ public final class VoskWebSocketRecognizer implements Recognizer {
     /** A Vosk server answers a 200 ms chunk in well under a second even when busy; 15 s of silence means it is stuck. */
     public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(15);
 
+    private volatile Probe probe;
     private final URI server;
     private final Duration connectTimeout;
     private final int maxInFlight;
@@ -88,6 +95,30 @@ public final class VoskWebSocketRecognizer implements Recognizer {
     @Override
     public OptionalInt requiredSampleRate() {
         return OptionalInt.empty();
+    }
+
+    /** A TCP connect to the server, at most once per {@link #PROBE_EVERY}; the last answer is reused in between. */
+    @Override
+    public Optional<String> unavailableReason() {
+        long now = System.nanoTime();
+        Probe last = probe;
+        if (last != null && now - last.atNanos() < PROBE_EVERY.toNanos()) {
+            return last.problem();
+        }
+        Optional<String> problem;
+        int port = server.getPort() > 0 ? server.getPort() : ("wss".equals(server.getScheme()) ? 443 : 80);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(server.getHost(), port), (int) PROBE_TIMEOUT.toMillis());
+            problem = Optional.empty();
+        } catch (IOException e) {
+            problem = Optional.of("vosk server " + server + " cannot be reached: "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+        probe = new Probe(now, problem);
+        return problem;
+    }
+
+    private record Probe(long atNanos, Optional<String> problem) {
     }
 
     @Override
