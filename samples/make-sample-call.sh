@@ -8,6 +8,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out_wav="$here/support-call.wav"
 out_txt="$here/support-call.txt"
+# The two legs of the same call, as MixMonitor's r()/t() options record them: the caller's audio (received by the
+# channel) and the agent's (transmitted), each silent while the other one talks, aligned in time.
+out_in="$here/support-call-in.wav"
+out_out="$here/support-call-out.wav"
 tts=${TTS:-flite}                      # flite or espeak-ng
 if [ "$tts" = flite ]; then
   agent_voice=${AGENT_VOICE:-rms}      # male US voice for the agent
@@ -43,6 +47,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sox -n -r 8000 -c 1 -b 16 "$work/gap.wav" trim 0 "$pause"
 parts=()
+caller_parts=()
+agent_parts=()
 : > "$out_txt"
 i=0
 while IFS='|' read -r who text; do
@@ -56,10 +62,20 @@ while IFS='|' read -r who text; do
     espeak-ng -v "$voice" -s "$speed" -w "$work/raw$i.wav" "$text"
   fi
   # Telephone band: 8 kHz mono 16-bit, a little headroom so sox never clips.
-  sox "$work/raw$i.wav" -r 8000 -c 1 -b 16 "$work/turn$i.wav" gain -n -3
+  # -D: no dither, so that a rerun writes the same samples (the committed WAVs were made with sox's default
+  # dither and differ from a rerun by that +-1 LSB noise only).
+  sox -D "$work/raw$i.wav" -r 8000 -c 1 -b 16 "$work/turn$i.wav" gain -n -3
+  sox "$work/turn$i.wav" "$work/mute$i.wav" vol 0
   parts+=("$work/turn$i.wav" "$work/gap.wav")
+  if [ "$who" = C ]; then
+    caller_parts+=("$work/turn$i.wav" "$work/gap.wav"); agent_parts+=("$work/mute$i.wav" "$work/gap.wav")
+  else
+    agent_parts+=("$work/turn$i.wav" "$work/gap.wav"); caller_parts+=("$work/mute$i.wav" "$work/gap.wav")
+  fi
   echo "$text" >> "$out_txt"
 done <<< "$dialogue"
 
 sox "$work/gap.wav" "${parts[@]}" "$out_wav"
-echo "wrote $out_wav ($(sox --i -D "$out_wav") s) and $out_txt" >&2
+sox "$work/gap.wav" "${caller_parts[@]}" "$out_in"
+sox "$work/gap.wav" "${agent_parts[@]}" "$out_out"
+echo "wrote $out_wav ($(sox --i -D "$out_wav") s), its legs $out_in and $out_out, and $out_txt" >&2

@@ -2,6 +2,7 @@ package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
 import io.callscribe.audio.MixMonitorWriter;
+import io.callscribe.audio.PcmFormat;
 import io.callscribe.audio.WavHeader;
 import io.callscribe.audio.WavHeaderParser;
 import io.callscribe.engine.sphinx.Sphinx4Recognizer;
@@ -38,10 +39,17 @@ import java.util.concurrent.Callable;
                 "Needs nothing installed: the default engine (sphinx4) runs inside callscribe."})
 public final class DemoCommand implements Callable<Integer> {
 
+    private static final String CALL_ID = "demo-call";
     private static final String SAMPLE = "/samples/support-call.wav";
+    private static final String SAMPLE_IN = "/samples/support-call-in.wav";
+    private static final String SAMPLE_OUT = "/samples/support-call-out.wav";
 
     @Option(names = "--audio", paramLabel = "WAV", description = "Play this WAV file instead of the bundled sample call.")
     Path audio;
+
+    @Option(names = "--mixed", description = "Play the call as one mixed recording instead of its two sides "
+            + "(MixMonitor r()/t()), so without speaker names.")
+    boolean mixed;
 
     @Option(names = "--speed", defaultValue = "1.0", paramLabel = "X",
             description = "Play the call X times faster than real time (default ${DEFAULT-VALUE}).")
@@ -70,27 +78,28 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--speed must be between 0 and 100, not " + speed);
         }
         PrintStream out = System.out;
-        byte[] wav = audio != null ? Files.readAllBytes(audio) : bundledSample();
-        WavHeader header = WavHeaderParser.tryParse(audio != null ? audio.toString() : "sample call", wav, wav.length);
-        if (header == null || header.format().channels() != 1) {
-            throw new IllegalArgumentException((audio != null ? audio : "sample") + ": needs a complete mono WAV file");
-        }
-        long end = header.dataSize() == WavHeader.UNKNOWN ? wav.length : Math.min(wav.length, header.dataOffset() + header.dataSize());
-        byte[] pcm = Arrays.copyOfRange(wav, (int) header.dataOffset(), (int) (end - (end - header.dataOffset()) % 2));
-
+        List<Track> tracks = tracks();
         Path spool = Files.createTempDirectory("callscribe-demo");
-        Path recording = spool.resolve("demo-call.wav");
-        out.printf(Locale.ROOT, "callscribe demo: a %.0f s support call is played into %s%n", header.format().secondsOf(pcm.length), recording);
-        out.printf(Locale.ROOT, "  exactly as Asterisk MixMonitor writes it (zero-size header, 32 KiB flushes)%s,%n",
-                speed == 1.0 ? ", in real time" : String.format(Locale.ROOT, ", %.1fx real time", speed));
+        double seconds = tracks.get(0).format().secondsOf(tracks.get(0).pcm().length);
+        if (tracks.size() == 1) {
+            out.printf(Locale.ROOT, "callscribe demo: a %.0f s support call is played into %s%n", seconds,
+                    spool.resolve(tracks.get(0).file()));
+            out.printf(Locale.ROOT, "  exactly as Asterisk MixMonitor writes it (zero-size header, 32 KiB flushes)%s,%n", pace());
+        } else {
+            out.printf(Locale.ROOT, "callscribe demo: a %.0f s support call is played into %s and %s in %s%n", seconds,
+                    tracks.get(0).file(), tracks.get(1).file(), spool);
+            out.printf(Locale.ROOT, "  exactly as Asterisk MixMonitor r()/t() writes a call's two sides (zero-size header, "
+                    + "32 KiB flushes)%s,%n", pace());
+        }
         out.printf("  and transcribed live while it grows by %s.%n", engine.describe());
         out.println("  loading the speech engine ...");
 
         CallRegistry registry = new CallRegistry();
+        List<Thread> players = new ArrayList<>();
         try (Recognizer recognizer = engine.create();
              WebServer web = startWeb(registry)) {
             if (recognizer instanceof Sphinx4Recognizer sphinx) {
-                sphinx.preload(1);
+                sphinx.preload(tracks.size());
             }
             if (web != null) {
                 out.println("  live page: " + web.url() + "  (open it now to watch the transcript grow)");
@@ -98,19 +107,21 @@ public final class DemoCommand implements Callable<Integer> {
             out.println();
             List<TranscriptSink> sinks = new ArrayList<>(output.sinks(true, false));
             sinks.add(registry);
-            Thread player = Thread.ofPlatform().name("demo-mixmonitor").start(() -> play(recording, header, pcm));
-            RecordingTailer tailer = RecordingTailer.open(recording, 0, 1, TailOptions.defaults());
+            List<CallSession.Leg> legs = new ArrayList<>();
+            for (Track track : tracks) {
+                Path recording = spool.resolve(track.file());
+                players.add(Thread.ofPlatform().name("demo-mixmonitor-" + track.file()).start(() -> play(recording, track)));
+                legs.add(new CallSession.Leg(track.speaker(), RecordingTailer.open(recording, 0, 1, TailOptions.defaults())));
+            }
             try (SinkFanout fanout = new SinkFanout(sinks)) {
-                CallSession session = CallSession.single("demo-call", tailer, recognizer, streaming.settings(false), fanout);
-                registry.attach("demo-call", new CallControl(recognizer.name(), session::stop, session::lagSeconds,
+                CallSession session = new CallSession(CALL_ID, legs, recognizer, streaming.settings(false), fanout);
+                registry.attach(CALL_ID, new CallControl(recognizer.name(), session::stop, session::lagSeconds,
                         session::audioSeconds));
                 Signals.onTerminate(session::stop);
                 var outcome = session.run();
-                player.interrupt();
-                player.join();
                 fanout.close();
                 out.println();
-                out.println("transcript: " + output.files.textPath("demo-call").toAbsolutePath()
+                out.println("transcript: " + output.files.textPath(CALL_ID).toAbsolutePath()
                         + " (also .json with word timings and .vtt subtitles)");
                 if (web != null && stay) {
                     out.println("live page still up at " + web.url() + "; Ctrl-C to quit");
@@ -121,9 +132,45 @@ public final class DemoCommand implements Callable<Integer> {
                 return outcome.ok() ? 0 : 1;
             }
         } finally {
-            deleteQuietly(recording);
+            for (Thread player : players) {
+                player.interrupt();
+                player.join();
+            }
+            for (Track track : tracks) {
+                deleteQuietly(spool.resolve(track.file()));
+            }
             deleteQuietly(spool);
         }
+    }
+
+    /** One recording to play: the whole call, or one side of it. */
+    private record Track(String speaker, String file, PcmFormat format, byte[] pcm) {
+    }
+
+    private List<Track> tracks() throws IOException {
+        if (audio != null) {
+            return List.of(track(null, CALL_ID + ".wav", audio.toString(), Files.readAllBytes(audio)));
+        }
+        if (mixed) {
+            return List.of(track(null, CALL_ID + ".wav", SAMPLE, bundled(SAMPLE)));
+        }
+        return List.of(track("caller", CALL_ID + "-in.wav", SAMPLE_IN, bundled(SAMPLE_IN)),
+                track("agent", CALL_ID + "-out.wav", SAMPLE_OUT, bundled(SAMPLE_OUT)));
+    }
+
+    private static Track track(String speaker, String file, String name, byte[] wav) throws IOException {
+        WavHeader header = WavHeaderParser.tryParse(name, wav, wav.length);
+        if (header == null || header.format().channels() != 1) {
+            throw new IllegalArgumentException(name + ": needs a complete mono WAV file");
+        }
+        long end = header.dataSize() == WavHeader.UNKNOWN ? wav.length
+                : Math.min(wav.length, header.dataOffset() + header.dataSize());
+        end -= (end - header.dataOffset()) % 2;
+        return new Track(speaker, file, header.format(), Arrays.copyOfRange(wav, (int) header.dataOffset(), (int) end));
+    }
+
+    private String pace() {
+        return speed == 1.0 ? ", in real time" : String.format(Locale.ROOT, ", %.1fx real time", speed);
     }
 
     private WebServer startWeb(CallRegistry registry) {
@@ -142,10 +189,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Plays the call like Asterisk would record it; closing the writer finalises the header (end of call). */
-    private void play(Path recording, WavHeader header, byte[] pcm) {
-        try (MixMonitorWriter writer = MixMonitorWriter.wav(recording, header.format(), null)) {
-            writer.writeRealTime(pcm, speed);
+    /** Plays a track like Asterisk would record it; closing the writer finalises the header (end of call). */
+    private void play(Path recording, Track track) {
+        try (MixMonitorWriter writer = MixMonitorWriter.wav(recording, track.format(), null)) {
+            writer.writeRealTime(track.pcm(), speed);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
@@ -153,10 +200,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static byte[] bundledSample() throws IOException {
-        try (InputStream in = DemoCommand.class.getResourceAsStream(SAMPLE)) {
+    private static byte[] bundled(String resource) throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IOException("the sample call is missing from this build (" + SAMPLE + ")");
+                throw new IOException("the sample call is missing from this build (" + resource + ")");
             }
             return in.readAllBytes();
         }

@@ -32,7 +32,24 @@ class DemoCommandTest {
     }
 
     @Test
-    void theBundledSampleCallShipsInTheJar() {
-        assertThat(DemoCommand.class.getResource("/samples/support-call.wav")).isNotNull();
+    void theBundledCallIsPlayedAsItsTwoSidesAndTranscribedWithSpeakerNames(@TempDir Path dir) throws Exception {
+        int status = Main.commandLine().execute("demo", "--speed", "10", "--http", "off", "--out-dir", dir.toString());
+        String out = stdout.text();
+        assertThat(status).as(out).isZero();
+        assertThat(out).contains("demo-call-in.wav and demo-call-out.wav", "r()/t()");
+        assertThat(out).containsPattern("\\] agent: .*(calling|order|help)");
+        assertThat(out).containsPattern("\\] caller: .*(order|refund|arrived)");
+        var finals = io.callscribe.event.EventJson.MAPPER.readTree(dir.resolve("demo-call.json").toFile()).get("finals");
+        assertThat(finals.findValuesAsText("speaker")).contains("caller", "agent");
+    }
+
+    @Test
+    void theBundledSampleCallAndItsTwoSidesShipInTheJar() throws Exception {
+        for (String name : new String[]{"support-call.wav", "support-call-in.wav", "support-call-out.wav"}) {
+            try (var in = DemoCommand.class.getResourceAsStream("/samples/" + name)) {
+                assertThat(in).as(name).isNotNull();
+                assertThat(in.readAllBytes()).as(name).hasSize((int) Files.size(Path.of("samples/support-call.wav")));
+            }
+        }
     }
 }
