@@ -3,7 +3,6 @@ package io.callscribe.asr.vosk;
 import io.callscribe.asr.RecognitionListener;
 import io.callscribe.asr.Recognizer;
 import io.callscribe.asr.RecognizerException;
-import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.StreamOptions;
 
 import java.io.IOException;
