@@ -7,6 +7,7 @@ import io.callscribe.session.CallOutcome;
 import io.callscribe.session.CallSession;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.source.AudioSource;
+import io.callscribe.source.RecordingFormat;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import picocli.CommandLine.Command;
@@ -65,7 +66,7 @@ public final class TranscribeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Logging.warningsOnly();
-        String id = callId != null ? CallIds.require(callId) : CallIds.sanitize(baseName(file));
+        String id = callId != null ? CallIds.require(callId) : CallIds.sanitize(RecordingFormat.baseName(file));
         TailOptions tail = TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(idleTimeoutSeconds));
         AudioSource source = RecordingTailer.open(file, rate, channels, tail);
         List<CallSession.Leg> legs = TailingRecordingOpener.legsOf(source, channels, speakers, null);
@@ -80,11 +81,5 @@ public final class TranscribeCommand implements Callable<Integer> {
             }
             return outcome.ok() ? 0 : 1;
         }
-    }
-
-    static String baseName(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot <= 0 ? name : name.substring(0, dot);
     }
 }

@@ -2,6 +2,7 @@ package io.callscribe.service;
 
 import io.callscribe.session.CallIds;
 import io.callscribe.session.CallSession;
+import io.callscribe.source.RecordingFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -145,7 +145,7 @@ public final class SpoolWatcher implements AutoCloseable {
     }
 
     private void discovered(Path file) {
-        String base = baseName(file);
+        String base = RecordingFormat.baseName(file);
         for (Map.Entry<String, String> leg : settings.legSuffixes().entrySet()) {
             if (base.endsWith(leg.getKey()) && base.length() > leg.getKey().length()) {
                 String callId = CallIds.sanitize(base.substring(0, base.length() - leg.getKey().length()));
@@ -232,7 +232,7 @@ public final class SpoolWatcher implements AutoCloseable {
         try (Stream<Path> s = Files.list(settings.dir())) {
             return s.map(p -> p.toAbsolutePath().normalize())
                     .filter(Files::isRegularFile)
-                    .filter(p -> settings.extensions().contains(extension(p)))
+                    .filter(p -> settings.extensions().contains(RecordingFormat.extension(p)))
                     .sorted()
                     .toList();
         }
@@ -261,18 +261,6 @@ public final class SpoolWatcher implements AutoCloseable {
         } catch (IOException e) {
             log.warn("cannot record {} in state file {}: {}", file, settings.stateFile(), e.getMessage());
         }
-    }
-
-    static String extension(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
-    }
-
-    static String baseName(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot <= 0 ? name : name.substring(0, dot);
     }
 
     @Override

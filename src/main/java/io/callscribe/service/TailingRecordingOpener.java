@@ -28,7 +28,7 @@ public record TailingRecordingOpener(TailOptions tail, int rawChannels, List<Str
 
     @Override
     public List<CallSession.Leg> open(Path file, String speaker) throws IOException {
-        int channels = SpoolWatcher.extension(file).equals("raw") ? rawChannels : 1;
+        int channels = RecordingFormat.extension(file).equals("raw") ? rawChannels : 1;
         return legsOf(RecordingTailer.open(file, 0, channels, tail), channels, stereoSpeakers, speaker);
     }
 

@@ -31,9 +31,7 @@ public record RecordingFormat(Container container, PcmFormat rawFormat) {
      * @throws AudioFormatException for compressed or unknown extensions, naming the file
      */
     public static RecordingFormat forFile(Path file, int rateOverride, int channels) throws AudioFormatException {
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+        String ext = extension(file);
         if (channels < 1 || channels > 2) {
             throw new AudioFormatException(file + ": " + channels + " channels requested; mono or 2-channel only");
         }
@@ -80,5 +78,23 @@ public record RecordingFormat(Container container, PcmFormat rawFormat) {
 
     public boolean hasHeader() {
         return container == Container.WAV;
+    }
+
+    /** The file name's extension in lower case, without the dot ("" when there is none): what decides the layout. */
+    public static String extension(Path file) {
+        String name = fileName(file);
+        int dot = name.lastIndexOf('.');
+        return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /** The file name without its extension: the call id MixMonitor gave the recording. */
+    public static String baseName(Path file) {
+        String name = fileName(file);
+        int dot = name.lastIndexOf('.');
+        return dot <= 0 ? name : name.substring(0, dot);
+    }
+
+    private static String fileName(Path file) {
+        return file.getFileName() == null ? file.toString() : file.getFileName().toString();
     }
 }
