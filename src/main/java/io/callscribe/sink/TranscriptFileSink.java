@@ -68,6 +68,19 @@ public final class TranscriptFileSink implements TranscriptSink {
         }
     }
 
+    /** Deletes the call's transcript files (.json, .txt, .vtt); a missing one is fine, others are logged. */
+    public void delete(String callId) {
+        unwritten.remove(callId);
+        for (String ext : new String[]{".json", ".txt", ".vtt"}) {
+            Path file = dir.resolve(callId + ext);
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("call {}: cannot delete {}: {}", callId, file, e.getMessage());
+            }
+        }
+    }
+
     /** Calls whose files could not be written yet (kept in memory, retried). */
     public List<String> pending() {
         return new ArrayList<>(unwritten.keySet());
