@@ -116,6 +116,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Access token for the HTTP API and page; required when --http is not a loopback address.")
     String token;
 
+    @Option(names = "--http-allowed-hosts", split = ",", paramLabel = "NAME",
+            description = "Extra names the HTTP Host header may carry (e.g. a reverse proxy's name; '*' for any). "
+                    + "The bound address, and localhost on loopback, are always allowed; others are refused (DNS rebinding).")
+    List<String> httpAllowedHosts;
+
     @Option(names = "--webhook", split = ",", paramLabel = "URL",
             description = "POST call_start, final and call_end events to these URLs.")
     List<URI> webhooks;
@@ -198,7 +203,7 @@ public final class RunCommand implements Callable<Integer> {
 
             HostPort httpAddress = HostPort.parse(http, "--http");
             if (httpAddress != null) {
-                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token);
+                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token, httpAllowedHosts);
                 s.web = WebServer.start(web, s.registry, prometheus).readiness(() -> recognizer.unavailableReason()
                         .map(Readiness::notReady).orElseGet(Readiness::ok));
             }
