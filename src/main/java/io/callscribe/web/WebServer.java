@@ -48,7 +48,7 @@ public final class WebServer implements AutoCloseable {
     private static final String JSON = "application/json; charset=utf-8";
     /** The page loads only its own script and style and talks only to this server; nobody may frame it. */
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
-            + "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+            + "img-src 'self' data:; connect-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private final WebSettings settings;
