@@ -42,6 +42,8 @@ import static org.awaitility.Awaitility.await;
 class RunChanWebSocketAsteriskTest {
 
     private static final Path DOC = Path.of("docs/asterisk.md");
+    /** The run's --finish-timeout: how long the recogniser may take for its last final after the audio ended. */
+    private static final Duration RECOGNISER_FINISH = Duration.ofSeconds(30);
     private static final String TOKEN = "t" + Long.toHexString(System.nanoTime());
 
     @TempDir
@@ -110,13 +112,14 @@ class RunChanWebSocketAsteriskTest {
 
         asterisk.awaitNoChannels(Duration.ofSeconds((long) clip.seconds() + 10));
         long hungUp = System.nanoTime();
-        double lag = session.lagSeconds();
-        // The WebSocket is closed and the leg's audio ends with the hang-up; the recogniser may still be behind.
+        // The leg's audio ends with the hang-up (Asterisk closes the WebSocket) ...
         await().atMost(Duration.ofSeconds(2)).until(() -> service.websocket.activeCalls() == 0);
-        assertThat(service.calls().awaitEnd(callId, Duration.ofSeconds(2).plusMillis((long) (lag * 1000))))
-                .as("call ended within 2 s of the hang-up plus the recogniser's lag of %.1f s", lag).isTrue();
-        System.out.printf("chan_websocket dial: call ended %.0f ms after Asterisk's channels were gone (recogniser lag %.1f s)%n",
-                (System.nanoTime() - hungUp) / 1e6, lag);
+        long legEnded = System.nanoTime();
+        // ... and the call as soon as the recogniser has given the final of what it got: on this shared, loaded
+        // machine Sphinx4 runs behind real time, so that part is bounded by the finish timeout, not by 2 s.
+        assertThat(service.calls().awaitEnd(callId, RECOGNISER_FINISH)).isTrue();
+        System.out.printf("chan_websocket dial: leg ended %.0f ms, call %.0f ms after Asterisk's channels were gone%n",
+                (legEnded - hungUp) / 1e6, (System.nanoTime() - hungUp) / 1e6);
 
         JsonNode transcript = RunHarness.readJson(out.resolve(callId + ".json"));
         assertThat(transcript.get("end_reason").asText()).isEqualTo("hangup");
@@ -140,16 +143,14 @@ class RunChanWebSocketAsteriskTest {
             assertThat(leg.mediaStart().connectionId()).isEqualTo(connectionId);
             assertThat(service.calls().start("wsin1", List.of(new CallSession.Leg("caller", leg)))).isPresent();
 
-            CallSession session = service.calls().liveCalls().stream().filter(c -> c.callId().equals("wsin1")).findFirst().orElseThrow();
             asterisk.awaitNoChannels(Duration.ofSeconds((long) clip.seconds() + 10));
             long hungUp = System.nanoTime();
-            double lag = session.lagSeconds();
             await().atMost(Duration.ofSeconds(2)).until(leg::ended);
+            long legEnded = System.nanoTime();
             assertThat(leg.endReason()).isEqualTo("hangup");
-            assertThat(service.calls().awaitEnd("wsin1", Duration.ofSeconds(2).plusMillis((long) (lag * 1000))))
-                    .as("call ended within 2 s of the hang-up plus the recogniser's lag of %.1f s", lag).isTrue();
-            System.out.printf("chan_websocket /media: call ended %.0f ms after Asterisk's channels were gone (recogniser lag %.1f s)%n",
-                    (System.nanoTime() - hungUp) / 1e6, lag);
+            assertThat(service.calls().awaitEnd("wsin1", RECOGNISER_FINISH)).isTrue();
+            System.out.printf("chan_websocket /media: leg ended %.0f ms, call %.0f ms after Asterisk's channels were gone%n",
+                    (legEnded - hungUp) / 1e6, (System.nanoTime() - hungUp) / 1e6);
             JsonNode transcript = RunHarness.readJson(out.resolve("wsin1.json"));
             assertThat(transcript.get("end_reason").asText()).isEqualTo("hangup");
             String text = String.join(" ", RunHarness.words(transcript, "caller"));
