@@ -1,12 +1,14 @@
 package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
+import io.callscribe.service.CallIdAllocator;
 import io.callscribe.service.CallManager;
 import io.callscribe.service.SpoolWatcher;
 import io.callscribe.service.TailingRecordingOpener;
 import io.callscribe.session.CallSession;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.sink.SinkFanout;
+import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.sink.WebhookSettings;
 import io.callscribe.sink.WebhookSink;
@@ -116,6 +118,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Access token for the HTTP API and page; required when --http is not a loopback address.")
     String token;
 
+    @Option(names = "--http-allowed-hosts", split = ",", paramLabel = "NAME",
+            description = "Extra names the HTTP Host header may carry (e.g. a reverse proxy's name; '*' for any). "
+                    + "The bound address, and localhost on loopback, are always allowed; others are refused (DNS rebinding).")
+    List<String> httpAllowedHosts;
+
     @Option(names = "--webhook", split = ",", paramLabel = "URL",
             description = "POST call_start, final and call_end events to these URLs.")
     List<URI> webhooks;
@@ -189,6 +196,11 @@ public final class RunCommand implements Callable<Integer> {
                 sinks.add(new WebhookSink(ws, s.metrics::webhookFailed, s.metrics::webhookDropped));
             }
             s.sinks = new SinkFanout(sinks);
+            TranscriptFileSink outputFiles = output.files;
+            io.micrometer.core.instrument.Gauge.builder("callscribe.transcripts.unwritten", outputFiles, f -> f.pending().size())
+                    .description("ended calls whose transcript files wait because the out-dir cannot be written")
+                    .register(prometheus);
+            CallIdAllocator callIds = new CallIdAllocator(id -> s.calls.isLive(id) || outputFiles.exists(id));
             Recognizer recognizer = s.recognizer;
             s.calls = new CallManager(recognizer, streaming.settings(false), s.sinks)
                     .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
@@ -199,24 +211,24 @@ public final class RunCommand implements Callable<Integer> {
 
             HostPort httpAddress = HostPort.parse(http, "--http");
             if (httpAddress != null) {
-                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token);
+                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token, httpAllowedHosts);
+                TranscriptFileSink files = output.files;
                 s.web = WebServer.start(web, s.registry, prometheus).readiness(() -> recognizer.unavailableReason()
-                        .map(Readiness::notReady).orElseGet(Readiness::ok));
+                        .or(files::problem).map(Readiness::notReady).orElseGet(Readiness::ok));
             }
             HostPort audioSocketAddress = HostPort.parse(audiosocket, "--audiosocket");
             if (audioSocketAddress != null) {
                 s.audioSocket = AudioSocketServer.start(
                         AudioSocketServer.Config.defaults(audioSocketAddress.port()).withHost(audioSocketAddress.host()),
-                        call -> s.calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
+                        call -> s.calls.start(callIds.allocate(call.id().toString()), List.of(new CallSession.Leg(null, call)))
                                 .ifPresentOrElse(session -> { }, call::stop));
             }
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
                 TailOptions tail = TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(idleTimeoutSeconds));
                 Path dir = Path.of(spool);
-                s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, SpoolWatcher.Settings.defaultExtensions(),
-                        spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
+                s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
                         stateFile != null ? stateFile : output.outDir.resolve(".spool-state"), includeExisting),
-                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls);
+                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls, outputFiles);
                 s.spool.start();
             }
             log.info("recogniser: {}; transcripts in {}", recognizer.name(), output.outDir.toAbsolutePath());

@@ -46,11 +46,17 @@ public final class WebServer implements AutoCloseable {
     private static final int FEED_QUEUE = 2000;
     private static final Duration FEED_HEARTBEAT = Duration.ofSeconds(15);
     private static final String JSON = "application/json; charset=utf-8";
+    /** The page loads only its own script and style and talks only to this server; nobody may frame it. */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private final WebSettings settings;
     private final CallRegistry registry;
     private final PrometheusMeterRegistry metrics;
     private final byte[] tokenDigest;
+    private final RequestGuard guard;
+    private final RefusalLog refusals = new RefusalLog(log, System::currentTimeMillis);
     private volatile Supplier<Readiness> readiness = Readiness::ok;
     private final Javalin app;
 
@@ -69,6 +75,7 @@ public final class WebServer implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.metrics = metrics;
         this.tokenDigest = settings.token() == null ? null : sha256(settings.token());
+        this.guard = new RequestGuard(settings);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = true;
@@ -82,7 +89,9 @@ public final class WebServer implements AutoCloseable {
                 sf.hostedPath = "/";
                 sf.directory = "/web";
                 sf.location = Location.CLASSPATH;
-                sf.headers = java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff");
+                sf.headers = java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff",
+                        "Content-Security-Policy", CONTENT_SECURITY_POLICY, "X-Frame-Options", "DENY",
+                        "Referrer-Policy", "no-referrer");
             });
         });
         routes();
@@ -144,22 +153,46 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void authorize(Context ctx) {
-        if (tokenDigest == null || PUBLIC_PATHS.contains(ctx.path())) {
-            return;
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        ctx.header("Referrer-Policy", "no-referrer");
+        String hostRefused = guard.checkHost(ctx.header("Host"));
+        if (hostRefused != null) {
+            refuse(ctx, 403, hostRefused);
         }
         String presented = null;
+        boolean bearer = false;
         String header = ctx.header("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             presented = header.substring(7).strip();
+            bearer = true;
         } else if (ctx.queryParam("token") != null) {
             presented = ctx.queryParam("token");
         }
         // Digests have one length whatever was presented: isEqual then compares in constant time.
-        if (presented == null || !MessageDigest.isEqual(tokenDigest, sha256(presented))) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiError(401, presented == null ? "access token required (Authorization: Bearer <token> or ?token=)"
-                    : "access token is wrong");
+        boolean tokenRight = tokenDigest != null && presented != null && MessageDigest.isEqual(tokenDigest, sha256(presented));
+        if (!SAFE_METHODS.contains(ctx.method().name())) {
+            String originRefused = guard.checkOrigin(ctx.scheme(), ctx.header("Host"), ctx.header("Origin"),
+                    ctx.header("Sec-Fetch-Site"), bearer && tokenRight);
+            if (originRefused != null) {
+                refuse(ctx, 403, originRefused);
+            }
         }
+        if (tokenDigest == null || PUBLIC_PATHS.contains(ctx.path()) || tokenRight) {
+            return;
+        }
+        ctx.header("WWW-Authenticate", "Bearer");
+        if (presented == null) {
+            throw new ApiError(401, "access token required (Authorization: Bearer <token> or ?token=)");
+        }
+        refuse(ctx, 401, "access token is wrong");
+    }
+
+    /** Logs the refusal (rate-limited, client address first) and answers with a JSON error. */
+    private void refuse(Context ctx, int status, String reason) {
+        refusals.refused(ctx.req().getRemoteAddr(), reason, ctx.method().name(), ctx.path());
+        throw new ApiError(status, reason);
     }
 
     private void ready(Context ctx) {
