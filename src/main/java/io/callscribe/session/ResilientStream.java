@@ -56,6 +56,8 @@ final class ResilientStream implements RecognizerStream {
     private volatile long currentBase;
     private volatile int reconnects;
     private volatile boolean closed;
+    /** How the last failed stream was ended before it answered anything; sender thread only. */
+    private String lastRejection;
 
     private ResilientStream(Recognizer recognizer, StreamOptions options, RecognitionListener listener,
                             ReconnectPolicy policy, Runnable onReconnect) {
@@ -98,13 +100,13 @@ final class ResilientStream implements RecognizerStream {
 
     @Override
     public void reset() throws RecognizerException, InterruptedException {
-        while (true) {
-            try {
-                current.reset();
-                return;
-            } catch (RecognizerException e) {
-                recover(e);
-            }
+        synchronized (lock) {
+            buffer.markReset(); // a replay ends the utterance here too
+        }
+        try {
+            current.reset();
+        } catch (RecognizerException e) {
+            recover(e); // the replay ends with the reset just marked
         }
     }
 
@@ -158,6 +160,7 @@ final class ResilientStream implements RecognizerStream {
         if (!cause.retryable() || closed || policy.maxAttempts() == 0) {
             throw cause;
         }
+        refuseRepeatedRejection(cause);
         long outageStart = System.nanoTime();
         long giveUpAt = outageStart + policy.maxTotal().toNanos();
         RecognizerException last = cause;
@@ -181,6 +184,7 @@ final class ResilientStream implements RecognizerStream {
                 if (!e.retryable()) {
                     throw e;
                 }
+                refuseRepeatedRejection(e);
                 last = e;
                 log.debug("{}: reconnect attempt {} failed: {}", options.label(), attempt, e.getMessage());
             }
@@ -189,6 +193,21 @@ final class ResilientStream implements RecognizerStream {
         throw new RecognizerException("gave up on the recogniser after " + attempt + " reconnect attempt(s) in "
                 + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - outageStart) + " s; last error: "
                 + last.getMessage(), false, last);
+    }
+
+    /**
+     * A fresh stream ended before answering anything, the same way as the stream before it: the server
+     * refuses this config or audio, whatever its close code claims (vosk-server closes with 1011 for a bad
+     * config as for an outage). Reported once, clearly, instead of reconnecting until the policy gives up.
+     */
+    private void refuseRepeatedRejection(RecognizerException e) throws RecognizerException {
+        String rejection = e.rejection().orElse(null);
+        if (rejection != null && rejection.equals(lastRejection)) {
+            closeCurrent();
+            throw new RecognizerException(e.getMessage() + "; a new connection was rejected the same way, so "
+                    + recognizer.name() + " refuses this stream's config or audio: not reconnecting", false, e);
+        }
+        lastRejection = rejection;
     }
 
     /** Opens a stream at the replay buffer's start and sends it everything held. Returns seconds replayed. */
@@ -206,7 +225,17 @@ final class ResilientStream implements RecognizerStream {
             current = s;
             // Only this thread appends; the result thread defers its trims while replaying, so no lock is held
             // here and a blocked accept (backpressure) cannot stall result delivery.
-            buffer.replay(s::accept);
+            buffer.replay(new ReplayBuffer.Sink() {
+                @Override
+                public void send(byte[] pcm, int offset, int length) throws IOException, InterruptedException {
+                    s.accept(pcm, offset, length);
+                }
+
+                @Override
+                public void reset() throws IOException, InterruptedException {
+                    s.reset();
+                }
+            });
             return (double) (buffer.end() - base) / bytesPerSecond;
         } catch (RecognizerException e) {
             throw e;

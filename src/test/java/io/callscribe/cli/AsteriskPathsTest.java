@@ -87,15 +87,15 @@ class AsteriskPathsTest {
         sphinx = WatchedService.start(dir, "sphinx", concat(common, "--engine", "sphinx4", "--idle-timeout", "5"));
         timed = WatchedService.start(dir, "timed", concat(common, "--asr", vosk.uri().toString()));
 
-        DocSnippets doc = DocSnippets.asterisk();
+        
         StringBuilder dialplan = new StringBuilder();
         for (String name : List.of("mixmonitor-single", "mixmonitor-legs")) {
             // One recording, followed by both services; MixMonitor's hang-up command goes to the timed one.
-            dialplan.append(context("doc-" + name, doc.get(name), timed));
+            dialplan.append(context("doc-" + name, DocSnippets.asterisk(name), timed));
         }
         for (String name : List.of("audiosocket-app", "audiosocket-dial")) {
-            dialplan.append(context("doc-" + name, doc.get(name), sphinx));
-            dialplan.append(context("doc-" + name + "-timed", doc.get(name), timed));
+            dialplan.append(context("doc-" + name, DocSnippets.asterisk(name), sphinx));
+            dialplan.append(context("doc-" + name + "-timed", DocSnippets.asterisk(name), timed));
         }
         asterisk = PrivateAsterisk.builder(ast).extensions(dialplan.toString()).start();
 

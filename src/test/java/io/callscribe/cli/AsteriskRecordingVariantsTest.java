@@ -59,10 +59,10 @@ class AsteriskRecordingVariantsTest {
         vosk = ScriptedVoskServer.start().namesFromAudio();
         service = WatchedService.start(dir, "timed", "--asr", vosk.uri().toString(), "--spool", spool.toString(),
                 "--audiosocket", "127.0.0.1:0", "--http", "127.0.0.1:0", "--raw-channels", "2");
-        DocSnippets doc = DocSnippets.asterisk();
+        
         StringBuilder dialplan = new StringBuilder();
         for (String name : List.of("mixmonitor-wav16", "mixmonitor-raw-stereo", "audiosocket-app")) {
-            String local = doc.get(name).replace("127.0.0.1:9092", "127.0.0.1:" + service.audioSocketPort())
+            String local = DocSnippets.asterisk(name).replace("127.0.0.1:9092", "127.0.0.1:" + service.audioSocketPort())
                     .replace("127.0.0.1:8080", "127.0.0.1:" + service.httpPort())
                     .replace("Dial(PJSIP/${EXTEN})", "Dial(Local/${EXTEN}@callscribe-callee/n)");
             dialplan.append("[doc-").append(name).append("]\n").append(local).append('\n');

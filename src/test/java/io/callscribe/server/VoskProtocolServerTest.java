@@ -165,7 +165,7 @@ class VoskProtocolServerTest {
     }
 
     @Test
-    void badInputClosesWith1011AndOtherConnectionsCarryOn() throws Exception {
+    void badInputClosesWith1003Or1007NamingTheFaultAndOtherConnectionsCarryOn() throws Exception {
         TestRecognizer engine = new TestRecognizer(3200, 3).requiredRate(16000);
         VoskProtocolServer server = start(engine, settings().withSampleRate(16000));
         RawWebSocketClient healthy = RawWebSocketClient.connect(server.uri());
@@ -174,25 +174,25 @@ class VoskProtocolServerTest {
 
         RawWebSocketClient stray = RawWebSocketClient.connect(server.uri());
         stray.text("{\"eof\": 1}");
-        assertThat(stray.closeStatus()).startsWith("1011 unknown text message");
+        assertThat(stray.closeStatus()).startsWith("1003 unknown text message");
 
         RawWebSocketClient notJson = RawWebSocketClient.connect(server.uri());
         notJson.text("eof");
-        assertThat(notJson.closeStatus()).startsWith("1011 text message is not JSON");
+        assertThat(notJson.closeStatus()).startsWith("1007 text message is not JSON");
 
         RawWebSocketClient odd = RawWebSocketClient.connect(server.uri());
         odd.binary(new byte[3201]);
-        assertThat(odd.closeStatus()).isEqualTo("1011 binary message of 3201 bytes is not whole 16-bit samples");
+        assertThat(odd.closeStatus()).isEqualTo("1007 binary message of 3201 bytes is not whole 16-bit samples");
 
         RawWebSocketClient wrongRate = RawWebSocketClient.connect(server.uri());
         wrongRate.text("{\"config\": {\"sample_rate\": 8000}}");
         wrongRate.binary(CHUNK);
         assertThat(wrongRate.closeStatus())
-                .isEqualTo("1011 sample rate 8000 Hz is not supported: engine test-recognizer takes 16000 Hz only");
+                .isEqualTo("1003 sample rate 8000 Hz is not supported: engine test-recognizer takes 16000 Hz only");
 
         RawWebSocketClient badConfig = RawWebSocketClient.connect(server.uri());
         badConfig.text("{\"config\": {\"sample_rate\": \"fast\"}}");
-        assertThat(badConfig.closeStatus()).startsWith("1011 config sample_rate");
+        assertThat(badConfig.closeStatus()).startsWith("1007 config sample_rate");
 
         healthy.binary(CHUNK);
         assertThat(reply(healthy)).isEqualTo(json("{\"partial\": \"w1 w2\"}"));

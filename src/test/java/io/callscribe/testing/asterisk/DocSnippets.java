@@ -1,77 +1,111 @@
 package io.callscribe.testing.asterisk;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The configuration and dialplan blocks of {@code docs/asterisk.md}, so that tests run exactly what the doc shows.
- * A block is named by the line {@code <!-- test-snippet: NAME -->} just before its opening fence.
- * <pre>{@code
- * String dialplan = "[test]\n" + DocSnippets.asterisk().get("audiosocket-app").replace("127.0.0.1:9092", addr);
- * }</pre>
+ * The snippets of a Markdown doc that tests run as written: a fenced code block right after a line
+ * {@code <!-- snippet: NAME -->}. A missing, repeated or unfenced snippet fails the test that asks for it.
+ * {@link #ASTERISK_DOC} is docs/asterisk.md, every block of which is a snippet some test runs (DocSnippetsTest).
  */
 public final class DocSnippets {
 
+    /** docs/asterisk.md (tests run in the project folder). */
     public static final Path ASTERISK_DOC = Path.of("docs/asterisk.md");
 
-    private static final Pattern MARKED = Pattern.compile(
-            "<!-- test-snippet: ([a-z0-9-]+) -->\\n```[a-z]*\\n(.*?)```", Pattern.DOTALL);
-    private static final Pattern FENCE = Pattern.compile("```([a-z]*)\\n(.*?)```", Pattern.DOTALL);
+    private static final String MARKER_START = "<!-- snippet: ";
+    private static final String MARKER_END = " -->";
 
-    private final Map<String, String> snippets;
-    private final String text;
+    private DocSnippets() {
+    }
 
-    private DocSnippets(String text) {
-        this.text = text;
-        this.snippets = new LinkedHashMap<>();
-        Matcher m = MARKED.matcher(text);
-        while (m.find()) {
-            if (snippets.put(m.group(1), m.group(2)) != null) {
-                throw new IllegalStateException("two snippets named '" + m.group(1) + "'");
+    /** The text of snippet {@code name} (the lines between the fences, each ending with a newline). */
+    public static String block(Path doc, String name) throws IOException {
+        List<String> lines = Files.readAllLines(doc);
+        String marker = MARKER_START + name + MARKER_END;
+        int at = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).strip().equals(marker)) {
+                if (at >= 0) {
+                    throw new IllegalStateException(doc + " has snippet '" + name + "' twice (lines " + (at + 1) + " and " + (i + 1) + ")");
+                }
+                at = i;
             }
         }
-    }
-
-    /** The snippets of {@code docs/asterisk.md} (tests run in the project folder). */
-    public static DocSnippets asterisk() {
-        return of(ASTERISK_DOC);
-    }
-
-    public static DocSnippets of(Path markdown) {
-        try {
-            return new DocSnippets(Files.readString(markdown));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (at < 0) {
+            throw new IllegalStateException(doc + " has no snippet '" + name + "' (a line " + marker + " before a fenced block)");
         }
-    }
-
-    /** The block named {@code name}, with its final newline; fails naming the ones there are. */
-    public String get(String name) {
-        String s = snippets.get(name);
-        if (s == null) {
-            throw new IllegalArgumentException("no snippet '" + name + "' in the doc; it has " + snippets.keySet());
+        int open = at + 1;
+        while (open < lines.size() && lines.get(open).isBlank()) {
+            open++;
         }
-        return s;
+        if (open >= lines.size() || !lines.get(open).startsWith("```")) {
+            throw new IllegalStateException(doc + " snippet '" + name + "' (line " + (at + 1) + ") is not followed by a ``` block");
+        }
+        StringBuilder body = new StringBuilder();
+        for (int i = open + 1; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("```")) {
+                return body.toString();
+            }
+            body.append(lines.get(i)).append('\n');
+        }
+        throw new IllegalStateException(doc + " snippet '" + name + "' has no closing ```");
     }
 
-    public Map<String, String> all() {
-        return Map.copyOf(snippets);
+    /** A snippet of docs/asterisk.md. */
+    public static String asterisk(String name) throws IOException {
+        return block(ASTERISK_DOC, name);
     }
 
-    /** Every fenced block's body whose fence is not {@code sh} (shell commands are not config or dialplan). */
-    public List<String> configBlocks() {
-        Matcher m = FENCE.matcher(text);
-        List<String> blocks = new java.util.ArrayList<>();
-        while (m.find()) {
-            if (!m.group(1).equals("sh")) {
-                blocks.add(m.group(2));
+    /**
+     * A one-line {@code callscribe ...} command snippet as arguments, without the leading {@code callscribe}
+     * (so the first is the subcommand). Arguments are split at spaces; no quoting.
+     */
+    public static List<String> command(Path doc, String name) throws IOException {
+        String text = block(doc, name).strip();
+        if (text.contains("\n")) {
+            throw new IllegalStateException(doc + " snippet '" + name + "' is not one command line");
+        }
+        List<String> args = new ArrayList<>(Arrays.asList(text.split(" +")));
+        if (!args.get(0).equals("callscribe")) {
+            throw new IllegalStateException(doc + " snippet '" + name + "' does not start with 'callscribe': " + text);
+        }
+        return args.subList(1, args.size());
+    }
+
+    /** Every named snippet of the doc, by name, in order. */
+    public static Map<String, String> all(Path doc) throws IOException {
+        Map<String, String> named = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(doc)) {
+            String s = line.strip();
+            if (s.startsWith(MARKER_START) && s.endsWith(MARKER_END)) {
+                String name = s.substring(MARKER_START.length(), s.length() - MARKER_END.length());
+                named.put(name, block(doc, name));
+            }
+        }
+        return named;
+    }
+
+    /** The body of every fenced block of the doc, named or not. */
+    public static List<String> fencedBlocks(Path doc) throws IOException {
+        List<String> blocks = new ArrayList<>();
+        StringBuilder body = null;
+        for (String line : Files.readAllLines(doc)) {
+            if (line.startsWith("```")) {
+                if (body == null) {
+                    body = new StringBuilder();
+                } else {
+                    blocks.add(body.toString());
+                    body = null;
+                }
+            } else if (body != null) {
+                body.append(line).append('\n');
             }
         }
         return blocks;

@@ -7,19 +7,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every config or dialplan block of docs/asterisk.md is named, and a test runs each one by its name. */
+/** Every block of docs/asterisk.md is a named snippet, and a test runs each one by its name. */
 class DocSnippetsTest {
 
     @Test
-    void everyBlockIsMarkedAndUsedByATest() throws IOException {
-        DocSnippets doc = DocSnippets.asterisk();
-        assertThat(doc.configBlocks()).as("blocks of %s without a test-snippet marker", DocSnippets.ASTERISK_DOC)
-                .allMatch(b -> doc.all().containsValue(b));
-        assertThat(doc.all()).containsKeys("audiosocket-app", "audiosocket-dial", "mixmonitor-single", "mixmonitor-legs");
+    void everyBlockIsNamedAndUsedByATest() throws IOException {
+        Path doc = DocSnippets.ASTERISK_DOC;
+        Map<String, String> named = DocSnippets.all(doc);
+        List<String> unnamed = DocSnippets.fencedBlocks(doc).stream().filter(b -> !named.containsValue(b)).toList();
+        assertThat(unnamed).as("blocks of %s without a '<!-- snippet: NAME -->' line before them", doc).isEmpty();
+        assertThat(named).containsKeys("audiosocket-app", "audiosocket-dial", "mixmonitor-single", "mixmonitor-legs");
 
         List<String> sources = new ArrayList<>();
         try (Stream<Path> files = Files.walk(Path.of("src/test/java"))) {
@@ -29,8 +31,14 @@ class DocSnippetsTest {
                 }
             }
         }
-        List<String> unused = doc.all().keySet().stream()
+        List<String> unused = named.keySet().stream()
                 .filter(name -> sources.stream().noneMatch(s -> s.contains("\"" + name + "\""))).toList();
-        assertThat(unused).as("snippets of %s that no test uses by name", DocSnippets.ASTERISK_DOC).isEmpty();
+        assertThat(unused).as("snippets of %s that no test uses by name", doc).isEmpty();
+    }
+
+    @Test
+    void aMissingSnippetIsNamed() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DocSnippets.asterisk("no-such-snippet"))
+                .hasMessageContaining("no snippet 'no-such-snippet'");
     }
 }

@@ -57,12 +57,11 @@ class PrivateAsteriskTest {
     /** The http.conf and ari.conf blocks of docs/asterisk.md, with only the port and the password changed. */
     @Test
     void httpAndAriConfigOfTheDocWork(@TempDir Path other) throws Exception {
-        DocSnippets doc = DocSnippets.asterisk();
         int port = PrivateAsterisk.freePort();
         String password = "pw" + System.nanoTime();
         try (PrivateAsterisk docConfigured = PrivateAsterisk.builder(other)
-                .file("http.conf", doc.get("http-conf").replace("bindport = 8088", "bindport = " + port))
-                .file("ari.conf", doc.get("ari-conf").replace("change-me", password))
+                .file("http.conf", DocSnippets.asterisk("http-conf").replace("bindport = 8088", "bindport = " + port))
+                .file("ari.conf", DocSnippets.asterisk("ari-conf").replace("change-me", password))
                 .httpPort(port).ariCredentials("callscribe", password)
                 .start()) {
             String auth = Base64.getEncoder().encodeToString(("callscribe:" + password).getBytes(StandardCharsets.UTF_8));
