@@ -32,12 +32,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Calls are Local channel pairs playing a speech clip (two flite sentences, the caller says the first, the callee
  * the second). Two {@code callscribe run} services follow every call at once:
  * <ul>
- * <li>{@code sphinx}: the real embedded Sphinx4 engine. Its transcripts must be within 3 WER points of the same
- *     audio fed to it directly as a finished file (the recording Asterisk wrote, or the clip AudioSocket played),
- *     over the class's transcripts together (about 75 words), and within one word each. Not closer: a pooled
- *     Sphinx4 decoder keeps its live cepstral mean from the stream before (see BENCHMARKS.md), so the same audio
- *     transcribed twice in a row differs by about one word in 19 (measured here: live 7 errors, direct 8, same bytes).
- *     The decoders are warmed on the clip first so that every stream starts from a similar state.</li>
+ * <li>{@code sphinx}: the real embedded Sphinx4 engine, each stream starting from the front end's initial state
+ *     ({@code callscribe.sphinx4.freshStreams}: a pooled decoder otherwise keeps its live cepstral mean from the
+ *     stream before, and the same bytes transcribed twice differed here by up to 3 words in 19). Each transcript
+ *     must be within 3 WER points of the same audio fed to it directly as a finished file (the recording Asterisk
+ *     wrote, or the clip AudioSocket played).</li>
  * <li>{@code timed}: the labelled engine double ScriptedVoskServer, which keeps up whatever the machine's load, so
  *     that what is timed is callscribe noticing the hang-up: each call must end within 2 s of Asterisk hanging it
  *     up, with all of its audio received. (Sphinx4 on this shared machine lags calls by seconds.)</li>
@@ -48,10 +47,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AsteriskPathsTest {
 
     private static final double MAX_WER_DIFFERENCE = 0.03;
+    private static final String FRESH_STREAMS = io.callscribe.engine.sphinx.Sphinx4Settings.PROPERTY_PREFIX + "freshStreams";
     /** Errors through Asterisk and fed directly, and reference words, summed over the class's comparisons. */
     private static final java.util.concurrent.atomic.AtomicIntegerArray TOTALS = new java.util.concurrent.atomic.AtomicIntegerArray(3);
-    /** Sphinx4 on this clip: about 0.4 at 16 kHz (Sphinx4RecognizerTest); a bound that catches broken audio. */
-    private static final double MAX_SANE_WER = 0.75;
+    /** Sphinx4 on this clip: 0.4-0.5 whole, up to 0.8 on the second sentence alone; a bound that catches broken audio. */
+    private static final double MAX_SANE_WER = 0.9;
     private static final Duration END_AFTER_HANGUP = Duration.ofSeconds(2);
     private static final Duration SPHINX_WAIT = Duration.ofSeconds(150);
     /** Where the trimmed clip's second sentence begins. */
@@ -84,7 +84,12 @@ class AsteriskPathsTest {
         staging = Files.createDirectories(dir.resolve("staging"));
         vosk = ScriptedVoskServer.start();
         String[] common = {"--spool", spool.toString(), "--audiosocket", "127.0.0.1:0", "--http", "127.0.0.1:0"};
-        sphinx = WatchedService.start(dir, "sphinx", concat(common, "--engine", "sphinx4", "--idle-timeout", "5"));
+        System.setProperty(FRESH_STREAMS, "true"); // read once, when the service creates its engine
+        try {
+            sphinx = WatchedService.start(dir, "sphinx", concat(common, "--engine", "sphinx4", "--idle-timeout", "5"));
+        } finally {
+            System.clearProperty(FRESH_STREAMS);
+        }
         timed = WatchedService.start(dir, "timed", concat(common, "--asr", vosk.uri().toString()));
 
         
@@ -99,11 +104,7 @@ class AsteriskPathsTest {
         }
         asterisk = PrivateAsterisk.builder(ast).extensions(dialplan.toString()).start();
 
-        // Two decoders (the legs need two at once), each warmed on the clip, then the direct references for AudioSocket:
-        // the clip as played.
-        feedDirectly(Map.of("ref-warm-a.wav", whole8, "ref-warm-b.wav16", whole16));
-        sphinx.awaitTranscript("ref-warm-a", SPHINX_WAIT);
-        sphinx.awaitTranscript("ref-warm-b", SPHINX_WAIT);
+        // The direct references for AudioSocket (the clip as played); two at once load the two decoders the legs need.
         feedDirectly(Map.of("ref-whole8.wav", whole8, "ref-whole16.wav16", whole16));
         sphinx.awaitTranscript("ref-whole8", SPHINX_WAIT);
         sphinx.awaitTranscript("ref-whole16", SPHINX_WAIT);
@@ -259,8 +260,8 @@ class AsteriskPathsTest {
         String what = String.format("speaker %s: %d errors in %d words through Asterisk (\"%s\"), %d fed directly (\"%s\")",
                 speaker, errorsGot, words, got, errorsFed, fed);
         System.out.println(what);
-        assertThat(Math.abs(errorsGot - errorsFed)).as(what)
-                .isLessThanOrEqualTo(Math.max(1, (int) Math.floor(MAX_WER_DIFFERENCE * words)));
+        assertThat(Math.abs(errorsGot - errorsFed) / (double) words).as(what)
+                .isLessThanOrEqualTo(MAX_WER_DIFFERENCE + 1e-9);
         assertThat((double) errorsFed / words).as(what).isLessThanOrEqualTo(MAX_SANE_WER);
     }
 }

@@ -74,6 +74,14 @@ public final class Sphinx4Recognizer implements Recognizer {
         if (decoder == null) {
             decoder = load();
         }
+        if (settings.freshStreams()) {
+            try {
+                decoder.forgetAdaptation();
+            } catch (RecognizerException e) {
+                giveBack(decoder);
+                throw e;
+            }
+        }
         return new Sphinx4Stream(decoder, this::giveBack, options, listener, settings.noiseFloor());
     }
 
