@@ -112,6 +112,24 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         }
     }
 
+    /** Deletes the call's transcript files (.json, .txt, .vtt); a missing one is fine, others are logged. */
+    public void delete(String callId) {
+        lock.lock();
+        try {
+            unwritten.remove(callId);
+        } finally {
+            lock.unlock();
+        }
+        for (String ext : new String[]{".json", ".txt", ".vtt"}) {
+            Path file = dir.resolve(callId + ext);
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("call {}: cannot delete {}: {}", callId, file, e.getMessage());
+            }
+        }
+    }
+
     /** Calls whose files could not be written yet (kept in memory, retried). */
     public List<String> pending() {
         lock.lock();
