@@ -8,12 +8,16 @@ import io.callscribe.asr.RecognizerStream;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.source.AudioSource;
+import io.callscribe.vad.GateMeter;
+import io.callscribe.vad.VadGate;
+import io.callscribe.vad.VadTuning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,7 +37,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
 
     private volatile PcmFormat callFormat;
     private volatile int streamRate;
-    private volatile ResilientStream resilient;
+    private volatile RecognizerStream top;
+    private volatile VadGate gate;
     private volatile long bytesReceived;
     private volatile double answeredSeconds;
     private volatile int finals;
@@ -50,7 +55,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
     @Override
     public void run() {
         AudioSource source = leg.source();
-        ResilientStream stream = null;
+        RecognizerStream stream = null;
         try {
             PcmFormat format = source.format();
             if (format.channels() != 1) {
@@ -62,9 +67,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
                     : recognizer.requiredSampleRate().orElse(format.sampleRate());
             streamRate = rate;
             RateConverter converter = RateConverter.between(format.sampleRate(), rate);
-            stream = ResilientStream.open(recognizer, settings.streamOptions(rate, label()), this,
-                    settings.reconnect(), session::reconnected);
-            resilient = stream;
+            stream = openStream(rate);
+            top = stream;
             pump(source, stream, format, converter);
             byte[] tail = converter.flush();
             if (tail.length > 0) {
@@ -97,6 +101,24 @@ final class LegStreamer implements Runnable, RecognitionListener {
         }
     }
 
+    /**
+     * The leg's recogniser stream: reconnecting and replaying ({@link ResilientStream}), behind a voice-activity gate
+     * when the settings ask for one for this call. The gate sits above the replay, so what is replayed is what was
+     * sent, and results come back in call time.
+     */
+    private RecognizerStream openStream(int rate) throws RecognizerException, InterruptedException {
+        Optional<VadTuning> tuning = settings.gateFor(session.legs().size());
+        if (tuning.isEmpty()) {
+            return ResilientStream.open(recognizer, settings.streamOptions(rate, label()), this, settings.reconnect(),
+                    session::reconnected);
+        }
+        VadGate g = VadGate.open(tuning.get(), rate, session.gateMeter(), this, results ->
+                ResilientStream.open(recognizer, settings.streamOptions(rate, label()), results, settings.reconnect(),
+                        session::reconnected));
+        gate = g;
+        return g;
+    }
+
     private void pump(AudioSource source, RecognizerStream stream, PcmFormat format, RateConverter converter)
             throws IOException, InterruptedException {
         byte[] chunk = new byte[format.bytesFor(settings.chunkMillis())];
@@ -117,19 +139,23 @@ final class LegStreamer implements Runnable, RecognitionListener {
                 if (settings.realTime()) {
                     paceTo(startNanos, format.secondsOf(sentBytes));
                 }
-                send(stream, converter, chunk, fill);
+                send(stream, converter, chunk, fill, format.sampleRate());
                 sentBytes += fill;
                 fill = 0;
             }
         }
         endReason = source.endReason();
         if (fill > 0) {
-            send(stream, converter, chunk, fill);
+            send(stream, converter, chunk, fill, format.sampleRate());
         }
     }
 
-    private static void send(RecognizerStream stream, RateConverter converter, byte[] chunk, int length)
+    private void send(RecognizerStream stream, RateConverter converter, byte[] chunk, int length, int callRate)
             throws RecognizerException, InterruptedException {
+        if (gate == null) {
+            double seconds = length / (2.0 * callRate);
+            session.gateMeter().counted(seconds, seconds); // ungated: all of it goes to the recogniser
+        }
         byte[] out = converter.convert(chunk, length);
         if (out == chunk) {
             stream.accept(chunk, 0, length);
@@ -216,6 +242,12 @@ final class LegStreamer implements Runnable, RecognitionListener {
         return endReason;
     }
 
+    /** Seconds of audio passed to the recogniser: all of it, or what the voice-activity gate let through. */
+    double sentSeconds() {
+        VadGate g = gate;
+        return g == null ? audioSeconds() : g.sentSeconds();
+    }
+
     double audioSeconds() {
         PcmFormat f = callFormat;
         return f == null ? 0 : f.secondsOf(bytesReceived);
@@ -226,7 +258,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
      * partial too; engines that cannot tell count up to the last final's end).
      */
     double lagSeconds() {
-        ResilientStream s = resilient;
+        RecognizerStream s = top;
         double answered = answeredSeconds;
         if (s != null && streamRate > 0) {
             answered = Math.max(answered, s.answeredBytes() / (2.0 * streamRate));
