@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Pumps one leg of a call: reads the source, cuts whole-sample chunks, resamples if needed, sends them
- * to the recogniser stream (which applies backpressure), and turns results into events. Results arrive
+ * Pumps one leg of a call: reads the source, cuts whole-sample chunks at the call's rate, sends them
+ * to the recogniser stream (which resamples for the engine and applies backpressure), and turns results
+ * into events. Results arrive
  * on the stream's own thread, so sending never waits for receiving.
  */
 final class LegStreamer implements Runnable, RecognitionListener {
@@ -38,7 +39,6 @@ final class LegStreamer implements Runnable, RecognitionListener {
     private volatile double answeredSeconds;
     private volatile int finals;
     private volatile String endReason = "not started";
-    private String lastPartial = "";
 
     LegStreamer(CallSession session, CallSession.Leg leg, Recognizer recognizer, SessionSettings settings) {
         this.session = session;
@@ -58,18 +58,13 @@ final class LegStreamer implements Runnable, RecognitionListener {
                         + "-channel audio must be split into legs first");
             }
             callFormat = format;
-            int rate = settings.asrRate() > 0 ? settings.asrRate()
+            int engineRate = settings.asrRate() > 0 ? settings.asrRate()
                     : recognizer.requiredSampleRate().orElse(format.sampleRate());
-            streamRate = rate;
-            RateConverter converter = RateConverter.between(format.sampleRate(), rate);
-            stream = ResilientStream.open(recognizer, settings.streamOptions(rate, label()), this,
-                    settings.reconnect(), session::reconnected);
+            streamRate = format.sampleRate();
+            stream = ResilientStream.open(recognizer, settings.streamOptions(format.sampleRate(), label()), engineRate,
+                    this, settings.reconnect(), session::reconnected);
             resilient = stream;
-            pump(source, stream, format, converter);
-            byte[] tail = converter.flush();
-            if (tail.length > 0) {
-                stream.accept(tail, 0, tail.length);
-            }
+            pump(source, stream, format);
             stream.finish(settings.finishTimeout());
         } catch (InterruptedException e) {
             endReason = "interrupted";
@@ -97,7 +92,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
         }
     }
 
-    private void pump(AudioSource source, RecognizerStream stream, PcmFormat format, RateConverter converter)
+    private void pump(AudioSource source, RecognizerStream stream, PcmFormat format)
             throws IOException, InterruptedException {
         byte[] chunk = new byte[format.bytesFor(settings.chunkMillis())];
         int fill = 0;
@@ -117,24 +112,14 @@ final class LegStreamer implements Runnable, RecognitionListener {
                 if (settings.realTime()) {
                     paceTo(startNanos, format.secondsOf(sentBytes));
                 }
-                send(stream, converter, chunk, fill);
+                stream.accept(chunk, 0, fill);
                 sentBytes += fill;
                 fill = 0;
             }
         }
         endReason = source.endReason();
         if (fill > 0) {
-            send(stream, converter, chunk, fill);
-        }
-    }
-
-    private static void send(RecognizerStream stream, RateConverter converter, byte[] chunk, int length)
-            throws RecognizerException, InterruptedException {
-        byte[] out = converter.convert(chunk, length);
-        if (out == chunk) {
-            stream.accept(chunk, 0, length);
-        } else if (out.length > 0) {
-            stream.accept(out, 0, out.length);
+            stream.accept(chunk, 0, fill);
         }
     }
 
@@ -163,14 +148,10 @@ final class LegStreamer implements Runnable, RecognitionListener {
     @Override
     public void onResult(RecognitionResult result) {
         switch (result) {
-            case RecognitionResult.Partial p -> {
-                if (!p.text().isBlank() && !p.text().equals(lastPartial)) {
-                    lastPartial = p.text();
+            // Repeated and blank partials were already dropped by the recogniser stream layer (ResultRules).
+            case RecognitionResult.Partial p ->
                     session.emit(new TranscriptEvent.Partial(session.callId(), session.now(), leg.speaker(), p.text()));
-                }
-            }
             case RecognitionResult.Final f -> {
-                lastPartial = "";
                 if (!Double.isNaN(f.end())) {
                     answeredSeconds = Math.max(answeredSeconds, f.end());
                 }
