@@ -1,17 +1,24 @@
 package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
+import io.callscribe.service.CallIdAllocator;
 import io.callscribe.service.CallManager;
 import io.callscribe.service.SpoolWatcher;
 import io.callscribe.service.TailingRecordingOpener;
 import io.callscribe.session.CallSession;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.sink.SinkFanout;
+import io.callscribe.sink.StoreSink;
+import io.callscribe.sink.TranscriptFileSink;
+import io.callscribe.store.Retention;
+import io.callscribe.store.Stores;
+import io.callscribe.store.TranscriptStore;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.sink.WebhookSettings;
 import io.callscribe.sink.WebhookSink;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.audiosocket.AudioSocketServer;
+import io.callscribe.web.CallArchive;
 import io.callscribe.web.CallControl;
 import io.callscribe.web.CallRegistry;
 import io.callscribe.web.Readiness;
@@ -29,6 +36,7 @@ import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,6 +124,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Access token for the HTTP API and page; required when --http is not a loopback address.")
     String token;
 
+    @Option(names = "--http-allowed-hosts", split = ",", paramLabel = "NAME",
+            description = "Extra names the HTTP Host header may carry (e.g. a reverse proxy's name; '*' for any). "
+                    + "The bound address, and localhost on loopback, are always allowed; others are refused (DNS rebinding).")
+    List<String> httpAllowedHosts;
+
     @Option(names = "--webhook", split = ",", paramLabel = "URL",
             description = "POST call_start, final and call_end events to these URLs.")
     List<URI> webhooks;
@@ -133,6 +146,16 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace", defaultValue = "20", paramLabel = "SECONDS",
             description = "On SIGTERM, how long live calls get to deliver their final results (default ${DEFAULT-VALUE} s).")
     int shutdownGraceSeconds;
+
+    @Option(names = "--store", defaultValue = "sqlite", paramLabel = "STORE",
+            description = {"Where calls are kept and searched: sqlite (the file calls.db next to the spool state file), "
+                    + "sqlite:FILE, postgresql://[user[:password]@]host[:port]/database (shared by several instances), "
+                    + "or off (default ${DEFAULT-VALUE})."})
+    String store;
+
+    @Option(names = "--retain", paramLabel = "DURATION",
+            description = "Delete calls (store and files) that ended longer ago than this: 90d, 12h, P90D (default: keep all).")
+    String retain;
 
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -188,7 +211,26 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 sinks.add(new WebhookSink(ws, s.metrics::webhookFailed, s.metrics::webhookDropped));
             }
+            Duration keep = retain == null || retain.isBlank() ? null : Retention.parse(retain);
+            Path stateDir = (stateFile != null ? stateFile : output.outDir.resolve(".spool-state")).toAbsolutePath().getParent();
+            s.store = Stores.open(store, stateDir.resolve("calls.db"));
+            if (s.store != null) {
+                String recognizerName = s.recognizer.name();
+                s.storeSink = new StoreSink(s.store, id -> recognizerName, StoreSink.DEFAULT_QUEUE, prometheus);
+                sinks.add(s.storeSink);
+                log.info("transcript store: {}", s.store.describe());
+                if (keep != null) {
+                    s.retention = Retention.start(s.store, keep, output.files::delete, Clock.systemUTC(), Duration.ofHours(1));
+                }
+            } else if (keep != null) {
+                throw new IllegalArgumentException("--retain needs a store (--store is off)");
+            }
             s.sinks = new SinkFanout(sinks);
+            TranscriptFileSink outputFiles = output.files;
+            io.micrometer.core.instrument.Gauge.builder("callscribe.transcripts.unwritten", outputFiles, f -> f.pending().size())
+                    .description("ended calls whose transcript files wait because the out-dir cannot be written")
+                    .register(prometheus);
+            CallIdAllocator callIds = new CallIdAllocator(id -> s.calls.isLive(id) || outputFiles.exists(id));
             Recognizer recognizer = s.recognizer;
             s.calls = new CallManager(recognizer, streaming.settings(false), s.sinks)
                     .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
@@ -198,15 +240,19 @@ public final class RunCommand implements Callable<Integer> {
 
             HostPort httpAddress = HostPort.parse(http, "--http");
             if (httpAddress != null) {
-                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token);
+                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token, httpAllowedHosts);
+                TranscriptFileSink files = output.files;
                 s.web = WebServer.start(web, s.registry, prometheus).readiness(() -> recognizer.unavailableReason()
-                        .map(Readiness::notReady).orElseGet(Readiness::ok));
+                        .or(files::problem).map(Readiness::notReady).orElseGet(Readiness::ok)).removeFiles(files::delete);
+                if (s.store != null) {
+                    s.web.archive(new CallArchive(s.store));
+                }
             }
             HostPort audioSocketAddress = HostPort.parse(audiosocket, "--audiosocket");
             if (audioSocketAddress != null) {
                 s.audioSocket = AudioSocketServer.start(
                         AudioSocketServer.Config.defaults(audioSocketAddress.port()).withHost(audioSocketAddress.host()),
-                        call -> s.calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
+                        call -> s.calls.start(callIds.allocate(call.id().toString()), List.of(new CallSession.Leg(null, call)))
                                 .ifPresentOrElse(session -> { }, call::stop));
             }
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
@@ -214,7 +260,7 @@ public final class RunCommand implements Callable<Integer> {
                 Path dir = Path.of(spool);
                 s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
                         stateFile != null ? stateFile : output.outDir.resolve(".spool-state"), includeExisting),
-                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls);
+                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls, outputFiles);
                 s.spool.start();
             }
             log.info("recogniser: {}; transcripts in {}", recognizer.name(), output.outDir.toAbsolutePath());
@@ -243,6 +289,9 @@ public final class RunCommand implements Callable<Integer> {
         CallRegistry registry;
         MetricsSink metrics;
         SinkFanout sinks;
+        TranscriptStore store;
+        StoreSink storeSink;
+        Retention retention;
         CallManager calls;
         WebServer web;
         AudioSocketServer audioSocket;
@@ -274,11 +323,17 @@ public final class RunCommand implements Callable<Integer> {
             if (calls != null) {
                 calls.shutdown(shutdownGrace);
             }
+            if (retention != null) {
+                retention.close();
+            }
             if (sinks != null) {
-                sinks.close();
+                sinks.close(); // the store sink writes what is queued
             }
             if (web != null) {
                 web.close();
+            }
+            if (store != null) {
+                store.close();
             }
             if (recognizer != null) {
                 recognizer.close();

@@ -56,9 +56,18 @@ class SpoolWatcherTest {
         assertThat(ended.get(0).callId()).isEqualTo("X");
         assertThat(events).filteredOn(e -> e instanceof TranscriptEvent.Final)
                 .extracting(e -> ((TranscriptEvent.Final) e).speaker()).containsOnly("caller", "agent");
+        // since-line, three recordings started (legs) or skipped (mix), then both legs done
         await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(state)
-                && Files.readAllLines(state).size() == 3);
-        assertThat(Files.readAllLines(state)).allMatch(line -> Path.of(line).isAbsolute());
+                && Files.readAllLines(state).stream().filter(l -> l.startsWith("{\"done\"")).count() == 3);
+        try (SpoolState reread = SpoolState.open(state)) {
+            for (String name : List.of("X.wav", "X-in.wav", "X-out.wav")) {
+                Path f = spool.resolve(name).toAbsolutePath().normalize();
+                assertThat(reread.entry(f, SpoolWatcher.fileKey(f))).as(name).hasValueSatisfying(e -> {
+                    assertThat(e.done()).isTrue();
+                    assertThat(e.id()).isEqualTo("X");
+                });
+            }
+        }
     }
 
     @Test
