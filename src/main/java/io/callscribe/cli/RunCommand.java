@@ -236,7 +236,8 @@ public final class RunCommand implements Callable<Integer> {
                     .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
                             session::stop, session::lagSeconds, session::audioSeconds)))
                     .onEnded(outcome -> s.registry.detach(outcome.callId()))
-                    .onReconnect(s.metrics::reconnected);
+                    .onReconnect(s.metrics::reconnected)
+                    .onGatedAudio(s.metrics::gatedAudio);
 
             HostPort httpAddress = HostPort.parse(http, "--http");
             if (httpAddress != null) {

@@ -39,6 +39,7 @@ public final class CallManager implements AutoCloseable {
     };
     private volatile Runnable onReconnect = () -> {
     };
+    private volatile io.callscribe.vad.GateMeter gateMeter = io.callscribe.vad.GateMeter.NONE;
 
     private record Running(CallSession session, Thread thread, CountDownLatch done) {
     }
@@ -61,6 +62,12 @@ public final class CallManager implements AutoCloseable {
         return this;
     }
 
+    /** Counts every call's audio received and sent to the recogniser (e.g. {@code MetricsSink::gatedAudio}). */
+    public CallManager onGatedAudio(io.callscribe.vad.GateMeter meter) {
+        this.gateMeter = meter;
+        return this;
+    }
+
     /** Called with each call's outcome when it has ended (after its events reached the sinks). */
     public CallManager onEnded(Consumer<CallOutcome> listener) {
         this.onEnded = listener;
@@ -76,7 +83,8 @@ public final class CallManager implements AutoCloseable {
             log.warn("call {} refused: shutting down", callId);
             return Optional.empty();
         }
-        CallSession session = new CallSession(callId, legs, recognizer, settings, sink).onReconnect(() -> onReconnect.run());
+        CallSession session = new CallSession(callId, legs, recognizer, settings, sink).onReconnect(() -> onReconnect.run())
+                .onGatedAudio((received, sent) -> gateMeter.counted(received, sent));
         CountDownLatch done = new CountDownLatch(1);
         Thread thread = Thread.ofVirtual().name("call-" + callId).unstarted(() -> runCall(session, done));
         if (live.putIfAbsent(callId, new Running(session, thread, done)) != null) {

@@ -8,12 +8,16 @@ import io.callscribe.asr.RecognizerStream;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.source.AudioSource;
+import io.callscribe.vad.GateMeter;
+import io.callscribe.vad.VadGate;
+import io.callscribe.vad.VadTuning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +38,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
 
     private volatile PcmFormat callFormat;
     private volatile int streamRate;
-    private volatile ResilientStream resilient;
+    private volatile RecognizerStream top;
+    private volatile VadGate gate;
     private volatile long bytesReceived;
     private volatile double answeredSeconds;
     private volatile int finals;
@@ -50,7 +55,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
     @Override
     public void run() {
         AudioSource source = leg.source();
-        ResilientStream stream = null;
+        RecognizerStream stream = null;
         try {
             PcmFormat format = source.format();
             if (format.channels() != 1) {
@@ -61,9 +66,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
             int engineRate = settings.asrRate() > 0 ? settings.asrRate()
                     : recognizer.requiredSampleRate().orElse(format.sampleRate());
             streamRate = format.sampleRate();
-            stream = ResilientStream.open(recognizer, settings.streamOptions(format.sampleRate(), label()), engineRate,
-                    this, settings.reconnect(), session::reconnected);
-            resilient = stream;
+            stream = openStream(format.sampleRate(), engineRate);
+            top = stream;
             pump(source, stream, format);
             stream.finish(settings.finishTimeout());
         } catch (InterruptedException e) {
@@ -92,6 +96,25 @@ final class LegStreamer implements Runnable, RecognitionListener {
         }
     }
 
+    /**
+     * The leg's recogniser stream: reconnecting and replaying ({@link ResilientStream}), behind a voice-activity gate
+     * when the settings ask for one for this call. The gate sits above the replay, so what is replayed is what was
+     * sent, and results come back in call time. Both work at the call's rate; the recogniser stream layer
+     * resamples to {@code engineRate}.
+     */
+    private RecognizerStream openStream(int callRate, int engineRate) throws RecognizerException, InterruptedException {
+        Optional<VadTuning> tuning = settings.gateFor(session.legs().size());
+        if (tuning.isEmpty()) {
+            return ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, this,
+                    settings.reconnect(), session::reconnected);
+        }
+        VadGate g = VadGate.open(tuning.get(), callRate, session.gateMeter(), this, results ->
+                ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, results,
+                        settings.reconnect(), session::reconnected));
+        gate = g;
+        return g;
+    }
+
     private void pump(AudioSource source, RecognizerStream stream, PcmFormat format)
             throws IOException, InterruptedException {
         byte[] chunk = new byte[format.bytesFor(settings.chunkMillis())];
@@ -112,14 +135,24 @@ final class LegStreamer implements Runnable, RecognitionListener {
                 if (settings.realTime()) {
                     paceTo(startNanos, format.secondsOf(sentBytes));
                 }
-                stream.accept(chunk, 0, fill);
+                send(stream, chunk, fill, format.sampleRate());
                 sentBytes += fill;
                 fill = 0;
             }
         }
         endReason = source.endReason();
         if (fill > 0) {
-            stream.accept(chunk, 0, fill);
+            send(stream, chunk, fill, format.sampleRate());
+        }
+    }
+
+    private void send(RecognizerStream stream, byte[] chunk, int length, int callRate)
+            throws RecognizerException, InterruptedException {
+        if (gate == null) {
+            double seconds = length / (2.0 * callRate);
+            session.gateMeter().counted(seconds, seconds); // ungated: all of it goes to the recogniser
+        }
+        stream.accept(chunk, 0, length);
         }
     }
 
@@ -197,6 +230,12 @@ final class LegStreamer implements Runnable, RecognitionListener {
         return endReason;
     }
 
+    /** Seconds of audio passed to the recogniser: all of it, or what the voice-activity gate let through. */
+    double sentSeconds() {
+        VadGate g = gate;
+        return g == null ? audioSeconds() : g.sentSeconds();
+    }
+
     double audioSeconds() {
         PcmFormat f = callFormat;
         return f == null ? 0 : f.secondsOf(bytesReceived);
@@ -207,7 +246,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
      * partial too; engines that cannot tell count up to the last final's end).
      */
     double lagSeconds() {
-        ResilientStream s = resilient;
+        RecognizerStream s = top;
         double answered = answeredSeconds;
         if (s != null && streamRate > 0) {
             answered = Math.max(answered, s.answeredBytes() / (2.0 * streamRate));

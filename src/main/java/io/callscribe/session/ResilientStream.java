@@ -104,13 +104,13 @@ final class ResilientStream implements RecognizerStream {
 
     @Override
     public void reset() throws RecognizerException, InterruptedException {
-        while (true) {
-            try {
-                current.reset();
-                return;
-            } catch (RecognizerException e) {
-                recover(e);
-            }
+        synchronized (lock) {
+            buffer.markReset(); // a replay ends the utterance here too
+        }
+        try {
+            current.reset();
+        } catch (RecognizerException e) {
+            recover(e); // the replay ends with the reset just marked
         }
     }
 
@@ -229,7 +229,17 @@ final class ResilientStream implements RecognizerStream {
             current = s;
             // Only this thread appends; the result thread defers its trims while replaying, so no lock is held
             // here and a blocked accept (backpressure) cannot stall result delivery.
-            buffer.replay(s::accept);
+            buffer.replay(new ReplayBuffer.Sink() {
+                @Override
+                public void send(byte[] pcm, int offset, int length) throws IOException, InterruptedException {
+                    s.accept(pcm, offset, length);
+                }
+
+                @Override
+                public void reset() throws IOException, InterruptedException {
+                    s.reset();
+                }
+            });
             return (double) (buffer.end() - base) / bytesPerSecond;
         } catch (RecognizerException e) {
             throw e;

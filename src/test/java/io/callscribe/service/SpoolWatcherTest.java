@@ -5,6 +5,7 @@ import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.session.CallOutcome;
 import io.callscribe.session.SessionSettings;
+import io.callscribe.vad.VadMode;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.TestRecognizer;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,8 @@ class SpoolWatcherTest {
         Path state = dir.resolve("state");
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
         List<CallOutcome> ended = new CopyOnWriteArrayList<>();
-        CallManager calls = new CallManager(new TestRecognizer(3200, 2), SessionSettings.defaults(), events::add)
+        CallManager calls = new CallManager(new TestRecognizer(3200, 2),
+                SessionSettings.defaults().withVad(VadMode.OFF), events::add) // silent test audio: send it all
                 .onEnded(ended::add);
         var settings = new SpoolWatcher.Settings(spool,
                 Map.of("-in", "caller", "-out", "agent"), Duration.ofSeconds(1), Duration.ofMillis(200), state, false);
