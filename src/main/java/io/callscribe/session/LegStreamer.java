@@ -23,8 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Pumps one leg of a call: reads the source, cuts whole-sample chunks at the call's rate, sends them
  * to the recogniser stream (which resamples for the engine and applies backpressure), and turns results
- * into events. Results arrive
- * on the stream's own thread, so sending never waits for receiving.
+ * into events. Results arrive on the stream's own thread, so sending never waits for receiving.
  */
 final class LegStreamer implements Runnable, RecognitionListener {
 
@@ -153,7 +152,6 @@ final class LegStreamer implements Runnable, RecognitionListener {
             session.gateMeter().counted(seconds, seconds); // ungated: all of it goes to the recogniser
         }
         stream.accept(chunk, 0, length);
-        }
     }
 
     private static void paceTo(long startNanos, double audioSeconds) throws InterruptedException {
