@@ -6,6 +6,7 @@ import io.callscribe.service.CallManager;
 import io.callscribe.service.SpoolWatcher;
 import io.callscribe.service.TailingRecordingOpener;
 import io.callscribe.session.CallSession;
+import io.callscribe.sink.KafkaSink;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.sink.StoreSink;
@@ -18,6 +19,7 @@ import io.callscribe.sink.WebhookSettings;
 import io.callscribe.sink.WebhookSink;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.audiosocket.AudioSocketServer;
+import io.callscribe.source.websocket.MediaWebSocketServer;
 import io.callscribe.web.CallArchive;
 import io.callscribe.web.CallControl;
 import io.callscribe.web.CallRegistry;
@@ -47,7 +49,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code callscribe run}: the long-running service. Picks up every call from the MixMonitor spool and
- * from AudioSocket, transcribes them concurrently, serves the call API and live page, posts webhooks.
+ * from AudioSocket and chan_websocket, transcribes them concurrently, serves the call API and live page, posts webhooks.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the transcription service for a whole PBX.",
@@ -116,6 +118,16 @@ public final class RunCommand implements Callable<Integer> {
             description = "AudioSocket listener, or 'off' (default ${DEFAULT-VALUE}).")
     String audiosocket;
 
+    @Option(names = "--websocket", defaultValue = "off", paramLabel = "HOST:PORT",
+            description = "chan_websocket listener that Asterisk connects to (websocket_client.conf uri = ws://HOST:PORT), "
+                    + "or 'off' (default ${DEFAULT-VALUE}).")
+    String websocket;
+
+    @Option(names = "--websocket-token", paramLabel = "TOKEN",
+            description = "Token Asterisk must send (websocket_client.conf password); default --token. "
+                    + "Required when --websocket is not a loopback address.")
+    String websocketToken;
+
     @Option(names = "--http", defaultValue = "127.0.0.1:8080", paramLabel = "HOST:PORT",
             description = "Call API, live page and /metrics, or 'off' (default ${DEFAULT-VALUE}).")
     String http;
@@ -156,6 +168,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--retain", paramLabel = "DURATION",
             description = "Delete calls (store and files) that ended longer ago than this: 90d, 12h, P90D (default: keep all).")
     String retain;
+
+    @Option(names = "--kafka", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Publish every event (JSON lines, keyed by call id) to Kafka at these bootstrap servers.")
+    String kafka;
+
+    @Option(names = "--kafka-topic", defaultValue = "callscribe.events", paramLabel = "TOPIC",
+            description = "Kafka topic for --kafka (default ${DEFAULT-VALUE}).")
+    String kafkaTopic;
 
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -225,6 +245,9 @@ public final class RunCommand implements Callable<Integer> {
             } else if (keep != null) {
                 throw new IllegalArgumentException("--retain needs a store (--store is off)");
             }
+            if (kafka != null && !kafka.isBlank() && !kafka.equalsIgnoreCase("off")) {
+                sinks.add(new KafkaSink(KafkaSink.Settings.of(kafka.strip(), kafkaTopic), prometheus));
+            }
             s.sinks = new SinkFanout(sinks);
             TranscriptFileSink outputFiles = output.files;
             io.micrometer.core.instrument.Gauge.builder("callscribe.transcripts.unwritten", outputFiles, f -> f.pending().size())
@@ -254,6 +277,13 @@ public final class RunCommand implements Callable<Integer> {
                 s.audioSocket = AudioSocketServer.start(
                         AudioSocketServer.Config.defaults(audioSocketAddress.port()).withHost(audioSocketAddress.host()),
                         call -> s.calls.start(callIds.allocate(call.id().toString()), List.of(new CallSession.Leg(null, call)))
+                                .ifPresentOrElse(session -> { }, call::stop));
+            }
+            HostPort websocketAddress = HostPort.parse(websocket, "--websocket");
+            if (websocketAddress != null) {
+                s.websocket = MediaWebSocketServer.start(MediaWebSocketServer.Config.loopback(websocketAddress.port())
+                                .withHost(websocketAddress.host()).withToken(websocketToken != null ? websocketToken : token),
+                        call -> s.calls.start(call.callId(), List.of(new CallSession.Leg(call.speaker(), call)))
                                 .ifPresentOrElse(session -> { }, call::stop));
             }
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
@@ -296,6 +326,7 @@ public final class RunCommand implements Callable<Integer> {
         CallManager calls;
         WebServer web;
         AudioSocketServer audioSocket;
+        MediaWebSocketServer websocket;
         SpoolWatcher spool;
         Duration shutdownGrace = Duration.ofSeconds(20);
 
@@ -309,6 +340,11 @@ public final class RunCommand implements Callable<Integer> {
             return audioSocket == null ? -1 : audioSocket.port();
         }
 
+        /** The bound chan_websocket listener port (the real one for port 0); -1 when off. */
+        int websocketPort() {
+            return websocket == null ? -1 : websocket.port();
+        }
+
         CallManager calls() {
             return calls;
         }
@@ -320,6 +356,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             if (audioSocket != null) {
                 audioSocket.stop(); // no new calls; live ones end with what Asterisk already sent
+            }
+            if (websocket != null) {
+                websocket.stop();
             }
             if (calls != null) {
                 calls.shutdown(shutdownGrace);
