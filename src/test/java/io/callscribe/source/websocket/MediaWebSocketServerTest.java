@@ -106,6 +106,7 @@ class MediaWebSocketServerTest {
                     .text("STATUS channel_id:9.1 queue_length:x").binary(pcm(320, 3)).hangup();
             assertThat(drain(call)).hasSize(960);
             assertThat(call.endReason()).isEqualTo("hangup");
+            await().atMost(Duration.ofSeconds(2)).until(() -> server.activeCalls() == 0); // its last log line written
             assertThat(log.matching("unknown control message MEDIA_SOMETHING_NEW")).hasSize(1);
             assertThat(log.matching("malformed control message")).singleElement().asString()
                     .contains("STATUS field queue_length is 'x', not a whole number");
