@@ -7,6 +7,7 @@ import io.callscribe.asr.RecognitionResult.Partial;
 import io.callscribe.asr.Recognizer;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
+import io.callscribe.asr.RecognizerStreams;
 import io.callscribe.asr.StreamOptions;
 import io.callscribe.asr.Word;
 import io.callscribe.vosk.VoskCloseStatus;
@@ -25,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledFuture;
@@ -110,7 +110,7 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         this.session = s;
         server.opened();
         log.info("{} opened", name);
-        long every = settings.pingInterval().toMillis();
+        long every = settings.tuning().pingInterval().toMillis();
         pinger = server.keepalive().scheduleAtFixedRate(this::keepalive, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -223,7 +223,7 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         CompletableFuture<Void> signal = new CompletableFuture<>();
         anyResult = signal;
         s.accept(pcm, 0, pcm.length);
-        return signal.completeOnTimeout(null, settings.replyWait().toMillis(), TimeUnit.MILLISECONDS)
+        return signal.completeOnTimeout(null, settings.tuning().replyWait().toMillis(), TimeUnit.MILLISECONDS)
                 .thenRunAsync(() -> reply(nextAudioReply()), server.workers());
     }
 
@@ -254,13 +254,13 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
                 if (hasFinals()) {
                     signal.complete(null);
                 }
-                return signal.completeOnTimeout(null, settings.finalWait().toMillis(), TimeUnit.MILLISECONDS)
+                return signal.completeOnTimeout(null, settings.tuning().finalWait().toMillis(), TimeUnit.MILLISECONDS)
                         .thenRunAsync(() -> reply(nextFinalReply()), server.workers());
             }
             case VoskMessage.Eof e -> {
                 RecognizerStream s = stream;
                 if (s != null) {
-                    s.finish(settings.finishTimeout());
+                    s.finish(settings.tuning().finishTimeout());
                 }
                 reply(remainingFinalsReply());
                 close(VoskCloseStatus.NORMAL, "");
@@ -269,21 +269,18 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         }
     }
 
-    private RecognizerStream ensureStream() throws RecognizerException, VoskProtocolException {
+    private RecognizerStream ensureStream() throws RecognizerException {
         if (stream != null) {
             return stream;
         }
-        OptionalInt required = recognizer.requiredSampleRate();
-        if (required.isPresent() && required.getAsInt() != sampleRate) {
-            throw new VoskProtocolException(VoskCloseStatus.UNSUPPORTED_DATA, "sample rate " + sampleRate
-                    + " Hz is not supported: engine " + recognizer.name() + " takes " + required.getAsInt() + " Hz only");
-        }
-        stream = recognizer.open(new StreamOptions(sampleRate, words, maxAlternatives, phrases, label), this);
+        // Any rate the client names: the stream layer resamples it to the engine's own rate.
+        stream = RecognizerStreams.open(recognizer, new StreamOptions(sampleRate, words, maxAlternatives, phrases, label),
+                this);
         if (done) { // closed while opening
             releaseStream();
             return null;
         }
-        log.debug("{}: stream opened on {} at {} Hz", name, recognizer.name(), sampleRate);
+        log.debug("{}: stream opened on {} for {} Hz audio", name, recognizer.name(), sampleRate);
         return stream;
     }
 

@@ -21,9 +21,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Pumps one leg of a call: reads the source, cuts whole-sample chunks, resamples if needed, sends them
- * to the recogniser stream (which applies backpressure), and turns results into events. Results arrive
- * on the stream's own thread, so sending never waits for receiving.
+ * Pumps one leg of a call: reads the source, cuts whole-sample chunks at the call's rate, sends them
+ * to the recogniser stream (which resamples for the engine and applies backpressure), and turns results
+ * into events. Results arrive on the stream's own thread, so sending never waits for receiving.
  */
 final class LegStreamer implements Runnable, RecognitionListener {
 
@@ -43,7 +43,6 @@ final class LegStreamer implements Runnable, RecognitionListener {
     private volatile double answeredSeconds;
     private volatile int finals;
     private volatile String endReason = "not started";
-    private String lastPartial = "";
 
     LegStreamer(CallSession session, CallSession.Leg leg, Recognizer recognizer, SessionSettings settings) {
         this.session = session;
@@ -63,17 +62,12 @@ final class LegStreamer implements Runnable, RecognitionListener {
                         + "-channel audio must be split into legs first");
             }
             callFormat = format;
-            int rate = settings.asrRate() > 0 ? settings.asrRate()
+            int engineRate = settings.asrRate() > 0 ? settings.asrRate()
                     : recognizer.requiredSampleRate().orElse(format.sampleRate());
-            streamRate = rate;
-            RateConverter converter = RateConverter.between(format.sampleRate(), rate);
-            stream = openStream(rate);
+            streamRate = format.sampleRate();
+            stream = openStream(format.sampleRate(), engineRate);
             top = stream;
-            pump(source, stream, format, converter);
-            byte[] tail = converter.flush();
-            if (tail.length > 0) {
-                stream.accept(tail, 0, tail.length);
-            }
+            pump(source, stream, format);
             stream.finish(settings.finishTimeout());
         } catch (InterruptedException e) {
             endReason = "interrupted";
@@ -104,22 +98,23 @@ final class LegStreamer implements Runnable, RecognitionListener {
     /**
      * The leg's recogniser stream: reconnecting and replaying ({@link ResilientStream}), behind a voice-activity gate
      * when the settings ask for one for this call. The gate sits above the replay, so what is replayed is what was
-     * sent, and results come back in call time.
+     * sent, and results come back in call time. Both work at the call's rate; the recogniser stream layer
+     * resamples to {@code engineRate}.
      */
-    private RecognizerStream openStream(int rate) throws RecognizerException, InterruptedException {
+    private RecognizerStream openStream(int callRate, int engineRate) throws RecognizerException, InterruptedException {
         Optional<VadTuning> tuning = settings.gateFor(session.legs().size());
         if (tuning.isEmpty()) {
-            return ResilientStream.open(recognizer, settings.streamOptions(rate, label()), this, settings.reconnect(),
-                    session::reconnected);
+            return ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, this,
+                    settings.reconnect(), session::reconnected);
         }
-        VadGate g = VadGate.open(tuning.get(), rate, session.gateMeter(), this, results ->
-                ResilientStream.open(recognizer, settings.streamOptions(rate, label()), results, settings.reconnect(),
-                        session::reconnected));
+        VadGate g = VadGate.open(tuning.get(), callRate, session.gateMeter(), this, results ->
+                ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, results,
+                        settings.reconnect(), session::reconnected));
         gate = g;
         return g;
     }
 
-    private void pump(AudioSource source, RecognizerStream stream, PcmFormat format, RateConverter converter)
+    private void pump(AudioSource source, RecognizerStream stream, PcmFormat format)
             throws IOException, InterruptedException {
         byte[] chunk = new byte[format.bytesFor(settings.chunkMillis())];
         int fill = 0;
@@ -139,29 +134,24 @@ final class LegStreamer implements Runnable, RecognitionListener {
                 if (settings.realTime()) {
                     paceTo(startNanos, format.secondsOf(sentBytes));
                 }
-                send(stream, converter, chunk, fill, format.sampleRate());
+                send(stream, chunk, fill, format.sampleRate());
                 sentBytes += fill;
                 fill = 0;
             }
         }
         endReason = source.endReason();
         if (fill > 0) {
-            send(stream, converter, chunk, fill, format.sampleRate());
+            send(stream, chunk, fill, format.sampleRate());
         }
     }
 
-    private void send(RecognizerStream stream, RateConverter converter, byte[] chunk, int length, int callRate)
+    private void send(RecognizerStream stream, byte[] chunk, int length, int callRate)
             throws RecognizerException, InterruptedException {
         if (gate == null) {
             double seconds = length / (2.0 * callRate);
             session.gateMeter().counted(seconds, seconds); // ungated: all of it goes to the recogniser
         }
-        byte[] out = converter.convert(chunk, length);
-        if (out == chunk) {
-            stream.accept(chunk, 0, length);
-        } else if (out.length > 0) {
-            stream.accept(out, 0, out.length);
-        }
+        stream.accept(chunk, 0, length);
     }
 
     private static void paceTo(long startNanos, double audioSeconds) throws InterruptedException {
@@ -189,14 +179,10 @@ final class LegStreamer implements Runnable, RecognitionListener {
     @Override
     public void onResult(RecognitionResult result) {
         switch (result) {
-            case RecognitionResult.Partial p -> {
-                if (!p.text().isBlank() && !p.text().equals(lastPartial)) {
-                    lastPartial = p.text();
+            // Repeated and blank partials were already dropped by the recogniser stream layer (ResultRules).
+            case RecognitionResult.Partial p ->
                     session.emit(new TranscriptEvent.Partial(session.callId(), session.now(), leg.speaker(), p.text()));
-                }
-            }
             case RecognitionResult.Final f -> {
-                lastPartial = "";
                 if (!Double.isNaN(f.end())) {
                     answeredSeconds = Math.max(answeredSeconds, f.end());
                 }

@@ -7,6 +7,7 @@ import io.callscribe.asr.RecognitionResult.Final;
 import io.callscribe.asr.Recognizer;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
+import io.callscribe.asr.RecognizerStreams;
 import io.callscribe.asr.StreamOptions;
 import io.callscribe.asr.Word;
 import org.slf4j.Logger;
@@ -19,7 +20,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A recogniser stream for one call leg that survives the loss of its connection: when the underlying
+ * A recogniser stream for one call leg, at the call's sample rate (each underlying stream is opened through
+ * {@link RecognizerStreams}, which resamples to {@code engineRate}), that survives the loss of its connection: when the underlying
  * stream fails retryably (refused, reset, 1011/1006, no reply in time), it opens a new one with backoff
  * and jitter ({@link ReconnectPolicy}) and re-sends the audio since the end of the last final result.
  *
@@ -39,6 +41,7 @@ final class ResilientStream implements RecognizerStream {
 
     private final Recognizer recognizer;
     private final StreamOptions options;
+    private final int engineRate;
     private final RecognitionListener listener;
     private final ReconnectPolicy policy;
     private final Runnable onReconnect;
@@ -59,10 +62,11 @@ final class ResilientStream implements RecognizerStream {
     /** How the last failed stream was ended before it answered anything; sender thread only. */
     private String lastRejection;
 
-    private ResilientStream(Recognizer recognizer, StreamOptions options, RecognitionListener listener,
+    private ResilientStream(Recognizer recognizer, StreamOptions options, int engineRate, RecognitionListener listener,
                             ReconnectPolicy policy, Runnable onReconnect) {
         this.recognizer = recognizer;
         this.options = options;
+        this.engineRate = engineRate;
         this.listener = listener;
         this.policy = policy;
         this.onReconnect = onReconnect;
@@ -71,10 +75,10 @@ final class ResilientStream implements RecognizerStream {
     }
 
     /** Opens the first stream; a server that is down at call start gets the same retries as one lost mid-call. */
-    static ResilientStream open(Recognizer recognizer, StreamOptions options, RecognitionListener listener,
-                                ReconnectPolicy policy, Runnable onReconnect)
+    static ResilientStream open(Recognizer recognizer, StreamOptions options, int engineRate,
+                                RecognitionListener listener, ReconnectPolicy policy, Runnable onReconnect)
             throws RecognizerException, InterruptedException {
-        ResilientStream s = new ResilientStream(recognizer, options, listener, policy, onReconnect);
+        ResilientStream s = new ResilientStream(recognizer, options, engineRate, listener, policy, onReconnect);
         try {
             s.openAndReplay();
         } catch (RecognizerException e) {
@@ -221,7 +225,7 @@ final class ResilientStream implements RecognizerStream {
         }
         try {
             currentBase = base;
-            RecognizerStream s = recognizer.open(options, new Generation(gen, base));
+            RecognizerStream s = RecognizerStreams.open(recognizer, options, engineRate, new Generation(gen, base));
             current = s;
             // Only this thread appends; the result thread defers its trims while replaying, so no lock is held
             // here and a blocked accept (backpressure) cannot stall result delivery.
