@@ -54,8 +54,8 @@ class AsteriskPathsTest {
     private static final double MAX_SANE_WER = 0.9;
     private static final Duration END_AFTER_HANGUP = Duration.ofSeconds(2);
     private static final Duration SPHINX_WAIT = Duration.ofSeconds(150);
-    /** Where the trimmed clip's second sentence begins. */
-    private static final double SPLIT = 3.7;
+    /** Where the clip's second sentence begins. */
+    private static final double SPLIT = 4.6;
 
     @TempDir
     static Path dir;
@@ -74,7 +74,7 @@ class AsteriskPathsTest {
     @BeforeAll
     static void start() throws Exception {
         truth = Files.readString(Path.of("src/test/resources/speech/two-utterances.txt")).strip().split("\n");
-        whole16 = TestAudio.read(Path.of("src/test/resources/speech/two-utterances-16k.wav")).slice(0.9, 8.6);
+        whole16 = TestAudio.read(Path.of("src/test/resources/speech/two-utterances-16k.wav")).slice(0, 8.6);
         whole8 = whole16.at(8000);
         caller8 = whole8.slice(0, SPLIT);
         callee8 = whole8.slice(SPLIT, whole8.seconds()).delayedBy(SPLIT);
@@ -90,7 +90,7 @@ class AsteriskPathsTest {
         } finally {
             System.clearProperty(FRESH_STREAMS);
         }
-        timed = WatchedService.start(dir, "timed", concat(common, "--asr", vosk.uri().toString()));
+        timed = WatchedService.start(dir, "timed", concat(common, "--asr", vosk.uri().toString(), "--vad", "off"));
 
         
         StringBuilder dialplan = new StringBuilder();
@@ -105,6 +105,8 @@ class AsteriskPathsTest {
         asterisk = PrivateAsterisk.builder(ast).extensions(dialplan.toString()).start();
 
         // The direct references for AudioSocket (the clip as played); two at once load the two decoders the legs need.
+        // The clip keeps its 1.2 s of leading silence: Sphinx4's speech classifier adapts its background level on the
+        // first frames, and AudioSocket's first frame comes a few tens of ms before or after Playback's start.
         feedDirectly(Map.of("ref-whole8.wav", whole8, "ref-whole16.wav16", whole16));
         sphinx.awaitTranscript("ref-whole8", SPHINX_WAIT);
         sphinx.awaitTranscript("ref-whole16", SPHINX_WAIT);

@@ -58,7 +58,7 @@ class AsteriskRecordingVariantsTest {
         spool = Files.createDirectories(ast.resolve("spool/monitor"));
         vosk = ScriptedVoskServer.start().namesFromAudio();
         service = WatchedService.start(dir, "timed", "--asr", vosk.uri().toString(), "--spool", spool.toString(),
-                "--audiosocket", "127.0.0.1:0", "--http", "127.0.0.1:0", "--raw-channels", "2");
+                "--audiosocket", "127.0.0.1:0", "--http", "127.0.0.1:0", "--raw-channels", "2", "--vad", "off");
         
         StringBuilder dialplan = new StringBuilder();
         for (String name : List.of("mixmonitor-wav16", "mixmonitor-raw-stereo", "audiosocket-app")) {
