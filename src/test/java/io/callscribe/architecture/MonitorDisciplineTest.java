@@ -35,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every main implementation), marks as blocking every method that reaches a blocking primitive (sleep, wait,
  * park, lock and latch waits, queue put/take, future get, join, stream/channel/socket/file I/O, printing), and
  * fails for every synchronized method, and every call between MONITORENTER and MONITOREXIT, that is blocking.
- * It cannot see blocking inside libraries called with no I/O type in their signature; that is its limit.
+ * Its limits: blocking inside libraries that are not on the primitive list, and callbacks through JDK
+ * interfaces ({@code Runnable}, {@code Consumer}), are not followed.
  */
 class MonitorDisciplineTest {
 
@@ -62,7 +63,7 @@ class MonitorDisciplineTest {
             "java/util/concurrent/Future.get", "java/util/concurrent/CompletableFuture.get",
             "java/util/concurrent/CompletableFuture.join", "java/util/concurrent/ExecutorService.awaitTermination");
 
-    private record Call(String owner, String name, String desc) {
+    private record Call(String owner, String name, String desc, boolean exact) {
         String key() {
             return owner + "." + name + desc;
         }
@@ -82,6 +83,8 @@ class MonitorDisciplineTest {
     }
 
     private final Map<String, MethodInfo> methods = new LinkedHashMap<>();
+    /** For each blocking method, the callee (or primitive) that makes it blocking: the chain in a failure. */
+    private final Map<String, String> because = new HashMap<>();
     private final Map<String, Set<String>> supertypes = new HashMap<>();
 
     @Test
@@ -100,12 +103,14 @@ class MonitorDisciplineTest {
         Set<String> violations = new TreeSet<>();
         for (MethodInfo m : methods.values()) {
             if (m.synchronizedMethod && blocking.contains(m.id)) {
-                violations.add("synchronized method " + m.id + " blocks");
+                violations.add("synchronized method " + m.id + " blocks: " + chain(m.id));
             }
             for (Call c : m.callsInMonitor) {
-                if (isPrimitiveBlocking(c) || targets(c).stream().anyMatch(blocking::contains)) {
+                if (isPrimitiveBlocking(c)) {
                     violations.add(m.id + " calls " + c.key() + " inside synchronized");
                 }
+                targets(c).stream().filter(blocking::contains).findFirst().ifPresent(t ->
+                        violations.add(m.id + " calls " + t + " inside synchronized: " + chain(t)));
             }
         }
         assertThat(violations).as("monitors held across blocking calls (use java.util.concurrent locks)").isEmpty();
@@ -147,7 +152,8 @@ class MonitorDisciplineTest {
 
                         @Override
                         public void visitMethodInsn(int opcode, String o, String n, String d, boolean itf) {
-                            Call c = new Call(o, n, d);
+                            // Constructors, private and super calls run exactly the named method.
+                            Call c = new Call(o, n, d, opcode == Opcodes.INVOKESPECIAL || opcode == Opcodes.INVOKESTATIC);
                             info.calls.add(c);
                             if (depth > 0) {
                                 info.callsInMonitor.add(c);
@@ -159,14 +165,38 @@ class MonitorDisciplineTest {
         }
     }
 
-    private static boolean isPrimitiveBlocking(Call c) {
-        return BLOCKING_METHODS.contains(c.owner() + "." + c.name())
-                || BLOCKING_OWNERS.stream().anyMatch(o -> c.owner().equals(o) && !c.name().equals("<init>"));
+    private String chain(String id) {
+        List<String> steps = new ArrayList<>();
+        String at = id;
+        while (at != null && steps.size() < 12) {
+            at = because.get(at);
+            if (at != null) {
+                steps.add(at);
+            }
+        }
+        return String.join(" -> ", steps);
     }
 
-    /** The main methods a call may run: the named one and every override in a main subtype. */
+    private static boolean isPrimitiveBlocking(Call c) {
+        return BLOCKING_METHODS.contains(c.owner() + "." + c.name())
+                || BLOCKING_OWNERS.stream().anyMatch(o -> c.owner().equals(o) && !c.name().equals("<init>")
+                && !c.name().startsWith("get") && !c.name().startsWith("is"));
+    }
+
+    /**
+     * The main methods a call may run: the named one and every override in a main subtype. Calls on JDK and
+     * library types (a {@code Runnable} callback) are judged by the primitives alone: following them into every
+     * main implementation would make everything blocking.
+     */
     private List<String> targets(Call c) {
         List<String> out = new ArrayList<>();
+        if (!c.owner().startsWith("io/callscribe/")) {
+            return out;
+        }
+        if (c.exact()) {
+            String id = c.owner() + "." + c.name() + c.desc();
+            return methods.containsKey(id) ? List.of(id) : out;
+        }
         for (String type : supertypes.keySet()) {
             if (isSubtype(type, c.owner())) {
                 String id = type + "." + c.name() + c.desc();
@@ -200,8 +230,8 @@ class MonitorDisciplineTest {
         for (MethodInfo m : methods.values()) {
             List<String> targets = new ArrayList<>();
             for (Call c : m.calls) {
-                if (isPrimitiveBlocking(c)) {
-                    blocking.add(m.id);
+                if (isPrimitiveBlocking(c) && blocking.add(m.id)) {
+                    because.put(m.id, c.key());
                 }
                 targets.addAll(targets(c));
             }
@@ -211,9 +241,12 @@ class MonitorDisciplineTest {
         while (changed) {
             changed = false;
             for (Map.Entry<String, List<String>> e : callees.entrySet()) {
-                if (!blocking.contains(e.getKey()) && e.getValue().stream().anyMatch(blocking::contains)) {
-                    blocking.add(e.getKey());
-                    changed = true;
+                if (!blocking.contains(e.getKey())) {
+                    e.getValue().stream().filter(blocking::contains).findFirst().ifPresent(callee -> {
+                        blocking.add(e.getKey());
+                        because.put(e.getKey(), callee);
+                    });
+                    changed |= blocking.contains(e.getKey());
                 }
             }
         }
