@@ -15,10 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Up to {@code memoryLimit} bytes stay in memory; beyond that, new audio goes to a temp file until the
  * consumer has caught up with it, so order is kept and nothing is dropped. Writes never block on the reader.
  */
-final class SpillingPcmBuffer implements AutoCloseable {
+public final class SpillingPcmBuffer implements AutoCloseable {
 
     /** Called once, on the writer's thread, the first time audio goes to disk. */
-    interface SpillListener {
+    public interface SpillListener {
         void spilling(Path file, long memoryBytes);
     }
 
@@ -43,7 +43,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
     private IOException failure;
     private long totalWritten;
 
-    SpillingPcmBuffer(long memoryLimit, Path spillDir, String spillPrefix, SpillListener spillListener) {
+    public SpillingPcmBuffer(long memoryLimit, Path spillDir, String spillPrefix, SpillListener spillListener) {
         this.memoryLimit = memoryLimit;
         this.spillDir = spillDir;
         this.spillPrefix = spillPrefix;
@@ -51,7 +51,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
     }
 
     /** Appends audio (taken over, not copied). Audio written after {@link #end} is ignored. */
-    void write(byte[] pcm) throws IOException {
+    public void write(byte[] pcm) throws IOException {
         lock.lock();
         try {
             if (ended) {
@@ -88,7 +88,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
     }
 
     /** No more audio will come; readers get what is buffered, then -1. */
-    void end() {
+    public void end() {
         lock.lock();
         try {
             ended = true;
@@ -99,7 +99,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
     }
 
     /** Like {@link #end}, but after the buffered audio readers get {@code error}. The first end or failure wins. */
-    void fail(IOException error) {
+    public void fail(IOException error) {
         lock.lock();
         try {
             if (!ended) {
@@ -112,7 +112,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
         }
     }
 
-    boolean ended() {
+    public boolean ended() {
         lock.lock();
         try {
             return ended;
@@ -122,7 +122,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
     }
 
     /** Bytes accepted so far. */
-    long totalWritten() {
+    public long totalWritten() {
         lock.lock();
         try {
             return totalWritten;
@@ -132,7 +132,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
     }
 
     /** Bytes waiting for the reader, in memory and on disk. */
-    long backlog() {
+    public long backlog() {
         lock.lock();
         try {
             return memoryBytes + (spillWrite - spillRead);
@@ -141,7 +141,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
         }
     }
 
-    boolean spilled() {
+    public boolean spilled() {
         lock.lock();
         try {
             return spilledEver;
@@ -151,7 +151,7 @@ final class SpillingPcmBuffer implements AutoCloseable {
     }
 
     /** Blocks until audio is available or the buffer ended; returns bytes read (even), or -1 at the end. */
-    int read(byte[] dst, int offset, int length) throws IOException, InterruptedException {
+    public int read(byte[] dst, int offset, int length) throws IOException, InterruptedException {
         int want = length & ~1;
         if (want == 0) {
             throw new IllegalArgumentException("read length must be at least one 16-bit sample, got " + length);
