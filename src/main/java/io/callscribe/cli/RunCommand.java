@@ -268,8 +268,7 @@ public final class RunCommand implements Callable<Integer> {
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
                 TailOptions tail = TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(idleTimeoutSeconds));
                 Path dir = Path.of(spool);
-                s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, SpoolWatcher.Settings.defaultExtensions(),
-                        spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
+                s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
                         stateFile != null ? stateFile : output.outDir.resolve(".spool-state"), includeExisting),
                         new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls);
                 s.spool.start();

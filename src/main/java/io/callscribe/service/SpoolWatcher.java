@@ -37,20 +37,17 @@ public final class SpoolWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpoolWatcher.class);
 
     /**
+     * Recordings are the files whose extension {@link RecordingFormat} reads; every other file is left alone.
+     *
      * @param legSuffixes file-name suffix (before the extension) to speaker, e.g. {@code -in -> caller}
      * @param pairWait    how long the first leg of a pair waits for its sibling before the call starts
      * @param stateFile   where handled recordings are listed; null keeps that in memory only
      * @param includeExisting transcribe finished recordings found at start-up too
      */
-    public record Settings(Path dir, Set<String> extensions, Map<String, String> legSuffixes, Duration pairWait,
+    public record Settings(Path dir, Map<String, String> legSuffixes, Duration pairWait,
                            Duration rescanEvery, Path stateFile, boolean includeExisting) {
         public Settings {
-            extensions = Set.copyOf(extensions);
             legSuffixes = Map.copyOf(legSuffixes);
-        }
-
-        public static Set<String> defaultExtensions() {
-            return Set.of("wav", "wav16", "sln", "slin", "sln16", "raw");
         }
     }
 
@@ -232,7 +229,7 @@ public final class SpoolWatcher implements AutoCloseable {
         try (Stream<Path> s = Files.list(settings.dir())) {
             return s.map(p -> p.toAbsolutePath().normalize())
                     .filter(Files::isRegularFile)
-                    .filter(p -> settings.extensions().contains(RecordingFormat.extension(p)))
+                    .filter(RecordingFormat::isRecording)
                     .sorted()
                     .toList();
         }

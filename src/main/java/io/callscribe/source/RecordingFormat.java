@@ -66,6 +66,19 @@ public record RecordingFormat(Container container, PcmFormat rawFormat) {
         }
     }
 
+    /**
+     * Whether {@code file} is a recording this class can read (its extension is one of {@value #SUPPORTED}):
+     * the one list the spool watcher and {@code transcribe} share.
+     */
+    public static boolean isRecording(Path file) {
+        try {
+            forFile(file, 0, 1);
+            return true;
+        } catch (AudioFormatException e) {
+            return false;
+        }
+    }
+
     /** Asterisk's slin rate suffixes are kHz; 44 means 44.1 kHz. */
     private static int slnRate(Path file, int khz) throws AudioFormatException {
         return switch (khz) {

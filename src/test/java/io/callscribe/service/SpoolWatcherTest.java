@@ -33,7 +33,7 @@ class SpoolWatcherTest {
         List<CallOutcome> ended = new CopyOnWriteArrayList<>();
         CallManager calls = new CallManager(new TestRecognizer(3200, 2), SessionSettings.defaults(), events::add)
                 .onEnded(ended::add);
-        var settings = new SpoolWatcher.Settings(spool, SpoolWatcher.Settings.defaultExtensions(),
+        var settings = new SpoolWatcher.Settings(spool,
                 Map.of("-in", "caller", "-out", "agent"), Duration.ofSeconds(1), Duration.ofMillis(200), state, false);
         try (SpoolWatcher watcher = new SpoolWatcher(settings,
                 new TailingRecordingOpener(TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(5)), 1,
@@ -59,6 +59,30 @@ class SpoolWatcherTest {
         await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(state)
                 && Files.readAllLines(state).size() == 3);
         assertThat(Files.readAllLines(state)).allMatch(line -> Path.of(line).isAbsolute());
+    }
+
+    @Test
+    void everyFormatTranscribeReadsIsPickedUpAndNothingElse(@TempDir Path dir) throws Exception {
+        Path spool = Files.createDirectory(dir.resolve("spool"));
+        // Finished recordings present at start-up (includeExisting): .slin16 and .sln48 were skipped before.
+        Files.write(spool.resolve("A.slin16"), new byte[32000]);
+        Files.write(spool.resolve("B.sln48"), new byte[96000]);
+        Files.write(spool.resolve("C.sln12"), new byte[24000]);
+        Files.write(spool.resolve("notes.txt"), new byte[100]);
+        Files.write(spool.resolve("D.gsm"), new byte[100]);
+        List<CallOutcome> ended = new CopyOnWriteArrayList<>();
+        CallManager calls = new CallManager(new TestRecognizer(3200, 2), SessionSettings.defaults(), e -> { })
+                .onEnded(ended::add);
+        var settings = new SpoolWatcher.Settings(spool, Map.of(), Duration.ofSeconds(1), Duration.ofMillis(200),
+                null, true);
+        try (SpoolWatcher watcher = new SpoolWatcher(settings,
+                new TailingRecordingOpener(TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(1)), 1,
+                        List.of("caller", "agent")), calls)) {
+            watcher.start();
+            await().atMost(15, TimeUnit.SECONDS).until(() -> ended.size() == 3);
+            Thread.sleep(300);
+        }
+        assertThat(ended).extracting(CallOutcome::callId).containsExactlyInAnyOrder("A", "B", "C");
     }
 
     private static MixMonitorWriter openLater(Path file) throws Exception {

@@ -4,6 +4,7 @@ import io.callscribe.audio.PcmFormat;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -47,5 +48,16 @@ class RecordingFormatTest {
         assertThatThrownBy(() -> of("noext", 0, 1)).hasMessageContaining("(none)");
         assertThatThrownBy(() -> of("a.sln17", 0, 1)).hasMessageContaining("not an Asterisk slin rate");
         assertThatThrownBy(() -> of("a.raw", 0, 3)).hasMessageContaining("3 channels");
+    }
+
+    @Test
+    void isRecordingAcceptsExactlyWhatForFileReads() {
+        for (String name : List.of("a.wav", "a.WAV16", "a.sln", "a.slin", "a.raw", "a.sln16", "a.slin16", "a.sln12",
+                "a.sln44", "a.sln192")) {
+            assertThat(RecordingFormat.isRecording(Path.of(name))).as(name).isTrue();
+        }
+        for (String name : List.of("a.gsm", "a.txt", "a", "a.sln13", "a.wav49", ".spool-state")) {
+            assertThat(RecordingFormat.isRecording(Path.of(name))).as(name).isFalse();
+        }
     }
 }

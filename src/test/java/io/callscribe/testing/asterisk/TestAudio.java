@@ -1,0 +1,102 @@
+package io.callscribe.testing.asterisk;
+
+import io.callscribe.audio.MixMonitorWriter;
+import io.callscribe.audio.PcmFormat;
+import io.callscribe.audio.Resampler;
+import io.callscribe.audio.WavHeader;
+import io.callscribe.audio.WavHeaderParser;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Test audio for {@link PrivateAsterisk}: 16-bit mono PCM clips read from WAV files, resampled, padded, and
+ * placed where Asterisk's {@code Playback} finds them ({@code NAME.wav} for 8 kHz, {@code NAME.wav16} for 16 kHz:
+ * format_wav accepts no other rate for either extension).
+ */
+public final class TestAudio {
+
+    private TestAudio() {
+    }
+
+    /** 16-bit little-endian mono PCM at {@code rate}. */
+    public record Clip(byte[] pcm, int rate) {
+
+        public Clip {
+            if (rate != 8000 && rate != 16000) {
+                throw new IllegalArgumentException("Asterisk plays 8000 or 16000 Hz WAV, not " + rate);
+            }
+            if (pcm.length % 2 != 0) {
+                throw new IllegalArgumentException("odd PCM length " + pcm.length);
+            }
+        }
+
+        public double seconds() {
+            return pcm.length / 2.0 / rate;
+        }
+
+        /** The same audio at {@code newRate} (callscribe's band-limited resampler). */
+        public Clip at(int newRate) {
+            if (newRate == rate) {
+                return this;
+            }
+            Resampler r = new Resampler(rate, newRate);
+            byte[] out = new byte[(r.maxOutputSamples(pcm.length / 2) + 64) * 2];
+            int n = r.process(pcm, 0, pcm.length, out, 0);
+            n += r.flush(out, n);
+            return new Clip(Arrays.copyOf(out, n), newRate);
+        }
+
+        /** This clip followed by silence up to {@code totalSeconds} (unchanged when already as long). */
+        public Clip paddedTo(double totalSeconds) {
+            int bytes = (int) Math.round(totalSeconds * rate) * 2;
+            return bytes <= pcm.length ? this : new Clip(Arrays.copyOf(pcm, bytes), rate);
+        }
+
+        /** Silence of {@code seconds}, then this clip. */
+        public Clip delayedBy(double seconds) {
+            int lead = (int) Math.round(seconds * rate) * 2;
+            byte[] out = new byte[lead + pcm.length];
+            System.arraycopy(pcm, 0, out, lead, pcm.length);
+            return new Clip(out, rate);
+        }
+
+        /** The part from {@code fromSeconds} to {@code toSeconds}. */
+        public Clip slice(double fromSeconds, double toSeconds) {
+            int from = (int) Math.round(fromSeconds * rate) * 2;
+            int to = Math.min(pcm.length, (int) Math.round(toSeconds * rate) * 2);
+            return new Clip(Arrays.copyOfRange(pcm, from, to), rate);
+        }
+
+        /** Writes a canonical 44-byte-header WAV. */
+        public void writeWav(Path file) throws IOException {
+            try (MixMonitorWriter w = MixMonitorWriter.wav(file, PcmFormat.mono(rate), null)) {
+                w.write(pcm);
+            }
+        }
+    }
+
+    /** Reads a 16-bit mono WAV (8 or 16 kHz). */
+    public static Clip read(Path wav) throws IOException {
+        WavHeader h = WavHeaderParser.read(wav);
+        if (h.format().channels() != 1) {
+            throw new IllegalArgumentException(wav + ": " + h.format().channels() + " channels, test audio must be mono");
+        }
+        byte[] all = Files.readAllBytes(wav);
+        long end = h.dataEnd() == WavHeader.UNKNOWN ? all.length : Math.min(all.length, h.dataEnd());
+        byte[] pcm = Arrays.copyOfRange(all, (int) h.dataOffset(), (int) end);
+        return new Clip(pcm.length % 2 == 0 ? pcm : Arrays.copyOf(pcm, pcm.length - 1), h.format().sampleRate());
+    }
+
+    /**
+     * Writes {@code clip} into the instance's sounds folder as {@code name.wav} (8 kHz) or {@code name.wav16}
+     * (16 kHz) and returns the path without extension, as {@code Playback()} takes it.
+     */
+    public static Path place(PrivateAsterisk asterisk, String name, Clip clip) throws IOException {
+        Path base = asterisk.soundsDir().resolve(name);
+        clip.writeWav(Path.of(base + (clip.rate() == 8000 ? ".wav" : ".wav16")));
+        return base;
+    }
+}
