@@ -57,6 +57,7 @@ final class AriParty {
     private boolean snoopCreated;
     private boolean mediaCreated;
     private RtpReceiver rtp;
+    private volatile String endReason;
 
     AriParty(String callId, AriChannel channel, String bridge, CallParty info, AriClient ari, MediaTransport transport,
              String audioSocketHost, String rtpHost, java.util.function.Consumer<AriParty> onTornDown) {
@@ -166,17 +167,14 @@ final class AriParty {
     /** Ends the party's stream (keeping what was received) and removes what we created, on a new thread. */
     void end(String reason) {
         if (ended.compareAndSet(false, true)) {
-            log.info("{}: stream ends ({})", label(), reason);
+            endReason = reason;
             audio.end(reason);
             Thread.ofVirtual().name("ari-teardown-" + mediaId).start(this::tearDown);
         }
     }
 
     private void endAsync(String reason) {
-        if (ended.compareAndSet(false, true)) {
-            audio.end(reason);
-            Thread.ofVirtual().name("ari-teardown-" + mediaId).start(this::tearDown);
-        }
+        end(reason);
     }
 
     /** Waits until our channels and bridge are gone (or the requests to remove them failed). */
@@ -185,6 +183,7 @@ final class AriParty {
     }
 
     private void tearDown() {
+        long t0 = System.nanoTime();
         setupLock.lock(); // a setup in progress finishes first, so that nothing it creates is left behind
         try {
             if (mediaCreated) {
@@ -213,7 +212,12 @@ final class AriParty {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             audio.closeMedia();
+        } catch (RuntimeException e) {
+            log.error("{}: teardown failed: {}", label(), e.toString());
+            audio.closeMedia();
         } finally {
+            log.info("{}: stream ended ({}), {} s of audio; our channels removed in {} ms", label(), endReason,
+                    String.format("%.1f", audio.receivedSeconds()), (System.nanoTime() - t0) / 1_000_000);
             tornDown.countDown();
             onTornDown.accept(this);
         }

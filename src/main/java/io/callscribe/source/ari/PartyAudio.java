@@ -24,6 +24,7 @@ final class PartyAudio implements AudioSource {
     private AudioSource media;
     private String endReason;
     private IOException failure;
+    private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param onStop what {@link #stop()} from the session side does (tear the party's Asterisk side down) */
     PartyAudio(String description, Runnable onStop) {
@@ -140,6 +141,11 @@ final class PartyAudio implements AudioSource {
         }
     }
 
+    /** Seconds of audio the party's media connection delivered so far. */
+    double receivedSeconds() {
+        return FORMAT.secondsOf(delivered.get());
+    }
+
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException, InterruptedException {
         AudioSource m;
@@ -159,6 +165,9 @@ final class PartyAudio implements AudioSource {
             return -1;
         }
         int n = m.read(buffer, offset, length);
+        if (n > 0) {
+            delivered.addAndGet(n);
+        }
         if (n < 0) {
             end(m.endReason());
             lock.lock();
