@@ -141,9 +141,20 @@ final class PartyAudio implements AudioSource {
         }
     }
 
-    /** Seconds of audio the party's media connection delivered so far. */
+    /** Seconds of audio Asterisk sent for this party so far (read or not). */
     double receivedSeconds() {
-        return FORMAT.secondsOf(delivered.get());
+        AudioSource m;
+        lock.lock();
+        try {
+            m = media;
+        } finally {
+            lock.unlock();
+        }
+        return switch (m) {
+            case io.callscribe.source.audiosocket.AudioSocketCall a -> a.receivedSeconds();
+            case io.callscribe.source.rtp.RtpReceiver r -> r.receivedSeconds();
+            case null, default -> FORMAT.secondsOf(delivered.get());
+        };
     }
 
     @Override
