@@ -174,7 +174,9 @@
       case 'call_end': {
         const c = live.get(e.call);
         if (c) { c.card.remove(); live.delete(e.call); updateLiveCount(); }
+        // The store is written off the call's path, a moment after the event: list again once it has caught up.
         loadFinished();
+        setTimeout(() => loadFinished(false), 1000);
         if (selected === e.call) openCall(e.call);
         break;
       }
@@ -257,40 +259,85 @@
   // ---- finished calls ----
 
   let searchTimer = null;
-  $('#search').addEventListener('input', () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(loadFinished, 250);
-  });
+  let nextCursor = null;
+  for (const id of ['#search', '#filter-from', '#filter-to', '#filter-number']) {
+    $(id).addEventListener('input', () => {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => loadFinished(false), 250);
+    });
+  }
+  $('#finished-more').addEventListener('click', () => loadFinished(true));
 
-  async function loadFinished() {
+  function finishedQuery() {
+    const p = new URLSearchParams({ live: 'false' });
     const q = $('#search').value.trim();
+    if (q) p.set('q', q);
+    if ($('#filter-from').value) p.set('from', $('#filter-from').value);
+    if ($('#filter-to').value) p.set('to', $('#filter-to').value);
+    const number = $('#filter-number').value.trim();
+    if (number) p.set('number', number);
+    return p;
+  }
+
+  // The matching line of a search, its matching words marked: built from text nodes, never from HTML.
+  function matchLine(match) {
+    const td = el('td');
+    td.colSpan = 6;
+    if (match.speaker) td.append(el('span', 'speaker', match.speaker + ': '));
+    const text = match.text;
+    let at = 0;
+    for (const [from, to] of match.highlights || []) {
+      if (from < at || to > text.length) continue;
+      td.append(document.createTextNode(text.slice(at, from)), el('mark', null, text.slice(from, to)));
+      at = to;
+    }
+    td.append(document.createTextNode(text.slice(at)));
+    const tr = el('tr', 'match');
+    tr.append(td);
+    return tr;
+  }
+
+  async function loadFinished(more) {
+    const params = finishedQuery();
+    const key = params.toString();
+    if (more && nextCursor) params.set('cursor', nextCursor);
     try {
-      const res = await api('/calls?live=false' + (q ? '&q=' + encodeURIComponent(q) : ''));
+      const res = await api('/calls?' + params.toString());
       if (!res.ok) return;
       const body = await res.json();
-      if (q !== $('#search').value.trim()) return; // a newer search is under way
+      if (key !== finishedQuery().toString()) return; // a newer search is under way
       const tbody = $('#finished tbody');
-      tbody.replaceChildren();
+      if (!more) tbody.replaceChildren();
       for (const row of body.calls) {
         const tr = el('tr');
         tr.dataset.call = row.id;
         if (row.id === selected) tr.classList.add('selected');
         tr.append(el('td', 'call-id', row.id), el('td', null, when(row.started)), el('td', null, clock(row.audio_seconds)),
           el('td', null, row.end_reason || ''), el('td', null, row.finals), el('td', row.errors ? 'bad' : null, row.errors));
-        tr.title = [row.source, row.recognizer].filter(Boolean).join(' · ');
+        const meta = Object.entries(row.metadata || {}).map(([k, v]) => k + ' ' + v);
+        tr.title = [row.source, row.recognizer].concat(meta).filter(Boolean).join(' · ');
         tr.addEventListener('click', () => openCall(row.id));
         tbody.append(tr);
+        if (row.match) {
+          const m = matchLine(row.match);
+          m.dataset.call = row.id;
+          m.addEventListener('click', () => openCall(row.id));
+          tbody.append(m);
+        }
       }
+      nextCursor = body.next_cursor || null;
+      $('#finished-more').hidden = !nextCursor;
+      const rows = tbody.querySelectorAll('tr:not(.match)').length;
       // An empty table says nothing: show a sentence instead.
-      $('#finished').hidden = body.calls.length === 0;
-      $('#finished-empty').textContent = q ? 'No finished call matches.' : 'No finished call yet.';
-      $('#finished-empty').hidden = body.calls.length > 0;
+      $('#finished').hidden = rows === 0;
+      $('#finished-empty').textContent = key !== 'live=false' ? 'No finished call matches.' : 'No finished call yet.';
+      $('#finished-empty').hidden = rows > 0;
     } catch (err) { /* token form or status badge tells */ }
   }
 
   async function openCall(id) {
     selected = id;
-    for (const tr of document.querySelectorAll('#finished tbody tr')) {
+    for (const tr of document.querySelectorAll('#finished tbody tr:not(.match)')) {
       tr.classList.toggle('selected', tr.dataset.call === id);
     }
     try {

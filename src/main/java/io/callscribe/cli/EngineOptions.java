@@ -1,18 +1,17 @@
 package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
-import io.callscribe.asr.RecognizerPool;
-import io.callscribe.asr.vosk.VoskWebSocketRecognizer;
 import io.callscribe.engine.Engines;
 import picocli.CommandLine.Option;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
-/** Which recogniser a command uses: {@code --engine sphinx4|vosk|vosk-ws}, {@code --asr ws://...}, {@code --model DIR}. */
+/**
+ * Which recogniser a command uses, the same options on {@code transcribe}, {@code run}, {@code demo} and
+ * {@code serve}: {@code --engine sphinx4|vosk|vosk-ws}, {@code --asr ws://...}, {@code --model DIR} and
+ * {@code --asr-reply-timeout}. The engine itself comes from the one factory, {@link Engines}.
+ */
 final class EngineOptions {
 
     @Option(names = "--engine", defaultValue = "sphinx4", paramLabel = "NAME",
@@ -32,27 +31,19 @@ final class EngineOptions {
     @Option(names = "--model", paramLabel = "DIR", description = "Vosk model directory for --engine vosk.")
     Path model;
 
+    /** Where engines come from; tests put their own in. */
+    Engines engines = Engines.builtIn();
+
     /** A short description for messages before the engine exists. */
     String describe() {
         return asr != null ? asr : engine;
     }
 
+    Engines.Choice choice() {
+        return new Engines.Choice(engine, asr, model, Duration.ofSeconds(asrReplyTimeoutSeconds));
+    }
+
     Recognizer create() {
-        if (asr != null) {
-            List<Recognizer> servers = new ArrayList<>();
-            for (String address : asr.split(",")) {
-                String a = address.strip();
-                if (!a.startsWith("ws://") && !a.startsWith("wss://")) {
-                    throw new IllegalArgumentException("--asr must be ws:// or wss:// addresses, not '" + a + "'");
-                }
-                servers.add(new VoskWebSocketRecognizer(URI.create(a), VoskWebSocketRecognizer.DEFAULT_CONNECT_TIMEOUT,
-                        VoskWebSocketRecognizer.DEFAULT_MAX_IN_FLIGHT, Duration.ofSeconds(asrReplyTimeoutSeconds)));
-            }
-            return servers.size() == 1 ? servers.get(0) : new RecognizerPool(servers);
-        }
-        return switch (engine) {
-            case "vosk-ws" -> throw new IllegalArgumentException("--engine vosk-ws needs --asr ws://HOST:PORT");
-            default -> Engines.builtIn(model).create(engine);
-        };
+        return engines.create(choice());
     }
 }

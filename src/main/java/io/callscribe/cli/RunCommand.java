@@ -1,12 +1,19 @@
 package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
+import io.callscribe.service.CallIdAllocator;
 import io.callscribe.service.CallManager;
 import io.callscribe.service.SpoolWatcher;
 import io.callscribe.service.TailingRecordingOpener;
 import io.callscribe.session.CallSession;
+import io.callscribe.sink.KafkaSink;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.sink.SinkFanout;
+import io.callscribe.sink.StoreSink;
+import io.callscribe.sink.TranscriptFileSink;
+import io.callscribe.store.Retention;
+import io.callscribe.store.Stores;
+import io.callscribe.store.TranscriptStore;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.sink.WebhookSettings;
 import io.callscribe.sink.WebhookSink;
@@ -16,6 +23,8 @@ import io.callscribe.source.ari.AriSettings;
 import io.callscribe.source.ari.AriSource;
 import io.callscribe.source.ari.MediaTransport;
 import io.callscribe.source.audiosocket.AudioSocketServer;
+import io.callscribe.source.websocket.MediaWebSocketServer;
+import io.callscribe.web.CallArchive;
 import io.callscribe.web.CallControl;
 import io.callscribe.web.CallRegistry;
 import io.callscribe.web.Readiness;
@@ -33,6 +42,7 @@ import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +53,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code callscribe run}: the long-running service. Picks up every call from the MixMonitor spool and
- * from AudioSocket, transcribes them concurrently, serves the call API and live page, posts webhooks.
+ * from AudioSocket and chan_websocket, transcribes them concurrently, serves the call API and live page, posts webhooks.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the transcription service for a whole PBX.",
@@ -155,6 +165,16 @@ public final class RunCommand implements Callable<Integer> {
             description = "Channel variables reported in each party's metadata (call_start, transcript JSON, webhooks).")
     List<String> ariVariables;
 
+    @Option(names = "--websocket", defaultValue = "off", paramLabel = "HOST:PORT",
+            description = "chan_websocket listener that Asterisk connects to (websocket_client.conf uri = ws://HOST:PORT), "
+                    + "or 'off' (default ${DEFAULT-VALUE}).")
+    String websocket;
+
+    @Option(names = "--websocket-token", paramLabel = "TOKEN",
+            description = "Token Asterisk must send (websocket_client.conf password); default --token. "
+                    + "Required when --websocket is not a loopback address.")
+    String websocketToken;
+
     @Option(names = "--http", defaultValue = "127.0.0.1:8080", paramLabel = "HOST:PORT",
             description = "Call API, live page and /metrics, or 'off' (default ${DEFAULT-VALUE}).")
     String http;
@@ -162,6 +182,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "TOKEN",
             description = "Access token for the HTTP API and page; required when --http is not a loopback address.")
     String token;
+
+    @Option(names = "--http-allowed-hosts", split = ",", paramLabel = "NAME",
+            description = "Extra names the HTTP Host header may carry (e.g. a reverse proxy's name; '*' for any). "
+                    + "The bound address, and localhost on loopback, are always allowed; others are refused (DNS rebinding).")
+    List<String> httpAllowedHosts;
 
     @Option(names = "--webhook", split = ",", paramLabel = "URL",
             description = "POST call_start, final and call_end events to these URLs.")
@@ -180,6 +205,24 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace", defaultValue = "20", paramLabel = "SECONDS",
             description = "On SIGTERM, how long live calls get to deliver their final results (default ${DEFAULT-VALUE} s).")
     int shutdownGraceSeconds;
+
+    @Option(names = "--store", defaultValue = "sqlite", paramLabel = "STORE",
+            description = {"Where calls are kept and searched: sqlite (the file calls.db next to the spool state file), "
+                    + "sqlite:FILE, postgresql://[user[:password]@]host[:port]/database (shared by several instances), "
+                    + "or off (default ${DEFAULT-VALUE})."})
+    String store;
+
+    @Option(names = "--retain", paramLabel = "DURATION",
+            description = "Delete calls (store and files) that ended longer ago than this: 90d, 12h, P90D (default: keep all).")
+    String retain;
+
+    @Option(names = "--kafka", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Publish every event (JSON lines, keyed by call id) to Kafka at these bootstrap servers.")
+    String kafka;
+
+    @Option(names = "--kafka-topic", defaultValue = "callscribe.events", paramLabel = "TOPIC",
+            description = "Kafka topic for --kafka (default ${DEFAULT-VALUE}).")
+    String kafkaTopic;
 
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -235,19 +278,46 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 sinks.add(new WebhookSink(ws, s.metrics::webhookFailed, s.metrics::webhookDropped));
             }
+            Duration keep = retain == null || retain.isBlank() ? null : Retention.parse(retain);
+            Path stateDir = (stateFile != null ? stateFile : output.outDir.resolve(".spool-state")).toAbsolutePath().getParent();
+            s.store = Stores.open(store, stateDir.resolve("calls.db"));
+            if (s.store != null) {
+                String recognizerName = s.recognizer.name();
+                s.storeSink = new StoreSink(s.store, id -> recognizerName, StoreSink.DEFAULT_QUEUE, prometheus);
+                sinks.add(s.storeSink);
+                log.info("transcript store: {}", s.store.describe());
+                if (keep != null) {
+                    s.retention = Retention.start(s.store, keep, output.files::delete, Clock.systemUTC(), Duration.ofHours(1));
+                }
+            } else if (keep != null) {
+                throw new IllegalArgumentException("--retain needs a store (--store is off)");
+            }
+            if (kafka != null && !kafka.isBlank() && !kafka.equalsIgnoreCase("off")) {
+                sinks.add(new KafkaSink(KafkaSink.Settings.of(kafka.strip(), kafkaTopic), prometheus));
+            }
             s.sinks = new SinkFanout(sinks);
+            TranscriptFileSink outputFiles = output.files;
+            io.micrometer.core.instrument.Gauge.builder("callscribe.transcripts.unwritten", outputFiles, f -> f.pending().size())
+                    .description("ended calls whose transcript files wait because the out-dir cannot be written")
+                    .register(prometheus);
+            CallIdAllocator callIds = new CallIdAllocator(id -> s.calls.isLive(id) || outputFiles.exists(id));
             Recognizer recognizer = s.recognizer;
             s.calls = new CallManager(recognizer, streaming.settings(false), s.sinks)
                     .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
                             session::stop, session::lagSeconds, session::audioSeconds)))
                     .onEnded(outcome -> s.registry.detach(outcome.callId()))
-                    .onReconnect(s.metrics::reconnected);
+                    .onReconnect(s.metrics::reconnected)
+                    .onGatedAudio(s.metrics::gatedAudio);
 
             HostPort httpAddress = HostPort.parse(http, "--http");
             if (httpAddress != null) {
-                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token);
+                WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token, httpAllowedHosts);
+                TranscriptFileSink files = output.files;
                 s.web = WebServer.start(web, s.registry, prometheus).readiness(() -> recognizer.unavailableReason()
-                        .map(Readiness::notReady).orElseGet(Readiness::ok));
+                        .or(files::problem).map(Readiness::notReady).orElseGet(Readiness::ok)).removeFiles(files::delete);
+                if (s.store != null) {
+                    s.web.archive(new CallArchive(s.store));
+                }
             }
             HostPort audioSocketAddress = HostPort.parse(audiosocket, "--audiosocket");
             if (audioSocketAddress != null) {
@@ -258,19 +328,26 @@ public final class RunCommand implements Callable<Integer> {
                             if (ariSource != null && ariSource.claim(call)) {
                                 return; // one party of an ARI call
                             }
-                            s.calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
+                            s.calls.start(callIds.allocate(call.id().toString()), List.of(new CallSession.Leg(null, call)))
                                     .ifPresentOrElse(session -> { }, call::stop);
                         });
             }
             if (ari != null) {
                 s.ari = AriSource.start(ariSettings(audioSocketAddress, s.audioSocketPort()), s.calls::start);
             }
+            HostPort websocketAddress = HostPort.parse(websocket, "--websocket");
+            if (websocketAddress != null) {
+                s.websocket = MediaWebSocketServer.start(MediaWebSocketServer.Config.loopback(websocketAddress.port())
+                                .withHost(websocketAddress.host()).withToken(websocketToken != null ? websocketToken : token),
+                        call -> s.calls.start(call.callId(), List.of(new CallSession.Leg(call.speaker(), call)))
+                                .ifPresentOrElse(session -> { }, call::stop));
+            }
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
                 TailOptions tail = TailOptions.defaults().withIdleTimeout(Duration.ofSeconds(idleTimeoutSeconds));
                 Path dir = Path.of(spool);
                 s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
                         stateFile != null ? stateFile : output.outDir.resolve(".spool-state"), includeExisting),
-                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls);
+                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls, outputFiles);
                 s.spool.start();
             }
             log.info("recogniser: {}; transcripts in {}", recognizer.name(), output.outDir.toAbsolutePath());
@@ -324,10 +401,14 @@ public final class RunCommand implements Callable<Integer> {
         CallRegistry registry;
         MetricsSink metrics;
         SinkFanout sinks;
+        TranscriptStore store;
+        StoreSink storeSink;
+        Retention retention;
         CallManager calls;
         WebServer web;
         AudioSocketServer audioSocket;
         volatile AriSource ari;
+        MediaWebSocketServer websocket;
         SpoolWatcher spool;
         Duration shutdownGrace = Duration.ofSeconds(20);
 
@@ -339,6 +420,11 @@ public final class RunCommand implements Callable<Integer> {
         /** The bound AudioSocket port (the real one for port 0); -1 when off. */
         int audioSocketPort() {
             return audioSocket == null ? -1 : audioSocket.port();
+        }
+
+        /** The bound chan_websocket listener port (the real one for port 0); -1 when off. */
+        int websocketPort() {
+            return websocket == null ? -1 : websocket.port();
         }
 
         CallManager calls() {
@@ -360,14 +446,23 @@ public final class RunCommand implements Callable<Integer> {
             if (audioSocket != null) {
                 audioSocket.stop(); // no new calls; live ones end with what Asterisk already sent
             }
+            if (websocket != null) {
+                websocket.stop();
+            }
             if (calls != null) {
                 calls.shutdown(shutdownGrace);
             }
+            if (retention != null) {
+                retention.close();
+            }
             if (sinks != null) {
-                sinks.close();
+                sinks.close(); // the store sink writes what is queued
             }
             if (web != null) {
                 web.close();
+            }
+            if (store != null) {
+                store.close();
             }
             if (recognizer != null) {
                 recognizer.close();

@@ -2,6 +2,7 @@ package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
 import io.callscribe.engine.Engines;
+import picocli.CommandLine.Mixin;
 import io.callscribe.server.VoskProtocolServer;
 import io.callscribe.server.VoskServerSettings;
 import picocli.CommandLine.Command;
@@ -9,13 +10,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code callscribe serve}: a Vosk-protocol WebSocket server in front of a callscribe engine, so that
- * existing Vosk clients (res_speech_vosk, Jigasi, scripts) can use it. Runs until interrupted.
+ * {@code callscribe serve}: a Vosk-protocol WebSocket server in front of any callscribe engine (the same
+ * {@code --engine}, {@code --model}, {@code --asr} options as the other commands), so that existing Vosk
+ * clients (res_speech_vosk, Jigasi, scripts) can use it. Clients may send any sample rate their config
+ * names; it is resampled to the engine's own. Runs until interrupted.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve an engine over the Vosk WebSocket protocol.",
@@ -32,11 +36,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port to listen on (default 2700; 0 picks a free one).")
     Integer port;
 
-    @Option(names = "--engine", defaultValue = "sphinx4",
-            description = "Engine name or ws://host:port of another Vosk server (default ${DEFAULT-VALUE}).")
-    String engine;
+    @Mixin
+    EngineOptions engine = new EngineOptions();
 
-    @Option(names = "--sample-rate", description = "Rate assumed when a client sends no config (default 8000).")
+    @Option(names = "--sample-rate", description = "Rate assumed when a client sends no config (default 8000); "
+            + "every rate is resampled to the engine's own.")
     Integer sampleRate;
 
     @Option(names = "--max-alternatives", description = "Default n-best count (default 0).")
@@ -49,7 +53,6 @@ public final class ServeCommand implements Callable<Integer> {
     final CountDownLatch listening = new CountDownLatch(1);
     volatile VoskProtocolServer server;
 
-    private final Engines engines;
     private final Map<String, String> environment;
 
     public ServeCommand() {
@@ -57,28 +60,25 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     ServeCommand(Engines engines, Map<String, String> environment) {
-        this.engines = engines;
+        this.engine.engines = engines;
         this.environment = environment;
     }
 
+    /** The VOSK_* variables with the options laid over them: an option means what its variable means. */
     VoskServerSettings settings() {
-        VoskServerSettings s = VoskServerSettings.fromEnvironment(environment);
-        if (host != null) {
-            s = s.withHost(host);
+        Map<String, String> values = new HashMap<>(environment);
+        overlay(values, "VOSK_SERVER_INTERFACE", host);
+        overlay(values, "VOSK_SERVER_PORT", port);
+        overlay(values, "VOSK_SAMPLE_RATE", sampleRate);
+        overlay(values, "VOSK_ALTERNATIVES", maxAlternatives);
+        overlay(values, "VOSK_SHOW_WORDS", showWords);
+        return VoskServerSettings.fromEnvironment(values);
+    }
+
+    private static void overlay(Map<String, String> values, String variable, Object option) {
+        if (option != null) {
+            values.put(variable, option.toString());
         }
-        if (port != null) {
-            s = s.withPort(port);
-        }
-        if (sampleRate != null) {
-            s = s.withSampleRate(sampleRate);
-        }
-        if (maxAlternatives != null) {
-            s = s.withMaxAlternatives(maxAlternatives);
-        }
-        if (showWords != null) {
-            s = s.withShowWords(showWords);
-        }
-        return s;
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
         Recognizer recognizer;
         try {
             settings = settings();
-            recognizer = engines.create(engine);
+            recognizer = engine.create();
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("callscribe serve: " + e.getMessage());
             return 2;

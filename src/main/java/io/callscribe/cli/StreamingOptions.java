@@ -2,6 +2,7 @@ package io.callscribe.cli;
 
 import io.callscribe.session.ReconnectPolicy;
 import io.callscribe.session.SessionSettings;
+import io.callscribe.vad.VadMode;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -39,10 +40,23 @@ final class StreamingOptions {
             description = "Give up reconnecting after this long per outage (default ${DEFAULT-VALUE} s).")
     int reconnectMaxSeconds = 60;
 
+    @Option(names = "--vad", defaultValue = "auto", paramLabel = "MODE", converter = VadModeConverter.class,
+            description = "Voice-activity gate before the recogniser: silence longer than a hangover is not sent. "
+                    + "auto (default) = on for two-leg calls, off for one; off; on; aggressive (louder speech only, "
+                    + "shorter margins).")
+    VadMode vad = VadMode.AUTO;
+
+    static final class VadModeConverter implements picocli.CommandLine.ITypeConverter<VadMode> {
+        @Override
+        public VadMode convert(String value) {
+            return VadMode.parse(value);
+        }
+    }
+
     SessionSettings settings(boolean realTime) {
         return new SessionSettings(chunkMs, asrRate, true, maxAlternatives,
                 phraseList == null ? List.of() : phraseList, realTime, Duration.ofSeconds(finishTimeoutSeconds),
                 ReconnectPolicy.defaults().withAttempts(reconnectAttempts)
-                        .withMaxTotal(Duration.ofSeconds(reconnectMaxSeconds)));
+                        .withMaxTotal(Duration.ofSeconds(reconnectMaxSeconds)), vad, null);
     }
 }

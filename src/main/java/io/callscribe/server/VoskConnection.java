@@ -7,10 +7,13 @@ import io.callscribe.asr.RecognitionResult.Partial;
 import io.callscribe.asr.Recognizer;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
+import io.callscribe.asr.RecognizerStreams;
 import io.callscribe.asr.StreamOptions;
 import io.callscribe.asr.Word;
-import io.callscribe.asr.vosk.VoskJson;
-import io.callscribe.asr.vosk.VoskJson.ClientText;
+import io.callscribe.vosk.VoskCloseStatus;
+import io.callscribe.vosk.VoskCodec;
+import io.callscribe.vosk.VoskMessage;
+import io.callscribe.vosk.VoskProtocolException;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.WebSocketListener;
 import org.eclipse.jetty.websocket.api.WebSocketPingPongListener;
@@ -23,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledFuture;
@@ -108,7 +110,7 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         this.session = s;
         server.opened();
         log.info("{} opened", name);
-        long every = settings.pingInterval().toMillis();
+        long every = settings.tuning().pingInterval().toMillis();
         pinger = server.keepalive().scheduleAtFixedRate(this::keepalive, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -161,7 +163,7 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
             return;
         }
         if (awaitingPong) {
-            close(1011, "keepalive ping timeout");
+            close(VoskCloseStatus.INTERNAL_ERROR, "keepalive ping timeout"); // as vosk-server's websockets library does
             return;
         }
         awaitingPong = true;
@@ -185,7 +187,7 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         synchronized (this) {
             tail = tail.thenComposeAsync(ignored -> done ? DONE : run(step), server.workers())
                     .exceptionally(fault -> {
-                        close(1011, "internal error: " + fault);
+                        close(VoskCloseStatus.INTERNAL_ERROR, "internal error: " + fault);
                         return null;
                     })
                     .whenComplete((ignored, fault) -> queued.release());
@@ -200,20 +202,20 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
                 case Audio a -> audio(a.pcm());
                 case Text t -> text(t.text());
             };
+        } catch (VoskProtocolException e) {
+            badInput(e);
         } catch (RecognizerException e) {
-            close(1011, e.getMessage());
+            close(VoskCloseStatus.INTERNAL_ERROR, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close(1001, "server shutting down");
+            close(VoskCloseStatus.GOING_AWAY, "server shutting down");
         }
         return DONE;
     }
 
-    private CompletableFuture<Void> audio(byte[] pcm) throws RecognizerException, InterruptedException {
-        if ((pcm.length & 1) != 0) {
-            badInput("binary message of " + pcm.length + " bytes is not whole 16-bit samples");
-            return DONE;
-        }
+    private CompletableFuture<Void> audio(byte[] bytes)
+            throws RecognizerException, InterruptedException, VoskProtocolException {
+        byte[] pcm = VoskCodec.decodeAudio(bytes).pcm();
         RecognizerStream s = ensureStream();
         if (s == null) {
             return DONE;
@@ -221,20 +223,15 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         CompletableFuture<Void> signal = new CompletableFuture<>();
         anyResult = signal;
         s.accept(pcm, 0, pcm.length);
-        return signal.completeOnTimeout(null, settings.replyWait().toMillis(), TimeUnit.MILLISECONDS)
+        return signal.completeOnTimeout(null, settings.tuning().replyWait().toMillis(), TimeUnit.MILLISECONDS)
                 .thenRunAsync(() -> reply(nextAudioReply()), server.workers());
     }
 
-    private CompletableFuture<Void> text(String text) throws RecognizerException, InterruptedException {
-        ClientText message;
-        try {
-            message = VoskJson.parseClientText(text);
-        } catch (IllegalArgumentException e) {
-            badInput(e.getMessage());
-            return DONE;
-        }
-        switch (message) {
-            case ClientText.Config c -> {
+    private CompletableFuture<Void> text(String text)
+            throws RecognizerException, InterruptedException, VoskProtocolException {
+        switch (VoskCodec.decodeText(text)) {
+            case VoskMessage.Audio a -> throw new IllegalStateException("audio arrives as binary frames");
+            case VoskMessage.Config c -> {
                 if (stream != null) {
                     log.debug("{}: config after audio ignored", name);
                     return DONE;
@@ -245,10 +242,10 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
                 c.phraseList().ifPresent(p -> phrases = p);
                 return DONE;
             }
-            case ClientText.Reset r -> {
+            case VoskMessage.Reset r -> {
                 RecognizerStream s = stream;
                 if (s == null) {
-                    reply(VoskJson.emptyFinalReply());
+                    reply(VoskCodec.emptyFinalReply());
                     return DONE;
                 }
                 CompletableFuture<Void> signal = new CompletableFuture<>();
@@ -257,16 +254,16 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
                 if (hasFinals()) {
                     signal.complete(null);
                 }
-                return signal.completeOnTimeout(null, settings.finalWait().toMillis(), TimeUnit.MILLISECONDS)
+                return signal.completeOnTimeout(null, settings.tuning().finalWait().toMillis(), TimeUnit.MILLISECONDS)
                         .thenRunAsync(() -> reply(nextFinalReply()), server.workers());
             }
-            case ClientText.Eof e -> {
+            case VoskMessage.Eof e -> {
                 RecognizerStream s = stream;
                 if (s != null) {
-                    s.finish(settings.finishTimeout());
+                    s.finish(settings.tuning().finishTimeout());
                 }
                 reply(remainingFinalsReply());
-                close(1000, "");
+                close(VoskCloseStatus.NORMAL, "");
                 return DONE;
             }
         }
@@ -276,18 +273,14 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         if (stream != null) {
             return stream;
         }
-        OptionalInt required = recognizer.requiredSampleRate();
-        if (required.isPresent() && required.getAsInt() != sampleRate) {
-            badInput("sample rate " + sampleRate + " Hz is not supported: engine " + recognizer.name()
-                    + " takes " + required.getAsInt() + " Hz only");
-            return null;
-        }
-        stream = recognizer.open(new StreamOptions(sampleRate, words, maxAlternatives, phrases, label), this);
+        // Any rate the client names: the stream layer resamples it to the engine's own rate.
+        stream = RecognizerStreams.open(recognizer, new StreamOptions(sampleRate, words, maxAlternatives, phrases, label),
+                this);
         if (done) { // closed while opening
             releaseStream();
             return null;
         }
-        log.debug("{}: stream opened on {} at {} Hz", name, recognizer.name(), sampleRate);
+        log.debug("{}: stream opened on {} for {} Hz audio", name, recognizer.name(), sampleRate);
         return stream;
     }
 
@@ -312,7 +305,7 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
 
     @Override
     public void onFailure(RecognizerException failure) {
-        close(1011, "engine " + recognizer.name() + " failed: " + failure.getMessage());
+        close(VoskCloseStatus.INTERNAL_ERROR, "engine " + recognizer.name() + " failed: " + failure.getMessage());
     }
 
     private boolean hasFinals() {
@@ -324,14 +317,14 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
     private String nextAudioReply() {
         synchronized (results) {
             Final f = finals.poll();
-            return f != null ? finalReply(f) : VoskJson.partialReply(partial);
+            return f != null ? finalReply(f) : VoskCodec.encodeReply(new Partial(partial), words, maxAlternatives);
         }
     }
 
     private String nextFinalReply() {
         synchronized (results) {
             Final f = finals.poll();
-            return f != null ? finalReply(f) : VoskJson.emptyFinalReply();
+            return f != null ? finalReply(f) : VoskCodec.emptyFinalReply();
         }
     }
 
@@ -355,7 +348,7 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
     }
 
     private String finalReply(Final f) {
-        return VoskJson.finalReply(f, words, maxAlternatives);
+        return VoskCodec.encodeReply(f, words, maxAlternatives);
     }
 
     // ------------------------------------------------------------------ output
@@ -371,28 +364,29 @@ final class VoskConnection implements WebSocketListener, WebSocketPingPongListen
         }
     }
 
-    private void badInput(String reason) {
+    /** The client's fault: closed with the codec's 1003/1007 and the reason; 1011 stays for our own faults. */
+    private void badInput(VoskProtocolException e) {
         if (!done) {
-            log.warn("{}: bad input, closing with 1011: {}", name, reason);
+            log.warn("{}: bad input, closing with {}: {}", name, e.status().code(), e.getMessage());
         }
-        close(1011, reason, false);
+        close(e.status(), e.getMessage(), false);
     }
 
-    private void close(int code, String reason) {
-        close(code, reason, code != 1000);
+    private void close(VoskCloseStatus status, String reason) {
+        close(status, reason, status != VoskCloseStatus.NORMAL);
     }
 
-    private void close(int code, String reason, boolean logIt) {
+    private void close(VoskCloseStatus status, String reason, boolean logIt) {
         if (done) {
             return;
         }
         done = true;
         if (logIt) {
-            log.warn("{}: closing with {}: {}", name, code, reason);
+            log.warn("{}: closing with {}: {}", name, status.code(), reason);
         }
         Session s = session;
         if (s != null) {
-            s.close(code, truncate(reason));
+            s.close(status.code(), truncate(reason));
         }
         releaseStream();
     }

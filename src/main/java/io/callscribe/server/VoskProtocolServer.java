@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A WebSocket server speaking the Vosk server protocol (config, binary audio, {@code {"eof" : 1}},
  * {@code {"reset" : 1}}; one JSON reply per message, in order) in front of any {@link Recognizer}.
  * Each connection gets its own recogniser stream; all connections share a pool of
- * {@link VoskServerSettings#workers()} threads that feed the streams.
+ * {@link VoskServerSettings.Tuning#workers()} threads that feed the streams.
  */
 public final class VoskProtocolServer implements AutoCloseable {
 
@@ -35,12 +35,12 @@ public final class VoskProtocolServer implements AutoCloseable {
     private VoskProtocolServer(Recognizer recognizer, VoskServerSettings settings) throws Exception {
         this.recognizer = recognizer;
         this.settings = settings;
-        this.workers = Executors.newFixedThreadPool(settings.workers(), daemon("vosk-worker-"));
+        this.workers = Executors.newFixedThreadPool(settings.tuning().workers(), daemon("vosk-worker-"));
         this.keepalive = Executors.newSingleThreadScheduledExecutor(daemon("vosk-keepalive-"));
         // Jetty's idle timeout is only a backstop: the ping cycle detects dead peers sooner.
-        Duration idle = settings.pingInterval().multipliedBy(3).plusSeconds(60);
+        Duration idle = settings.tuning().pingInterval().multipliedBy(3).plusSeconds(60);
         try {
-            this.host = JettyWebSocketHost.start(settings.host(), settings.port(), settings.maxMessageBytes(), idle,
+            this.host = JettyWebSocketHost.start(settings.host(), settings.port(), settings.tuning().maxMessageBytes(), idle,
                     (request, response) -> new VoskConnection(this, connectionIds.incrementAndGet(),
                             request.getRemoteSocketAddress() == null ? "?" : request.getRemoteSocketAddress().toString()),
                     "vosk-ws");
@@ -55,7 +55,7 @@ public final class VoskProtocolServer implements AutoCloseable {
     public static VoskProtocolServer start(Recognizer recognizer, VoskServerSettings settings) throws Exception {
         VoskProtocolServer server = new VoskProtocolServer(recognizer, settings);
         log.info("vosk protocol server listening on {} with engine {}, default {} Hz, {} workers",
-                server.uri(), recognizer.name(), settings.sampleRate(), settings.workers());
+                server.uri(), recognizer.name(), settings.sampleRate(), settings.tuning().workers());
         return server;
     }
 

@@ -39,6 +39,7 @@ public final class CallManager implements AutoCloseable {
     };
     private volatile Runnable onReconnect = () -> {
     };
+    private volatile io.callscribe.vad.GateMeter gateMeter = io.callscribe.vad.GateMeter.NONE;
 
     private record Running(CallSession session, Thread thread, CountDownLatch done) {
     }
@@ -58,6 +59,12 @@ public final class CallManager implements AutoCloseable {
     /** Called on every recogniser reconnect of any call (e.g. {@code MetricsSink::reconnected}). */
     public CallManager onReconnect(Runnable hook) {
         this.onReconnect = hook;
+        return this;
+    }
+
+    /** Counts every call's audio received and sent to the recogniser (e.g. {@code MetricsSink::gatedAudio}). */
+    public CallManager onGatedAudio(io.callscribe.vad.GateMeter meter) {
+        this.gateMeter = meter;
         return this;
     }
 
@@ -82,6 +89,7 @@ public final class CallManager implements AutoCloseable {
             return Optional.empty();
         }
         CallSession session = new CallSession(callId, legs, recognizer, settings, sink).onReconnect(() -> onReconnect.run())
+                .onGatedAudio((received, sent) -> gateMeter.counted(received, sent))
                 .withParties(parties);
         CountDownLatch done = new CountDownLatch(1);
         Thread thread = Thread.ofVirtual().name("call-" + callId).unstarted(() -> runCall(session, done));

@@ -45,6 +45,7 @@ public final class CallSession {
     private volatile Runnable onReconnect = () -> {
     };
     private volatile List<io.callscribe.event.CallParty> parties = List.of();
+    private volatile io.callscribe.vad.GateMeter gateMeter = io.callscribe.vad.GateMeter.NONE;
 
     public CallSession(String callId, List<Leg> legs, Recognizer recognizer, SessionSettings settings,
                        TranscriptSink sink) {
@@ -71,6 +72,26 @@ public final class CallSession {
 
     public String callId() {
         return callId;
+    }
+
+    /** Counts audio received and audio sent to the recogniser, for every leg (e.g. {@code MetricsSink::gatedAudio}). */
+    public CallSession onGatedAudio(io.callscribe.vad.GateMeter meter) {
+        this.gateMeter = Objects.requireNonNull(meter, "meter");
+        return this;
+    }
+
+    io.callscribe.vad.GateMeter gateMeter() {
+        return gateMeter;
+    }
+
+    /** Seconds of audio sent to the recogniser so far, all legs (less than received when legs are gated). */
+    public double audioSentSeconds() {
+        return streamers.stream().mapToDouble(LegStreamer::sentSeconds).sum();
+    }
+
+    /** Seconds of audio received so far, all legs together. */
+    public double audioReceivedSeconds() {
+        return streamers.stream().mapToDouble(LegStreamer::audioSeconds).sum();
     }
 
     /** Called once per recogniser reconnect of any leg (e.g. {@code MetricsSink::reconnected}). Returns this. */

@@ -8,18 +8,22 @@ import io.callscribe.asr.RecognizerStream;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.source.AudioSource;
+import io.callscribe.vad.GateMeter;
+import io.callscribe.vad.VadGate;
+import io.callscribe.vad.VadTuning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Pumps one leg of a call: reads the source, cuts whole-sample chunks, resamples if needed, sends them
- * to the recogniser stream (which applies backpressure), and turns results into events. Results arrive
- * on the stream's own thread, so sending never waits for receiving.
+ * Pumps one leg of a call: reads the source, cuts whole-sample chunks at the call's rate, sends them
+ * to the recogniser stream (which resamples for the engine and applies backpressure), and turns results
+ * into events. Results arrive on the stream's own thread, so sending never waits for receiving.
  */
 final class LegStreamer implements Runnable, RecognitionListener {
 
@@ -33,12 +37,12 @@ final class LegStreamer implements Runnable, RecognitionListener {
 
     private volatile PcmFormat callFormat;
     private volatile int streamRate;
-    private volatile ResilientStream resilient;
+    private volatile RecognizerStream top;
+    private volatile VadGate gate;
     private volatile long bytesReceived;
     private volatile double answeredSeconds;
     private volatile int finals;
     private volatile String endReason = "not started";
-    private String lastPartial = "";
 
     LegStreamer(CallSession session, CallSession.Leg leg, Recognizer recognizer, SessionSettings settings) {
         this.session = session;
@@ -50,7 +54,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
     @Override
     public void run() {
         AudioSource source = leg.source();
-        ResilientStream stream = null;
+        RecognizerStream stream = null;
         try {
             PcmFormat format = source.format();
             if (format.channels() != 1) {
@@ -58,18 +62,12 @@ final class LegStreamer implements Runnable, RecognitionListener {
                         + "-channel audio must be split into legs first");
             }
             callFormat = format;
-            int rate = settings.asrRate() > 0 ? settings.asrRate()
+            int engineRate = settings.asrRate() > 0 ? settings.asrRate()
                     : recognizer.requiredSampleRate().orElse(format.sampleRate());
-            streamRate = rate;
-            RateConverter converter = RateConverter.between(format.sampleRate(), rate);
-            stream = ResilientStream.open(recognizer, settings.streamOptions(rate, label()), this,
-                    settings.reconnect(), session::reconnected);
-            resilient = stream;
-            pump(source, stream, format, converter);
-            byte[] tail = converter.flush();
-            if (tail.length > 0) {
-                stream.accept(tail, 0, tail.length);
-            }
+            streamRate = format.sampleRate();
+            stream = openStream(format.sampleRate(), engineRate);
+            top = stream;
+            pump(source, stream, format);
             stream.finish(settings.finishTimeout());
         } catch (InterruptedException e) {
             endReason = "interrupted";
@@ -97,7 +95,26 @@ final class LegStreamer implements Runnable, RecognitionListener {
         }
     }
 
-    private void pump(AudioSource source, RecognizerStream stream, PcmFormat format, RateConverter converter)
+    /**
+     * The leg's recogniser stream: reconnecting and replaying ({@link ResilientStream}), behind a voice-activity gate
+     * when the settings ask for one for this call. The gate sits above the replay, so what is replayed is what was
+     * sent, and results come back in call time. Both work at the call's rate; the recogniser stream layer
+     * resamples to {@code engineRate}.
+     */
+    private RecognizerStream openStream(int callRate, int engineRate) throws RecognizerException, InterruptedException {
+        Optional<VadTuning> tuning = settings.gateFor(session.legs().size());
+        if (tuning.isEmpty()) {
+            return ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, this,
+                    settings.reconnect(), session::reconnected);
+        }
+        VadGate g = VadGate.open(tuning.get(), callRate, session.gateMeter(), this, results ->
+                ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, results,
+                        settings.reconnect(), session::reconnected));
+        gate = g;
+        return g;
+    }
+
+    private void pump(AudioSource source, RecognizerStream stream, PcmFormat format)
             throws IOException, InterruptedException {
         byte[] chunk = new byte[format.bytesFor(settings.chunkMillis())];
         int fill = 0;
@@ -117,25 +134,24 @@ final class LegStreamer implements Runnable, RecognitionListener {
                 if (settings.realTime()) {
                     paceTo(startNanos, format.secondsOf(sentBytes));
                 }
-                send(stream, converter, chunk, fill);
+                send(stream, chunk, fill, format.sampleRate());
                 sentBytes += fill;
                 fill = 0;
             }
         }
         endReason = source.endReason();
         if (fill > 0) {
-            send(stream, converter, chunk, fill);
+            send(stream, chunk, fill, format.sampleRate());
         }
     }
 
-    private static void send(RecognizerStream stream, RateConverter converter, byte[] chunk, int length)
+    private void send(RecognizerStream stream, byte[] chunk, int length, int callRate)
             throws RecognizerException, InterruptedException {
-        byte[] out = converter.convert(chunk, length);
-        if (out == chunk) {
-            stream.accept(chunk, 0, length);
-        } else if (out.length > 0) {
-            stream.accept(out, 0, out.length);
+        if (gate == null) {
+            double seconds = length / (2.0 * callRate);
+            session.gateMeter().counted(seconds, seconds); // ungated: all of it goes to the recogniser
         }
+        stream.accept(chunk, 0, length);
     }
 
     private static void paceTo(long startNanos, double audioSeconds) throws InterruptedException {
@@ -163,14 +179,10 @@ final class LegStreamer implements Runnable, RecognitionListener {
     @Override
     public void onResult(RecognitionResult result) {
         switch (result) {
-            case RecognitionResult.Partial p -> {
-                if (!p.text().isBlank() && !p.text().equals(lastPartial)) {
-                    lastPartial = p.text();
+            // Repeated and blank partials were already dropped by the recogniser stream layer (ResultRules).
+            case RecognitionResult.Partial p ->
                     session.emit(new TranscriptEvent.Partial(session.callId(), session.now(), leg.speaker(), p.text()));
-                }
-            }
             case RecognitionResult.Final f -> {
-                lastPartial = "";
                 if (!Double.isNaN(f.end())) {
                     answeredSeconds = Math.max(answeredSeconds, f.end());
                 }
@@ -216,6 +228,12 @@ final class LegStreamer implements Runnable, RecognitionListener {
         return endReason;
     }
 
+    /** Seconds of audio passed to the recogniser: all of it, or what the voice-activity gate let through. */
+    double sentSeconds() {
+        VadGate g = gate;
+        return g == null ? audioSeconds() : g.sentSeconds();
+    }
+
     double audioSeconds() {
         PcmFormat f = callFormat;
         return f == null ? 0 : f.secondsOf(bytesReceived);
@@ -226,7 +244,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
      * partial too; engines that cannot tell count up to the last final's end).
      */
     double lagSeconds() {
-        ResilientStream s = resilient;
+        RecognizerStream s = top;
         double answered = answeredSeconds;
         if (s != null && streamRate > 0) {
             answered = Math.max(answered, s.answeredBytes() / (2.0 * streamRate));

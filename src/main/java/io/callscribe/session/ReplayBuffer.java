@@ -16,17 +16,31 @@ import java.util.Iterator;
  */
 final class ReplayBuffer implements AutoCloseable {
 
-    /** A chunk as it was sent; {@code data} is null once it lives in the spill file at {@code filePos}. */
+    /**
+     * A chunk as it was sent; {@code data} is null once it lives in the spill file at {@code filePos}. A reset mark
+     * is a chunk of no audio that stands for the reset sent at its offset.
+     */
     private static final class Chunk {
+        private static final byte[] NONE = new byte[0];
         final long offset;
         final int length;
+        final boolean reset;
         byte[] data;
         long filePos = -1;
 
         Chunk(long offset, byte[] data) {
+            this(offset, data, false);
+        }
+
+        private Chunk(long offset, byte[] data, boolean reset) {
             this.offset = offset;
             this.length = data.length;
             this.data = data;
+            this.reset = reset;
+        }
+
+        static Chunk resetAt(long offset) {
+            return new Chunk(offset, NONE, true);
         }
 
         long end() {
@@ -37,6 +51,10 @@ final class ReplayBuffer implements AutoCloseable {
     /** Receives replayed audio; may fail like a recogniser stream does. */
     interface Sink {
         void send(byte[] pcm, int offset, int length) throws IOException, InterruptedException;
+
+        /** The utterance was ended here (a reset) when the audio was first sent; by default nothing to do. */
+        default void reset() throws IOException, InterruptedException {
+        }
     }
 
     private final int memoryLimit;
@@ -84,6 +102,14 @@ final class ReplayBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * Records a reset after the audio appended so far, so that a replay ends the utterance at the same place (a
+     * replayed call then gives the same finals as the first attempt would have).
+     */
+    void markReset() {
+        chunks.addLast(Chunk.resetAt(end));
+    }
+
     /** Forgets audio before {@code offset} (it is covered by a final). Offsets beyond the end are clamped. */
     void trimTo(long offset) {
         long to = Math.min(offset, end);
@@ -93,6 +119,9 @@ final class ReplayBuffer implements AutoCloseable {
         start = to;
         while (!chunks.isEmpty() && chunks.peekFirst().end() <= start) {
             Chunk c = chunks.removeFirst();
+            if (c.reset) {
+                continue;
+            }
             if (c.data != null) {
                 memoryBytes -= c.length;
             } else {
@@ -112,6 +141,12 @@ final class ReplayBuffer implements AutoCloseable {
     void replay(Sink sink) throws IOException, InterruptedException {
         for (Iterator<Chunk> it = chunks.iterator(); it.hasNext(); ) {
             Chunk c = it.next();
+            if (c.reset) {
+                if (c.offset > start) {
+                    sink.reset();
+                }
+                continue;
+            }
             byte[] data = c.data != null ? c.data : read(c);
             int skip = (int) Math.max(0, start - c.offset);
             if (skip < c.length) {
@@ -135,7 +170,7 @@ final class ReplayBuffer implements AutoCloseable {
     private void spillOldestInMemory() {
         Chunk oldest = null;
         for (Chunk c : chunks) {
-            if (c.data != null) {
+            if (c.data != null && !c.reset) {
                 oldest = c;
                 break;
             }

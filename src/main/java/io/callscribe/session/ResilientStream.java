@@ -7,6 +7,7 @@ import io.callscribe.asr.RecognitionResult.Final;
 import io.callscribe.asr.Recognizer;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
+import io.callscribe.asr.RecognizerStreams;
 import io.callscribe.asr.StreamOptions;
 import io.callscribe.asr.Word;
 import org.slf4j.Logger;
@@ -19,7 +20,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A recogniser stream for one call leg that survives the loss of its connection: when the underlying
+ * A recogniser stream for one call leg, at the call's sample rate (each underlying stream is opened through
+ * {@link RecognizerStreams}, which resamples to {@code engineRate}), that survives the loss of its connection: when the underlying
  * stream fails retryably (refused, reset, 1011/1006, no reply in time), it opens a new one with backoff
  * and jitter ({@link ReconnectPolicy}) and re-sends the audio since the end of the last final result.
  *
@@ -39,6 +41,7 @@ final class ResilientStream implements RecognizerStream {
 
     private final Recognizer recognizer;
     private final StreamOptions options;
+    private final int engineRate;
     private final RecognitionListener listener;
     private final ReconnectPolicy policy;
     private final Runnable onReconnect;
@@ -56,11 +59,14 @@ final class ResilientStream implements RecognizerStream {
     private volatile long currentBase;
     private volatile int reconnects;
     private volatile boolean closed;
+    /** How the last failed stream was ended before it answered anything; sender thread only. */
+    private String lastRejection;
 
-    private ResilientStream(Recognizer recognizer, StreamOptions options, RecognitionListener listener,
+    private ResilientStream(Recognizer recognizer, StreamOptions options, int engineRate, RecognitionListener listener,
                             ReconnectPolicy policy, Runnable onReconnect) {
         this.recognizer = recognizer;
         this.options = options;
+        this.engineRate = engineRate;
         this.listener = listener;
         this.policy = policy;
         this.onReconnect = onReconnect;
@@ -69,10 +75,10 @@ final class ResilientStream implements RecognizerStream {
     }
 
     /** Opens the first stream; a server that is down at call start gets the same retries as one lost mid-call. */
-    static ResilientStream open(Recognizer recognizer, StreamOptions options, RecognitionListener listener,
-                                ReconnectPolicy policy, Runnable onReconnect)
+    static ResilientStream open(Recognizer recognizer, StreamOptions options, int engineRate,
+                                RecognitionListener listener, ReconnectPolicy policy, Runnable onReconnect)
             throws RecognizerException, InterruptedException {
-        ResilientStream s = new ResilientStream(recognizer, options, listener, policy, onReconnect);
+        ResilientStream s = new ResilientStream(recognizer, options, engineRate, listener, policy, onReconnect);
         try {
             s.openAndReplay();
         } catch (RecognizerException e) {
@@ -98,13 +104,13 @@ final class ResilientStream implements RecognizerStream {
 
     @Override
     public void reset() throws RecognizerException, InterruptedException {
-        while (true) {
-            try {
-                current.reset();
-                return;
-            } catch (RecognizerException e) {
-                recover(e);
-            }
+        synchronized (lock) {
+            buffer.markReset(); // a replay ends the utterance here too
+        }
+        try {
+            current.reset();
+        } catch (RecognizerException e) {
+            recover(e); // the replay ends with the reset just marked
         }
     }
 
@@ -158,6 +164,7 @@ final class ResilientStream implements RecognizerStream {
         if (!cause.retryable() || closed || policy.maxAttempts() == 0) {
             throw cause;
         }
+        refuseRepeatedRejection(cause);
         long outageStart = System.nanoTime();
         long giveUpAt = outageStart + policy.maxTotal().toNanos();
         RecognizerException last = cause;
@@ -181,6 +188,7 @@ final class ResilientStream implements RecognizerStream {
                 if (!e.retryable()) {
                     throw e;
                 }
+                refuseRepeatedRejection(e);
                 last = e;
                 log.debug("{}: reconnect attempt {} failed: {}", options.label(), attempt, e.getMessage());
             }
@@ -189,6 +197,21 @@ final class ResilientStream implements RecognizerStream {
         throw new RecognizerException("gave up on the recogniser after " + attempt + " reconnect attempt(s) in "
                 + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - outageStart) + " s; last error: "
                 + last.getMessage(), false, last);
+    }
+
+    /**
+     * A fresh stream ended before answering anything, the same way as the stream before it: the server
+     * refuses this config or audio, whatever its close code claims (vosk-server closes with 1011 for a bad
+     * config as for an outage). Reported once, clearly, instead of reconnecting until the policy gives up.
+     */
+    private void refuseRepeatedRejection(RecognizerException e) throws RecognizerException {
+        String rejection = e.rejection().orElse(null);
+        if (rejection != null && rejection.equals(lastRejection)) {
+            closeCurrent();
+            throw new RecognizerException(e.getMessage() + "; a new connection was rejected the same way, so "
+                    + recognizer.name() + " refuses this stream's config or audio: not reconnecting", false, e);
+        }
+        lastRejection = rejection;
     }
 
     /** Opens a stream at the replay buffer's start and sends it everything held. Returns seconds replayed. */
@@ -202,11 +225,21 @@ final class ResilientStream implements RecognizerStream {
         }
         try {
             currentBase = base;
-            RecognizerStream s = recognizer.open(options, new Generation(gen, base));
+            RecognizerStream s = RecognizerStreams.open(recognizer, options, engineRate, new Generation(gen, base));
             current = s;
             // Only this thread appends; the result thread defers its trims while replaying, so no lock is held
             // here and a blocked accept (backpressure) cannot stall result delivery.
-            buffer.replay(s::accept);
+            buffer.replay(new ReplayBuffer.Sink() {
+                @Override
+                public void send(byte[] pcm, int offset, int length) throws IOException, InterruptedException {
+                    s.accept(pcm, offset, length);
+                }
+
+                @Override
+                public void reset() throws IOException, InterruptedException {
+                    s.reset();
+                }
+            });
             return (double) (buffer.end() - base) / bytesPerSecond;
         } catch (RecognizerException e) {
             throw e;

@@ -1,6 +1,8 @@
 package io.callscribe.session;
 
 import io.callscribe.asr.StreamOptions;
+import io.callscribe.vad.VadMode;
+import io.callscribe.vad.VadTuning;
 
 import java.time.Duration;
 import java.util.List;
@@ -16,10 +18,12 @@ import java.util.List;
  * @param realTime        pace a finished recording like a live call instead of sending it as fast as possible
  * @param finishTimeout   how long to wait for the final result after end of call
  * @param reconnect       how a leg recovers from a broken recogniser connection (reconnect and replay)
+ * @param vad             whether legs pass a voice-activity gate before the recogniser (default: two-leg calls do)
+ * @param vadTuning       the gate's tuning when it is on; null = the one {@code vad} names
  */
 public record SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
                               List<String> phraseList, boolean realTime, Duration finishTimeout,
-                              ReconnectPolicy reconnect) {
+                              ReconnectPolicy reconnect, VadMode vad, VadTuning vadTuning) {
 
     public SessionSettings {
         if (chunkMillis < 10 || chunkMillis > 5000) {
@@ -30,6 +34,14 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
         }
         phraseList = List.copyOf(phraseList);
         java.util.Objects.requireNonNull(reconnect, "reconnect");
+        java.util.Objects.requireNonNull(vad, "vad");
+    }
+
+    /** Without a voice-activity choice: {@link VadMode#AUTO}. */
+    public SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
+                           List<String> phraseList, boolean realTime, Duration finishTimeout, ReconnectPolicy reconnect) {
+        this(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout, reconnect,
+                VadMode.AUTO, null);
     }
 
     /** With the default reconnect policy. */
@@ -44,17 +56,36 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
 
     public SessionSettings withRealTime(boolean realTime) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect);
+                reconnect, vad, vadTuning);
     }
 
     public SessionSettings withReconnect(ReconnectPolicy policy) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                policy);
+                policy, vad, vadTuning);
     }
 
     public SessionSettings withFinishTimeout(Duration timeout) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, timeout,
-                reconnect);
+                reconnect, vad, vadTuning);
+    }
+
+    public SessionSettings withVad(VadMode mode) {
+        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
+                reconnect, mode, null);
+    }
+
+    /** Gates every leg with this tuning (tests, benchmarks). */
+    public SessionSettings withVadTuning(VadTuning tuning) {
+        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
+                reconnect, VadMode.ON, tuning);
+    }
+
+    /** The gate tuning for a call of {@code legs} legs, or empty when its legs are not gated. */
+    java.util.Optional<VadTuning> gateFor(int legs) {
+        if (vad == VadMode.OFF) {
+            return java.util.Optional.empty();
+        }
+        return vadTuning != null ? java.util.Optional.of(vadTuning) : vad.tuningFor(legs);
     }
 
     StreamOptions streamOptions(int sampleRate, String label) {

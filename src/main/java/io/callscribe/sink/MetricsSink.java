@@ -15,7 +15,9 @@ import java.util.function.DoubleSupplier;
  * Counts calls, audio and errors into Micrometer. Prometheus names (see docs/api.md):
  * {@code callscribe_calls_live}, {@code callscribe_calls_total}, {@code callscribe_audio_seconds_total},
  * {@code callscribe_recognised_seconds_total}, {@code callscribe_lag_seconds}, {@code callscribe_errors_total{kind}},
- * {@code callscribe_webhook_failures_total}, {@code callscribe_webhook_dropped_total}, {@code callscribe_reconnects_total}.
+ * {@code callscribe_webhook_failures_total}, {@code callscribe_webhook_dropped_total}, {@code callscribe_reconnects_total},
+ * {@code callscribe_audio_received_seconds_total} and {@code callscribe_audio_sent_seconds_total} (audio that came in,
+ * and what of it the voice-activity gates passed to the recogniser, counted as it flows).
  */
 public final class MetricsSink implements TranscriptSink {
 
@@ -27,6 +29,8 @@ public final class MetricsSink implements TranscriptSink {
     private final Counter webhookFailures;
     private final Counter webhookDropped;
     private final Counter reconnects;
+    private final Counter audioReceived;
+    private final Counter audioSent;
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private volatile DoubleSupplier lag = () -> 0;
 
@@ -47,6 +51,11 @@ public final class MetricsSink implements TranscriptSink {
                 .description("webhook events dropped because the delivery queue was full").register(registry);
         reconnects = Counter.builder("callscribe.reconnects")
                 .description("recogniser connections re-opened during a call").register(registry);
+        audioReceived = Counter.builder("callscribe.audio.received.seconds")
+                .description("seconds of leg audio received, counted as it arrives (two legs count twice)").register(registry);
+        audioSent = Counter.builder("callscribe.audio.sent.seconds")
+                .description("seconds of leg audio sent to the recogniser (less than received where the "
+                        + "voice-activity gate dropped silence)").register(registry);
         for (String kind : new String[]{"recogniser", "audio", "other"}) {
             errorCounter(kind);
         }
@@ -89,6 +98,12 @@ public final class MetricsSink implements TranscriptSink {
 
     public void webhookDropped() {
         webhookDropped.increment();
+    }
+
+    /** For the session layer ({@link io.callscribe.vad.GateMeter}): leg audio received and sent on to the recogniser. */
+    public void gatedAudio(double receivedSeconds, double sentSeconds) {
+        audioReceived.increment(receivedSeconds);
+        audioSent.increment(sentSeconds);
     }
 
     /** For the session layer: a recogniser connection was re-opened mid-call. */

@@ -1,44 +1,67 @@
 package io.callscribe.sink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.transcript.AtomicFiles;
 import io.callscribe.transcript.CallTranscript;
 import io.callscribe.transcript.TranscriptFormats;
+import io.callscribe.transcript.TranscriptHandOff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Writes {@code <dir>/<call>.json}, {@code .txt} and {@code .vtt} atomically when a call ends. When the
- * directory is not writable or full, the transcript stays in memory and is retried until it lands.
+ * Writes {@code <dir>/<call>.json}, {@code .txt} and {@code .vtt}. While the call goes,
+ * {@code <call>.json.partial} is rewritten (atomically) after every final with {@code "complete": false}, so a
+ * call cut by a crash leaves what was final: at the next start, a {@code .json.partial} with no {@code .json}
+ * becomes the call's {@code .json}, still {@code "complete": false}. When the call ends, all three are written
+ * atomically and durably (fsync, rename, fsync of the directory), the JSON last with {@code "complete": true},
+ * and the partial file is removed. When the directory is not writable or full, ended transcripts wait in
+ * memory (at most {@link #MAX_WAITING}), are retried every few seconds and written when space returns;
+ * {@link #problem()} says so meanwhile (for {@code /ready}). It is also a {@link TranscriptHandOff}: a source
+ * counts a call as handled only once {@link #awaitWritten} says its files are durable. Thread-safe.
  */
-public final class TranscriptFileSink implements TranscriptSink {
+public final class TranscriptFileSink implements TranscriptSink, TranscriptHandOff {
 
     private static final Logger log = LoggerFactory.getLogger(TranscriptFileSink.class);
+    /** Ended transcripts kept in memory while the directory cannot be written. */
+    public static final int MAX_WAITING = 1000;
 
     private final Path dir;
     private final Map<String, CallTranscript> live = new ConcurrentHashMap<>();
-    private final Map<String, CallTranscript.Snapshot> unwritten = new ConcurrentHashMap<>();
+    private final Map<String, CallTranscript.Snapshot> unwritten = new LinkedHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
     private final ScheduledExecutorService retry;
+    private volatile String problem;
+    private boolean droppedLogged;
 
     public TranscriptFileSink(Path dir) {
-        this(dir, 10, TimeUnit.SECONDS);
+        this(dir, 5, TimeUnit.SECONDS);
     }
 
     TranscriptFileSink(Path dir, long retryEvery, TimeUnit unit) {
         this.dir = dir;
+        probe();
+        recoverPartials();
         this.retry = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("transcript-retry").factory());
         retry.scheduleWithFixedDelay(this::retryUnwritten, retryEvery, retryEvery, unit);
     }
@@ -51,6 +74,10 @@ public final class TranscriptFileSink implements TranscriptSink {
         return dir.resolve(callId + ".json");
     }
 
+    public Path partialPath(String callId) {
+        return dir.resolve(callId + ".json.partial");
+    }
+
     public Path textPath(String callId) {
         return dir.resolve(callId + ".txt");
     }
@@ -59,18 +86,100 @@ public final class TranscriptFileSink implements TranscriptSink {
     public void accept(TranscriptEvent event) {
         CallTranscript t = live.computeIfAbsent(event.call(), CallTranscript::new);
         t.apply(event);
-        if (event instanceof TranscriptEvent.CallEnded) {
-            live.remove(event.call());
+        if (event instanceof TranscriptEvent.Final || event instanceof TranscriptEvent.CallStarted) {
+            writeInProgress(t.snapshot());
+        } else if (event instanceof TranscriptEvent.CallEnded) {
             CallTranscript.Snapshot snapshot = t.snapshot();
-            if (!tryWrite(snapshot)) {
-                unwritten.put(snapshot.callId(), snapshot);
+            boolean written = tryWrite(snapshot);
+            lock.lock();
+            try {
+                live.remove(event.call());
+                if (!written) {
+                    if (unwritten.size() >= MAX_WAITING) {
+                        if (!droppedLogged) {
+                            log.error("transcripts: {} transcripts already wait for {}; call {} and later ones are kept only "
+                                    + "in the spool (recordings are transcribed again after a restart)", MAX_WAITING, dir, event.call());
+                            droppedLogged = true;
+                        }
+                    } else {
+                        unwritten.put(snapshot.callId(), snapshot);
+                    }
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Deletes the call's transcript files (.json, .txt, .vtt); a missing one is fine, others are logged. */
+    public void delete(String callId) {
+        lock.lock();
+        try {
+            unwritten.remove(callId);
+        } finally {
+            lock.unlock();
+        }
+        for (String ext : new String[]{".json", ".txt", ".vtt"}) {
+            Path file = dir.resolve(callId + ext);
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("call {}: cannot delete {}: {}", callId, file, e.getMessage());
             }
         }
     }
 
     /** Calls whose files could not be written yet (kept in memory, retried). */
     public List<String> pending() {
-        return new ArrayList<>(unwritten.keySet());
+        lock.lock();
+        try {
+            return new ArrayList<>(unwritten.keySet());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Why transcripts cannot be written now (for {@code /ready}), or empty when they can. */
+    public Optional<String> problem() {
+        String p = problem;
+        int waiting = pending().size();
+        if (p == null && waiting == 0) {
+            return Optional.empty();
+        }
+        return Optional.of("transcripts cannot be written to " + dir + ": " + (p == null ? "retrying" : p)
+                + " (" + waiting + " waiting)");
+    }
+
+    @Override
+    public boolean awaitWritten(String callId, Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
+        lock.lock();
+        try {
+            while (live.containsKey(callId) || unwritten.containsKey(callId)) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return Files.exists(jsonPath(callId));
+    }
+
+    @Override
+    public boolean exists(String callId) {
+        return live.containsKey(callId) || pending().contains(callId) || Files.exists(jsonPath(callId));
+    }
+
+    /** A live call's JSON so far: what a crash leaves. Failures only count toward {@link #problem()}. */
+    private void writeInProgress(CallTranscript.Snapshot t) {
+        try {
+            AtomicFiles.write(partialPath(t.callId()), json(t, false), false);
+        } catch (IOException e) {
+            failed(e);
+        }
     }
 
     private boolean tryWrite(CallTranscript.Snapshot t) {
@@ -78,33 +187,112 @@ public final class TranscriptFileSink implements TranscriptSink {
             write(t);
             return true;
         } catch (IOException e) {
-            log.error("call {}: cannot write transcript to {}: {} (kept in memory, will retry)", t.callId(), dir,
-                    e.getMessage() == null ? e.toString() : e.getMessage());
+            failed(e);
+            log.error("call {}: cannot write transcript to {}: {} (kept in memory, retried every few seconds)", t.callId(), dir,
+                    message(e));
             return false;
         }
     }
 
+    private void failed(IOException e) {
+        problem = message(e);
+    }
+
+    private static String message(IOException e) {
+        return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
     private void write(CallTranscript.Snapshot t) throws IOException {
-        String json;
+        AtomicFiles.write(dir.resolve(t.callId() + ".txt"), TranscriptFormats.text(t).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(t.callId() + ".vtt"), TranscriptFormats.webVtt(t).getBytes(StandardCharsets.UTF_8));
+        // The JSON goes last: "complete": true means the call's files are complete.
+        AtomicFiles.write(jsonPath(t.callId()), json(t, true));
+        Files.deleteIfExists(partialPath(t.callId()));
+        problem = null;
+    }
+
+    private static byte[] json(CallTranscript.Snapshot t, boolean complete) throws IOException {
+        ObjectNode node = TranscriptFormats.json(t);
+        node.put("complete", complete);
         try {
-            json = EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(TranscriptFormats.json(t));
+            return (EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new IOException(e);
         }
-        AtomicFiles.write(dir.resolve(t.callId() + ".txt"), TranscriptFormats.text(t).getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(dir.resolve(t.callId() + ".vtt"), TranscriptFormats.webVtt(t).getBytes(StandardCharsets.UTF_8));
-        // The JSON goes last: its presence means the call's files are complete.
-        AtomicFiles.write(jsonPath(t.callId()), (json + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The transcripts of calls cut by a crash: what was final becomes the call's JSON, marked incomplete. */
+    private void recoverPartials() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.newDirectoryStream(dir, "*.json.partial")) {
+            for (Path partial : files) {
+                String name = partial.getFileName().toString();
+                String callId = name.substring(0, name.length() - ".json.partial".length());
+                try {
+                    if (Files.exists(jsonPath(callId))) {
+                        Files.delete(partial); // the call was transcribed to its end after all
+                        continue;
+                    }
+                    ObjectNode node = (ObjectNode) EventJson.MAPPER.readTree(partial.toFile());
+                    node.put("complete", false);
+                    node.put("end_reason", "incomplete: callscribe stopped before the call ended; finals up to then");
+                    AtomicFiles.write(jsonPath(callId), (EventJson.MAPPER.writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
+                    Files.delete(partial);
+                    log.warn("call {}: callscribe stopped before the call ended; its transcript so far is {} (incomplete)",
+                            callId, jsonPath(callId));
+                } catch (IOException | RuntimeException e) {
+                    log.warn("call {}: cannot recover the transcript of a call cut short from {}: {}", callId, partial, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("transcripts: cannot list {}: {}", dir, e.getMessage());
+        }
+    }
+
+    /** Checks that the directory takes a file, so a read-only or full directory shows in {@link #problem()} at once. */
+    private void probe() {
+        try {
+            AtomicFiles.write(dir.resolve(".write-probe"), new byte[]{'\n'});
+            Files.deleteIfExists(dir.resolve(".write-probe"));
+            problem = null;
+        } catch (IOException e) {
+            failed(e);
+            log.error("transcripts: cannot write to {}: {}; transcripts wait in memory until it can", dir, message(e));
+        }
     }
 
     private void retryUnwritten() {
-        for (CallTranscript.Snapshot t : unwritten.values()) {
+        List<CallTranscript.Snapshot> waiting;
+        lock.lock();
+        try {
+            waiting = new ArrayList<>(unwritten.values());
+        } finally {
+            lock.unlock();
+        }
+        if (waiting.isEmpty() && problem != null) {
+            probe();
+        }
+        for (CallTranscript.Snapshot t : waiting) {
             try {
                 write(t);
-                unwritten.remove(t.callId());
+                lock.lock();
+                try {
+                    unwritten.remove(t.callId());
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
                 log.info("call {}: transcript written to {} after retry", t.callId(), dir);
             } catch (IOException e) {
+                failed(e);
                 log.debug("call {}: retry failed: {}", t.callId(), e.getMessage());
+                return; // the next ones would fail the same way
+            } catch (RuntimeException e) {
+                log.error("call {}: retry failed: {}", t.callId(), e.toString());
+                return;
             }
         }
     }
@@ -113,8 +301,9 @@ public final class TranscriptFileSink implements TranscriptSink {
     public void close() {
         retry.shutdownNow();
         retryUnwritten();
-        for (String call : unwritten.keySet()) {
-            log.error("call {}: transcript could not be written to {}; it is lost with this process", call, dir);
+        for (String call : pending()) {
+            log.error("call {}: transcript could not be written to {}; a spool recording is transcribed again after "
+                    + "a restart, an AudioSocket call's transcript is lost with this process", call, dir);
         }
     }
 }

@@ -81,6 +81,13 @@ public final class CallTranscript {
             parties = parties == null ? List.of() : List.copyOf(parties);
         }
 
+        /** A call whose parties are not known (every source but ARI). */
+        public Snapshot(String callId, String source, Instant startedAt, Instant endedAt, double audioSeconds,
+                        String endReason, List<TranscriptEvent.Final> finals, Map<String, String> partials,
+                        List<String> errors) {
+            this(callId, source, startedAt, endedAt, audioSeconds, endReason, finals, partials, errors, List.of());
+        }
+
         public boolean live() {
             return endedAt == null;
         }

@@ -61,9 +61,28 @@ public final class TranscriptFormats {
             sb.append('\n').append(cue++).append('\n')
                     .append(vttTime(f.start())).append(" --> ").append(vttTime(Math.max(f.end(), f.start()))).append('\n');
             if (f.speaker() != null) {
-                sb.append("<v ").append(f.speaker()).append('>');
+                sb.append("<v ").append(vttText(f.speaker())).append('>');
             }
-            sb.append(f.text().replace("-->", "->")).append('\n');
+            sb.append(vttText(f.text())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Cue text as WebVTT wants it: {@code &}, {@code <} and {@code >} as character references (so no text makes a
+     * tag or ends a voice span), line breaks as spaces (a blank line would end the cue), never {@code -->}.
+     */
+    static String vttText(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '\n', '\r', '\t' -> sb.append(' ');
+                default -> sb.append(Character.isISOControl(c) ? ' ' : c);
+            }
         }
         return sb.toString();
     }

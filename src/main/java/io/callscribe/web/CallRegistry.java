@@ -173,6 +173,19 @@ public final class CallRegistry implements TranscriptSink {
         return Hangup.REQUESTED;
     }
 
+    public boolean isLive(String callId) {
+        synchronized (lock) {
+            return live.containsKey(callId);
+        }
+    }
+
+    /** Drops a finished call from memory (it was deleted); false when none was kept. */
+    public boolean forget(String callId) {
+        synchronized (lock) {
+            return finished.remove(callId) != null;
+        }
+    }
+
     public Optional<CallTranscript.Snapshot> transcript(String callId) {
         synchronized (lock) {
             Entry e = find(callId);

@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.session.CallIds;
+import io.callscribe.store.CallPage;
+import io.callscribe.store.CallQuery;
+import io.callscribe.store.StoreException;
+import io.callscribe.store.StoredCall;
+import io.callscribe.store.StoredTranscript;
 import io.callscribe.transcript.CallTranscript;
 import io.callscribe.transcript.TranscriptFormats;
 import io.javalin.Javalin;
@@ -21,9 +26,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -46,12 +56,20 @@ public final class WebServer implements AutoCloseable {
     private static final int FEED_QUEUE = 2000;
     private static final Duration FEED_HEARTBEAT = Duration.ofSeconds(15);
     private static final String JSON = "application/json; charset=utf-8";
+    /** The page loads only its own script and style and talks only to this server; nobody may frame it. */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private final WebSettings settings;
     private final CallRegistry registry;
     private final PrometheusMeterRegistry metrics;
     private final byte[] tokenDigest;
+    private final RequestGuard guard;
+    private final RefusalLog refusals = new RefusalLog(log, System::currentTimeMillis);
     private volatile Supplier<Readiness> readiness = Readiness::ok;
+    private volatile CallArchive archive;
+    private volatile Consumer<String> removeFiles = id -> { };
     private final Javalin app;
 
     /** An HTTP error with a message for the client; never logged with a stack trace. */
@@ -69,6 +87,7 @@ public final class WebServer implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.metrics = metrics;
         this.tokenDigest = settings.token() == null ? null : sha256(settings.token());
+        this.guard = new RequestGuard(settings);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = true;
@@ -82,7 +101,9 @@ public final class WebServer implements AutoCloseable {
                 sf.hostedPath = "/";
                 sf.directory = "/web";
                 sf.location = Location.CLASSPATH;
-                sf.headers = java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff");
+                sf.headers = java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff",
+                        "Content-Security-Policy", CONTENT_SECURITY_POLICY, "X-Frame-Options", "DENY",
+                        "Referrer-Policy", "no-referrer");
             });
         });
         routes();
@@ -112,6 +133,18 @@ public final class WebServer implements AutoCloseable {
         return this;
     }
 
+    /** Serves finished calls from {@code archive} (search, paging, survive restarts); null serves them from memory. */
+    public WebServer archive(CallArchive archive) {
+        this.archive = archive;
+        return this;
+    }
+
+    /** What {@code DELETE /calls/{id}} does to a call's files (under --out-dir) after removing it. */
+    public WebServer removeFiles(Consumer<String> removeFiles) {
+        this.removeFiles = Objects.requireNonNull(removeFiles, "removeFiles");
+        return this;
+    }
+
     public int port() {
         return app.port();
     }
@@ -129,8 +162,13 @@ public final class WebServer implements AutoCloseable {
         app.get("/calls", this::listCalls);
         app.get("/calls/{id}", this::getCall);
         app.post("/calls/{id}/hangup", this::hangup);
+        app.delete("/calls/{id}", this::deleteCall);
         app.get("/feed", this::feed);
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
+        app.exception(StoreException.class, (e, ctx) -> {
+            log.warn("web request {} {}: transcript store unavailable: {}", ctx.method(), ctx.path(), e.getMessage());
+            error(ctx, 503, "transcript store unavailable: " + e.getMessage());
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             log.error("web request {} {} failed", ctx.method(), ctx.path(), e);
@@ -144,22 +182,46 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void authorize(Context ctx) {
-        if (tokenDigest == null || PUBLIC_PATHS.contains(ctx.path())) {
-            return;
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        ctx.header("Referrer-Policy", "no-referrer");
+        String hostRefused = guard.checkHost(ctx.header("Host"));
+        if (hostRefused != null) {
+            refuse(ctx, 403, hostRefused);
         }
         String presented = null;
+        boolean bearer = false;
         String header = ctx.header("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             presented = header.substring(7).strip();
+            bearer = true;
         } else if (ctx.queryParam("token") != null) {
             presented = ctx.queryParam("token");
         }
         // Digests have one length whatever was presented: isEqual then compares in constant time.
-        if (presented == null || !MessageDigest.isEqual(tokenDigest, sha256(presented))) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiError(401, presented == null ? "access token required (Authorization: Bearer <token> or ?token=)"
-                    : "access token is wrong");
+        boolean tokenRight = tokenDigest != null && presented != null && MessageDigest.isEqual(tokenDigest, sha256(presented));
+        if (!SAFE_METHODS.contains(ctx.method().name())) {
+            String originRefused = guard.checkOrigin(ctx.scheme(), ctx.header("Host"), ctx.header("Origin"),
+                    ctx.header("Sec-Fetch-Site"), bearer && tokenRight);
+            if (originRefused != null) {
+                refuse(ctx, 403, originRefused);
+            }
         }
+        if (tokenDigest == null || PUBLIC_PATHS.contains(ctx.path()) || tokenRight) {
+            return;
+        }
+        ctx.header("WWW-Authenticate", "Bearer");
+        if (presented == null) {
+            throw new ApiError(401, "access token required (Authorization: Bearer <token> or ?token=)");
+        }
+        refuse(ctx, 401, "access token is wrong");
+    }
+
+    /** Logs the refusal (rate-limited, client address first) and answers with a JSON error. */
+    private void refuse(Context ctx, int status, String reason) {
+        refusals.refused(ctx.req().getRemoteAddr(), reason, ctx.method().name(), ctx.path());
+        throw new ApiError(status, reason);
     }
 
     private void ready(Context ctx) {
@@ -192,6 +254,11 @@ public final class WebServer implements AutoCloseable {
             }
             liveFilter = Boolean.valueOf(live);
         }
+        CallArchive stored = archive;
+        if (stored != null && !Boolean.TRUE.equals(liveFilter)) {
+            listStored(ctx, stored, liveFilter == null);
+            return;
+        }
         ArrayNode calls = EventJson.MAPPER.createArrayNode();
         for (CallSummary c : registry.list(ctx.queryParam("q"), liveFilter)) {
             calls.add(summaryJson(c));
@@ -199,6 +266,135 @@ public final class WebServer implements AutoCloseable {
         ObjectNode body = EventJson.MAPPER.createObjectNode();
         body.set("calls", calls);
         json(ctx, 200, body);
+    }
+
+    /**
+     * Finished calls from the store, one page; live calls of this instance (from memory) come first on the first
+     * page when {@code withLive}. See docs/api.md for the parameters.
+     */
+    private void listStored(Context ctx, CallArchive stored, boolean withLive) {
+        CallQuery q = new CallQuery(ctx.queryParam("q"), time(ctx, "from", false), time(ctx, "to", true),
+                ctx.queryParam("number"), ctx.queryParam("source"), limit(ctx), ctx.queryParam("cursor"));
+        ArrayNode calls = EventJson.MAPPER.createArrayNode();
+        if (withLive && q.cursor() == null && q.number() == null) {
+            for (CallSummary c : registry.list(q.text(), true)) {
+                boolean inRange = c.started() == null || ((q.from() == null || !c.started().isBefore(q.from()))
+                        && (q.to() == null || c.started().isBefore(q.to())));
+                if (inRange && (q.source() == null || q.source().equals(c.source()))) {
+                    calls.add(summaryJson(c));
+                }
+            }
+        }
+        CallPage page;
+        try {
+            page = stored.search(q);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, e.getMessage());
+        }
+        for (StoredCall c : page.calls()) {
+            if (!registry.isLive(c.id())) {
+                calls.add(storedJson(c));
+            }
+        }
+        ObjectNode body = EventJson.MAPPER.createObjectNode();
+        body.set("calls", calls);
+        if (page.nextCursor() == null) {
+            body.putNull("next_cursor");
+        } else {
+            body.put("next_cursor", page.nextCursor());
+        }
+        json(ctx, 200, body);
+    }
+
+    private static int limit(Context ctx) {
+        String s = ctx.queryParam("limit");
+        if (s == null || s.isEmpty()) {
+            return CallQuery.DEFAULT_LIMIT;
+        }
+        try {
+            int n = Integer.parseInt(s);
+            if (n >= 1 && n <= CallQuery.MAX_LIMIT) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // falls through
+        }
+        throw new ApiError(400, "limit must be a whole number 1.." + CallQuery.MAX_LIMIT + ", got '" + s + "'");
+    }
+
+    /** An ISO instant ({@code 2026-05-01T10:00:00Z}) or a date (UTC; as {@code to} it includes that whole day). */
+    private static Instant time(Context ctx, String param, boolean endOfDay) {
+        String s = ctx.queryParam(param);
+        if (s == null || s.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(s.strip());
+        } catch (DateTimeParseException e) {
+            try {
+                LocalDate day = LocalDate.parse(s.strip());
+                return (endOfDay ? day.plusDays(1) : day).atStartOfDay(ZoneOffset.UTC).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw new ApiError(400, param + " must be a date (2026-05-01) or an instant (2026-05-01T10:00:00Z), got '"
+                        + s + "'");
+            }
+        }
+    }
+
+    static ObjectNode storedJson(StoredCall c) {
+        ObjectNode n = EventJson.MAPPER.createObjectNode();
+        n.put("id", c.id());
+        n.put("live", c.ended() == null);
+        putIfPresent(n, "source", c.source());
+        putIfPresent(n, "recognizer", c.recognizer());
+        putIfPresent(n, "started", c.started());
+        putIfPresent(n, "ended", c.ended());
+        n.put("audio_seconds", round(c.durationSeconds()));
+        n.putNull("lag_seconds");
+        n.put("finals", c.finals());
+        n.put("errors", c.errors());
+        putIfPresent(n, "end_reason", c.endReason());
+        storedDetails(n, c);
+        if (c.match() != null) {
+            ObjectNode m = n.putObject("match");
+            putIfPresent(m, "speaker", c.match().speaker());
+            m.put("start", round(c.match().start()));
+            m.put("end", round(c.match().end()));
+            m.put("text", c.match().text());
+            ArrayNode spans = m.putArray("highlights");
+            for (int[] span : c.match().highlights()) {
+                spans.addArray().add(span[0]).add(span[1]);
+            }
+        }
+        return n;
+    }
+
+    private static void storedDetails(ObjectNode n, StoredCall c) {
+        ArrayNode speakers = n.putArray("speakers");
+        c.speakers().forEach(speakers::add);
+        ObjectNode meta = n.putObject("metadata");
+        c.metadata().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> meta.put(e.getKey(), e.getValue()));
+    }
+
+    private void deleteCall(Context ctx) {
+        String id = callId(ctx);
+        if (settings.token() == null) {
+            throw new ApiError(403, "deleting a call needs a token: start the service with --token and send it "
+                    + "(Authorization: Bearer <token>)");
+        }
+        if (registry.isLive(id)) {
+            throw new ApiError(409, "call '" + id + "' is live: hang it up first, then delete it");
+        }
+        CallArchive stored = archive;
+        boolean inMemory = registry.forget(id);
+        boolean inStore = stored != null && stored.delete(id);
+        if (!inMemory && !inStore) {
+            throw new ApiError(404, "no call '" + id + "'");
+        }
+        removeFiles.accept(id);
+        log.info("call {}: deleted over HTTP", id);
+        json(ctx, 200, EventJson.MAPPER.createObjectNode().put("call", id).put("deleted", true));
     }
 
     static ObjectNode summaryJson(CallSummary c) {
@@ -224,13 +420,26 @@ public final class WebServer implements AutoCloseable {
     private void getCall(Context ctx) {
         String id = callId(ctx);
         String format = ctx.queryParam("format") == null ? "json" : ctx.queryParam("format");
-        CallTranscript.Snapshot t = registry.transcript(id)
-                .orElseThrow(() -> new ApiError(404, "no call '" + id + "'"));
+        CallArchive stored = archive;
+        StoredTranscript fromStore = null;
+        CallTranscript.Snapshot t = registry.transcript(id).orElse(null);
+        if (t == null && stored != null) {
+            fromStore = stored.find(id).orElse(null);
+            t = fromStore == null ? null : fromStore.snapshot();
+        }
+        if (t == null) {
+            throw new ApiError(404, "no call '" + id + "'");
+        }
+        StoredCall storedCall = fromStore == null ? null : fromStore.call();
         boolean download = "1".equals(ctx.queryParam("download")) || "true".equals(ctx.queryParam("download"));
         switch (format) {
             case "json" -> {
                 ObjectNode body = TranscriptFormats.json(t);
                 body.put("live", t.live());
+                if (storedCall != null) {
+                    putIfPresent(body, "recognizer", storedCall.recognizer());
+                    storedDetails(body, storedCall);
+                }
                 registry.summary(id).ifPresent(s -> {
                     putIfPresent(body, "recognizer", s.recognizer());
                     if (!Double.isNaN(s.lagSeconds())) {

@@ -2,17 +2,22 @@ package io.callscribe.web;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * Where the web server listens and the access token. A token, when set, is required by every endpoint except
- * {@code /health} (and the static page files, which hold no call data). Listening on anything but a loopback
- * address without a token is refused.
+ * Where the web server listens, the access token and the host names it answers to. A token, when set, is
+ * required by every endpoint except {@code /health} (and the static page files, which hold no call data).
+ * Listening on anything but a loopback address without a token is refused.
  *
- * @param host  address to bind; {@code 127.0.0.1} by default
- * @param port  TCP port; 0 picks a free one ({@link WebServer#port()} tells which)
- * @param token access token, or null
+ * @param host         address to bind; {@code 127.0.0.1} by default
+ * @param port         TCP port; 0 picks a free one ({@link WebServer#port()} tells which)
+ * @param token        access token, or null
+ * @param allowedHosts extra names a request's {@code Host} header may carry (for example the name of a reverse
+ *                     proxy); the bound address, {@code localhost}/{@code 127.0.0.1}/{@code [::1]} on loopback and
+ *                     this machine's addresses and name on a wildcard bind are always allowed. {@code *} allows any.
  */
-public record WebSettings(String host, int port, String token) {
+public record WebSettings(String host, int port, String token, List<String> allowedHosts) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -27,6 +32,12 @@ public record WebSettings(String host, int port, String token) {
         if (token != null && token.isBlank()) {
             token = null;
         }
+        allowedHosts = allowedHosts == null ? List.of() : allowedHosts.stream()
+                .map(String::strip).filter(h -> !h.isEmpty()).map(h -> h.toLowerCase(Locale.ROOT)).toList();
+    }
+
+    public WebSettings(String host, int port, String token) {
+        this(host, port, token, List.of());
     }
 
     public static WebSettings loopback(int port) {
@@ -34,7 +45,11 @@ public record WebSettings(String host, int port, String token) {
     }
 
     public WebSettings withToken(String value) {
-        return new WebSettings(host, port, value);
+        return new WebSettings(host, port, value, allowedHosts);
+    }
+
+    public WebSettings withAllowedHosts(List<String> names) {
+        return new WebSettings(host, port, token, names);
     }
 
     public boolean tokenRequired() {

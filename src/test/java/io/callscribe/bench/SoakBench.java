@@ -59,7 +59,9 @@ public final class SoakBench {
         long startNanos = System.nanoTime();
 
         TestRecognizer engine = new TestRecognizer(3200, 2).untracked(); // keeps no per-stream records
-        try (VoskProtocolServer server = VoskProtocolServer.start(engine, VoskServerSettings.defaults().withPort(0).withWorkers(2));
+        try (VoskProtocolServer server = VoskProtocolServer.start(engine, VoskServerSettings.fromEnvironment(java.util.Map.of("VOSK_SERVER_PORT", "0"),
+                new VoskServerSettings.Tuning(2, 1 << 20, java.time.Duration.ofSeconds(20), java.time.Duration.ofMillis(100),
+                        java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(60))));
              VoskWebSocketRecognizer recognizer = new VoskWebSocketRecognizer(server.uri());
              TranscriptFileSink files = new TranscriptFileSink(out);
              SinkFanout sinks = new SinkFanout(List.<TranscriptSink>of(files, event -> {

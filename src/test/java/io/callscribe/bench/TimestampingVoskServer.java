@@ -2,7 +2,8 @@ package io.callscribe.bench;
 
 import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.Word;
-import io.callscribe.asr.vosk.VoskJson;
+import io.callscribe.vosk.VoskCodec;
+import io.callscribe.vosk.VoskMessage;
 import io.callscribe.server.JettyWebSocketHost;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.WebSocketListener;
@@ -74,17 +75,17 @@ final class TimestampingVoskServer implements AutoCloseable {
             if (messages % messagesPerFinal == 0) {
                 String text = "f" + (++finals) + "x" + System.identityHashCode(this);
                 double end = bytes / 16000.0;
-                send(VoskJson.finalReply(RecognitionResult.Final.of(text,
+                send(VoskCodec.encodeReply(RecognitionResult.Final.of(text,
                         List.of(new Word(text, Math.max(0, end - 0.5), end, 1.0))), true, 0), text);
             } else {
-                send(VoskJson.partialReply("p" + messages), null);
+                send(VoskCodec.encodeReply(new RecognitionResult.Partial("p" + messages), true, 0), null);
             }
         }
 
         @Override
         public void onWebSocketText(String message) {
-            if (VoskJson.EOF.equals(message)) {
-                send(VoskJson.emptyFinalReply(), null);
+            if (VoskCodec.encodeText(new VoskMessage.Eof()).equals(message)) {
+                send(VoskCodec.emptyFinalReply(), null);
                 session.close(1000, "");
             }
         }

@@ -3,7 +3,9 @@ package io.callscribe.cli;
 import io.callscribe.asr.StreamOptions;
 import io.callscribe.asr.vosk.VoskWebSocketRecognizer;
 import io.callscribe.asr.vosk.VoskWebSocketStream;
+import io.callscribe.audio.Resampler;
 import io.callscribe.engine.Engines;
+import io.callscribe.testing.RawWebSocketClient;
 import io.callscribe.server.VoskServerSettings;
 import io.callscribe.testing.RecordingListener;
 import io.callscribe.testing.TestRecognizer;
@@ -37,13 +39,13 @@ class ServeCommandTest {
         assertThat(s.sampleRate()).isEqualTo(16000);
         assertThat(s.maxAlternatives()).isEqualTo(2);
         assertThat(s.showWords()).isFalse();
-        assertThat(serve.engine).isEqualTo("sphinx4");
+        assertThat(serve.engine.engine).isEqualTo("sphinx4");
     }
 
     @Test
     void unknownEngineIsAClearUsageError() {
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new ServeCommand(new Engines().register("test", () -> new TestRecognizer(3200, 3)),
+        CommandLine cli = new CommandLine(new ServeCommand(new Engines().register("test", choice -> new TestRecognizer(3200, 3)),
                 Map.of()));
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute("--engine", "nope", "--port", "0");
@@ -53,7 +55,7 @@ class ServeCommandTest {
 
     @Test
     void servesARegisteredEngineUntilInterrupted() throws Exception {
-        ServeCommand serve = new ServeCommand(new Engines().register("test", () -> new TestRecognizer(3200, 2)), Map.of());
+        ServeCommand serve = new ServeCommand(new Engines().register("test", choice -> new TestRecognizer(3200, 2)), Map.of());
         AtomicInteger exit = new AtomicInteger(-1);
         Thread runner = Thread.ofPlatform().start(
                 () -> exit.set(new CommandLine(serve).execute("--engine", "test", "--port", "0")));
@@ -72,5 +74,56 @@ class ServeCommandTest {
         runner.interrupt();
         runner.join(10_000);
         assertThat(exit.get()).isZero();
+    }
+
+    @Test
+    void theDefaultEngineServesTheSimplestVoskClientAt8kAnd16k() throws Exception {
+        byte[] wav = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("src/test/resources/speech/two-utterances-16k.wav"));
+        byte[] pcm16 = java.util.Arrays.copyOfRange(wav, 44, Math.min(wav.length, 44 + 4 * 32000)); // the first utterance
+        Resampler down = new Resampler(16000, 8000);
+        byte[] pcm8 = new byte[2 * down.maxOutputSamples(pcm16.length / 2)];
+        pcm8 = java.util.Arrays.copyOf(pcm8, down.process(pcm16, 0, pcm16.length, pcm8, 0));
+
+        ServeCommand serve = new ServeCommand(Engines.builtIn(), Map.of());
+        Thread runner = Thread.ofPlatform().start(() -> new CommandLine(serve).execute("--port", "0"));
+        try {
+            assertThat(serve.listening.await(30, TimeUnit.SECONDS)).isTrue();
+            // 8 kHz: what a client that sends no config sends (vosk-server's default rate); then 16 kHz with a config.
+            assertTranscribes(serve.server.uri(), null, pcm8, 8000);
+            assertTranscribes(serve.server.uri(), 16000, pcm16, 16000);
+        } finally {
+            runner.interrupt();
+            runner.join(10_000);
+        }
+    }
+
+    /** Sends 200 ms chunks like the simplest Vosk client, then eof: partials, a final with words, a 1000 close. */
+    private static void assertTranscribes(java.net.URI uri, Integer configRate, byte[] pcm, int rate) throws Exception {
+        RawWebSocketClient c = RawWebSocketClient.connect(uri);
+        if (configRate != null) {
+            c.text("{\"config\": {\"sample_rate\": " + configRate + "}}");
+        }
+        java.util.List<String> replies = new java.util.ArrayList<>();
+        int chunk = rate / 5 * 2;
+        for (int off = 0; off < pcm.length; off += chunk) {
+            c.binary(pcm, off, Math.min(chunk, pcm.length - off));
+            replies.add(c.nextReply(30, TimeUnit.SECONDS));
+        }
+        c.text("{\"eof\" : 1}");
+        replies.add(c.nextReply(60, TimeUnit.SECONDS));
+        assertThat(c.closeStatus()).isEqualTo("1000 ");
+        String all = String.join("\n", replies);
+        assertThat(all).as(rate + " Hz").contains("\"partial\" : \"").contains("\"result\"");
+        assertThat(replies).as(rate + " Hz").anyMatch(r -> r.contains("\"text\" : \"") && !r.contains("\"text\" : \"\""));
+    }
+
+    @Test
+    void libvoskIsServedWithTheSameModelOptionAsEveryOtherCommand() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ServeCommand(Engines.builtIn(), Map.of()));
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("--engine", "vosk", "--model", "/nonexistent/vosk-model", "--port", "0")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("callscribe serve: ").contains("/nonexistent/vosk-model")
+                .doesNotContain("\n");
     }
 }

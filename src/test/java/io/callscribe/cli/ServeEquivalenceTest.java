@@ -60,7 +60,7 @@ class ServeEquivalenceTest {
 
         EngineInput served = new EngineInput();
         try (var engine = new TappedRecognizer(new Sphinx4Recognizer(), served::add);
-             VoskProtocolServer server = VoskProtocolServer.start(engine, VoskServerSettings.defaults().withPort(0))) {
+             VoskProtocolServer server = VoskProtocolServer.start(engine, VoskServerSettings.fromEnvironment(java.util.Map.of("VOSK_SERVER_PORT", "0")))) {
             assertThat(Main.commandLine().execute("transcribe", CLIP.toString(), "--call-id", "clip",
                     "--asr", server.uri().toString(), "--out-dir", dir.resolve("served").toString(), "--jsonl")).isZero();
         }

@@ -40,8 +40,19 @@ class VoskProtocolServerTest {
     }
 
     private static VoskServerSettings settings() {
-        return VoskServerSettings.defaults().withPort(0).withWorkers(2)
-                .withReplyWait(Duration.ofMillis(200)).withFinalWait(Duration.ofMillis(200));
+        return settings(Map.of());
+    }
+
+    /** A free port, two workers, short waits; {@code vosk} adds VOSK_* variables. */
+    private static VoskServerSettings settings(Map<String, String> vosk) {
+        return settings(vosk, Duration.ofSeconds(20));
+    }
+
+    private static VoskServerSettings settings(Map<String, String> vosk, Duration pingInterval) {
+        Map<String, String> env = new java.util.HashMap<>(vosk);
+        env.put("VOSK_SERVER_PORT", "0");
+        return VoskServerSettings.fromEnvironment(env, new VoskServerSettings.Tuning(2, 1 << 20, pingInterval,
+                Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(60)));
     }
 
     private VoskProtocolServer start(TestRecognizer engine, VoskServerSettings settings) throws Exception {
@@ -133,7 +144,7 @@ class VoskProtocolServerTest {
     @Test
     void eofWithoutAudioAnswersEmptyAndConfigDefaultsComeFromSettings() throws Exception {
         VoskProtocolServer server = start(new TestRecognizer(3200, 3),
-                settings().withShowWords(false).withMaxAlternatives(0));
+                settings(Map.of("VOSK_SHOW_WORDS", "False", "VOSK_ALTERNATIVES", "0")));
         RawWebSocketClient c = RawWebSocketClient.connect(server.uri());
         c.text("{\"eof\" : 1}");
         assertThat(reply(c)).isEqualTo(json("{\"text\": \"\"}"));
@@ -165,34 +176,32 @@ class VoskProtocolServerTest {
     }
 
     @Test
-    void badInputClosesWith1011AndOtherConnectionsCarryOn() throws Exception {
+    void badInputClosesWith1003Or1007NamingTheFaultAndOtherConnectionsCarryOn() throws Exception {
         TestRecognizer engine = new TestRecognizer(3200, 3).requiredRate(16000);
-        VoskProtocolServer server = start(engine, settings().withSampleRate(16000));
+        VoskProtocolServer server = start(engine, settings(Map.of("VOSK_SAMPLE_RATE", "16000")));
         RawWebSocketClient healthy = RawWebSocketClient.connect(server.uri());
         healthy.binary(CHUNK);
         assertThat(reply(healthy)).isEqualTo(json("{\"partial\": \"w1\"}"));
 
         RawWebSocketClient stray = RawWebSocketClient.connect(server.uri());
         stray.text("{\"eof\": 1}");
-        assertThat(stray.closeStatus()).startsWith("1011 unknown text message");
+        assertThat(stray.closeStatus()).startsWith("1003 unknown text message");
 
         RawWebSocketClient notJson = RawWebSocketClient.connect(server.uri());
         notJson.text("eof");
-        assertThat(notJson.closeStatus()).startsWith("1011 text message is not JSON");
+        assertThat(notJson.closeStatus()).startsWith("1007 text message is not JSON");
 
         RawWebSocketClient odd = RawWebSocketClient.connect(server.uri());
         odd.binary(new byte[3201]);
-        assertThat(odd.closeStatus()).isEqualTo("1011 binary message of 3201 bytes is not whole 16-bit samples");
+        assertThat(odd.closeStatus()).isEqualTo("1007 binary message of 3201 bytes is not whole 16-bit samples");
 
-        RawWebSocketClient wrongRate = RawWebSocketClient.connect(server.uri());
-        wrongRate.text("{\"config\": {\"sample_rate\": 8000}}");
-        wrongRate.binary(CHUNK);
-        assertThat(wrongRate.closeStatus())
-                .isEqualTo("1011 sample rate 8000 Hz is not supported: engine test-recognizer takes 16000 Hz only");
+        RawWebSocketClient zeroRate = RawWebSocketClient.connect(server.uri());
+        zeroRate.text("{\"config\": {\"sample_rate\": 0}}");
+        assertThat(zeroRate.closeStatus()).isEqualTo("1007 config sample_rate 0 Hz is out of range (1000 to 384000 Hz)");
 
         RawWebSocketClient badConfig = RawWebSocketClient.connect(server.uri());
         badConfig.text("{\"config\": {\"sample_rate\": \"fast\"}}");
-        assertThat(badConfig.closeStatus()).startsWith("1011 config sample_rate");
+        assertThat(badConfig.closeStatus()).startsWith("1007 config sample_rate");
 
         healthy.binary(CHUNK);
         assertThat(reply(healthy)).isEqualTo(json("{\"partial\": \"w1 w2\"}"));
@@ -225,7 +234,7 @@ class VoskProtocolServerTest {
     @Test
     void pingsClientsThatAnswerAndKeepsThemConnected() throws Exception {
         VoskProtocolServer server = start(new TestRecognizer(3200, 3),
-                settings().withPingInterval(Duration.ofMillis(50)));
+                settings(Map.of(), Duration.ofMillis(50)));
         RawWebSocketClient c = RawWebSocketClient.connect(server.uri());
         // The JDK client answers pings by itself; unanswered, the second tick would close with 1011.
         await().atMost(5, TimeUnit.SECONDS).until(() -> c.pings.get() >= 4);
@@ -275,5 +284,25 @@ class VoskProtocolServerTest {
         assertThat(d.showWords()).isTrue();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> VoskServerSettings.fromEnvironment(
                 Map.of("VOSK_SERVER_PORT", "twenty"))).hasMessageContaining("VOSK_SERVER_PORT=twenty");
+    }
+
+    @Test
+    void clientsAtEveryTelephonyRateAreResampledToTheEnginesRate() throws Exception {
+        TestRecognizer engine = new TestRecognizer(3200, 100).requiredRate(16000);
+        VoskProtocolServer server = start(engine, settings());
+        for (int rate : new int[] {8000, 16000, 44100, 48000}) {
+            RawWebSocketClient c = RawWebSocketClient.connect(server.uri());
+            if (rate != 8000) { // 8000 is the default of a client that sends no config, like vosk-server's
+                c.text("{\"config\": {\"sample_rate\": " + rate + "}}");
+            }
+            c.binary(new byte[2 * rate / 5]); // 400 ms at the client's rate: 6400 bytes at 16 kHz, 2 words
+            JsonNode partial = reply(c);
+            // A resampler holds back its filter's few samples until eof: "w1" at first, then all of it.
+            assertThat(partial.get("partial").asText()).as(rate + " Hz").startsWith("w1");
+            c.text("{\"eof\" : 1}");
+            assertThat(reply(c).get("text").asText()).as(rate + " Hz").isEqualTo("w1 w2");
+            assertThat(c.closeStatus()).isEqualTo("1000 ");
+        }
+        assertThat(engine.openedStreams()).extracting(StreamOptions::sampleRate).containsOnly(16000);
     }
 }

@@ -5,6 +5,7 @@ import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.session.CallOutcome;
 import io.callscribe.session.SessionSettings;
+import io.callscribe.vad.VadMode;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.TestRecognizer;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,8 @@ class SpoolWatcherTest {
         Path state = dir.resolve("state");
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
         List<CallOutcome> ended = new CopyOnWriteArrayList<>();
-        CallManager calls = new CallManager(new TestRecognizer(3200, 2), SessionSettings.defaults(), events::add)
+        CallManager calls = new CallManager(new TestRecognizer(3200, 2),
+                SessionSettings.defaults().withVad(VadMode.OFF), events::add) // silent test audio: send it all
                 .onEnded(ended::add);
         var settings = new SpoolWatcher.Settings(spool,
                 Map.of("-in", "caller", "-out", "agent"), Duration.ofSeconds(1), Duration.ofMillis(200), state, false);
@@ -56,9 +58,18 @@ class SpoolWatcherTest {
         assertThat(ended.get(0).callId()).isEqualTo("X");
         assertThat(events).filteredOn(e -> e instanceof TranscriptEvent.Final)
                 .extracting(e -> ((TranscriptEvent.Final) e).speaker()).containsOnly("caller", "agent");
+        // since-line, three recordings started (legs) or skipped (mix), then both legs done
         await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(state)
-                && Files.readAllLines(state).size() == 3);
-        assertThat(Files.readAllLines(state)).allMatch(line -> Path.of(line).isAbsolute());
+                && Files.readAllLines(state).stream().filter(l -> l.startsWith("{\"done\"")).count() == 3);
+        try (SpoolState reread = SpoolState.open(state)) {
+            for (String name : List.of("X.wav", "X-in.wav", "X-out.wav")) {
+                Path f = spool.resolve(name).toAbsolutePath().normalize();
+                assertThat(reread.entry(f, SpoolWatcher.fileKey(f))).as(name).hasValueSatisfying(e -> {
+                    assertThat(e.done()).isTrue();
+                    assertThat(e.id()).isEqualTo("X");
+                });
+            }
+        }
     }
 
     @Test

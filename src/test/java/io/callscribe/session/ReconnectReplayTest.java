@@ -185,4 +185,16 @@ class ReconnectReplayTest {
         assertThat(outcome.errors()).singleElement().asString().startsWith("doomed: ");
         assertThat(events.get(events.size() - 1)).isInstanceOf(TranscriptEvent.CallEnded.class);
     }
+
+    @Test
+    void aServerThatRejectsEveryFreshConnectionTheSameWayFailsTheCallOnceWithoutReconnectingOnAndOn() throws Exception {
+        // Like vosk-server refusing a config: close 1011 on the first audio of every connection.
+        ScriptedVoskServer vosk = server(0);
+        vosk.closeAfterMessages(1, 1011, "sample rate 8000 Hz is not supported");
+        Run run = call("rejected", client(vosk.uri(), Duration.ofSeconds(5)));
+        assertThat(run.errors()).singleElement().asString()
+                .contains("1011", "sample rate 8000 Hz is not supported", "rejected the same way", "not reconnecting");
+        assertThat(vosk.connectionsOpened()).isEqualTo(2);
+        assertThat(run.outcome().ok()).isFalse();
+    }
 }

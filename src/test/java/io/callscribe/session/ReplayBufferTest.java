@@ -69,4 +69,38 @@ class ReplayBufferTest {
             assertThat(replay(buffer).bytes()).isEqualTo(next);
         }
     }
+
+    @Test
+    void resetMarksReplayWhereTheyWereSentAndGoWithTheAudioBeforeThem() throws Exception {
+        try (ReplayBuffer buffer = new ReplayBuffer(500, "call-1")) { // small: chunks spill around the marks
+            List<String> log = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                byte[] c = chunk(i, 300);
+                buffer.append(c, 0, c.length);
+                if (i % 2 == 1) {
+                    buffer.markReset();
+                }
+            }
+            ReplayBuffer.Sink sink = new ReplayBuffer.Sink() {
+                @Override
+                public void send(byte[] pcm, int offset, int length) {
+                    log.add("audio " + pcm[offset] + "x" + length);
+                }
+
+                @Override
+                public void reset() {
+                    log.add("reset");
+                }
+            };
+            buffer.replay(sink);
+            assertThat(log).containsExactly("audio 0x300", "audio 1x300", "reset", "audio 2x300", "audio 3x300", "reset",
+                    "audio 4x300", "audio 5x300", "reset");
+            assertThat(buffer.size()).isEqualTo(1800);
+
+            log.clear();
+            buffer.trimTo(600); // a final ended exactly at the first reset: that utterance is done, its mark too
+            buffer.replay(sink);
+            assertThat(log).containsExactly("audio 2x300", "audio 3x300", "reset", "audio 4x300", "audio 5x300", "reset");
+        }
+    }
 }

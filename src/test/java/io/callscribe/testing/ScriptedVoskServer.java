@@ -3,7 +3,9 @@ package io.callscribe.testing;
 import io.callscribe.asr.RecognitionResult.Alternative;
 import io.callscribe.asr.RecognitionResult.Final;
 import io.callscribe.asr.Word;
-import io.callscribe.asr.vosk.VoskJson;
+import io.callscribe.vosk.VoskCodec;
+import io.callscribe.vosk.VoskMessage;
+import io.callscribe.vosk.VoskProtocolException;
 import io.callscribe.server.JettyWebSocketHost;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.WebSocketListener;
@@ -261,23 +263,23 @@ public final class ScriptedVoskServer implements AutoCloseable {
         @Override
         public void onWebSocketText(String message) {
             texts.add(message);
-            if (VoskJson.EOF.equals(message)) {
+            VoskMessage parsed;
+            try {
+                parsed = VoskCodec.decodeText(message);
+            } catch (VoskProtocolException e) {
+                session.close(1011, "bad text message");
+                return;
+            }
+            if (parsed instanceof VoskMessage.Eof) {
                 reply(finalOfPending());
                 session.close(1000, "");
                 return;
             }
-            if (VoskJson.RESET.equals(message)) {
+            if (parsed instanceof VoskMessage.Reset) {
                 reply(finalOfPending());
                 return;
             }
-            VoskJson.ClientText parsed;
-            try {
-                parsed = VoskJson.parseClientText(message);
-            } catch (IllegalArgumentException e) {
-                session.close(1011, "bad text message");
-                return;
-            }
-            if (parsed instanceof VoskJson.ClientText.Config config) {
+            if (parsed instanceof VoskMessage.Config config) {
                 configs.add(message);
                 config.sampleRate().ifPresent(r -> sampleRate = r);
                 config.maxAlternatives().ifPresent(a -> maxAlternatives = a);
@@ -323,7 +325,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
             if (pending.size() >= wordsPerFinal) {
                 reply(finalOfPending());
             } else {
-                reply(VoskJson.partialReply(text(pending)));
+                reply(VoskCodec.encodeReply(new io.callscribe.asr.RecognitionResult.Partial(text(pending)), words, 0));
             }
         }
 
@@ -339,7 +341,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
                         new Alternative(f.text(), 0.9, pending), new Alternative(text(reversed), 0.1, reversed)));
             }
             pending.clear();
-            return VoskJson.finalReply(f, words, maxAlternatives);
+            return VoskCodec.encodeReply(f, words, maxAlternatives);
         }
 
         private static String text(List<Word> words) {

@@ -30,4 +30,16 @@ class TranscriptFormatsTest {
     void vttTimesRollOverMinutesAndHours() {
         assertThat(TranscriptFormats.vttTime(3723.4567)).isEqualTo("01:02:03.457");
     }
+
+    @Test
+    void vttCueTextCannotMakeTagsOrEndTheCue() {
+        Instant t = Instant.EPOCH;
+        CallTranscript ct = new CallTranscript("c");
+        ct.apply(new TranscriptEvent.CallStarted("c", t, "x"));
+        ct.apply(new TranscriptEvent.Final("c", t, "a>b", "<b>bold</b> & --> next\n\nWEBVTT", 1.0, 2.0, List.of()));
+        String vtt = TranscriptFormats.webVtt(ct.snapshot());
+        assertThat(vtt).contains("<v a&gt;b>&lt;b&gt;bold&lt;/b&gt; &amp; --&gt; next  WEBVTT\n");
+        assertThat(vtt).doesNotContain("-->  next").doesNotContain("<b>");
+        assertThat(vtt.split("\n\n")).hasSize(2); // header, one cue: no blank line inside the cue
+    }
 }

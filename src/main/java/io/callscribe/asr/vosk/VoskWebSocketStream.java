@@ -7,6 +7,10 @@ import io.callscribe.asr.RecognitionResult.Partial;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.StreamOptions;
+import io.callscribe.vosk.VoskCloseStatus;
+import io.callscribe.vosk.VoskCodec;
+import io.callscribe.vosk.VoskMessage;
+import io.callscribe.vosk.VoskProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,7 +132,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
     void start(WebSocket webSocket) throws RecognizerException {
         this.socket = webSocket;
         try {
-            awaitSend(webSocket.sendText(VoskJson.config(options), true));
+            awaitSend(webSocket.sendText(VoskCodec.encodeText(VoskMessage.Config.of(options)), true));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -165,7 +169,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
         inFlightPermits.acquire();
         checkUsable();
         sending(0);
-        awaitSend(socket.sendText(VoskJson.RESET, true));
+        awaitSend(socket.sendText(VoskCodec.encodeText(new VoskMessage.Reset()), true));
     }
 
     @Override
@@ -188,7 +192,7 @@ public final class VoskWebSocketStream implements RecognizerStream {
         if (received.get() >= eofSequence) {
             eofAnswered.countDown();
         }
-        awaitSend(socket.sendText(VoskJson.EOF, true));
+        awaitSend(socket.sendText(VoskCodec.encodeText(new VoskMessage.Eof()), true));
         if (!eofAnswered.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
             throw timedOut(timeout);
         }
@@ -301,14 +305,6 @@ public final class VoskWebSocketStream implements RecognizerStream {
         return e;
     }
 
-    private static boolean retryableClose(int code) {
-        // Protocol, data and size errors will fail again on a new connection; the rest are outages.
-        return switch (code) {
-            case 1002, 1003, 1007, 1008, 1009, 1010 -> false;
-            default -> true;
-        };
-    }
-
     /** Runs on the JDK client's thread; the client calls it for one message at a time. */
     private final class Receiver implements WebSocket.Listener {
         private final StringBuilder text = new StringBuilder();
@@ -342,10 +338,14 @@ public final class VoskWebSocketStream implements RecognizerStream {
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
             socketClosed.countDown();
             if (!closed && received.get() < eofSequence) {
-                fail(new RecognizerException("vosk server " + server + " closed the connection of " + options.label()
-                        + " with " + statusCode + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")
-                        + " after " + received.get() + " of " + sent.get() + " replies",
-                        retryableClose(statusCode)));
+                VoskCloseStatus status = VoskCloseStatus.of(statusCode);
+                String how = "close " + statusCode + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")");
+                String message = "vosk server " + server + " closed the connection of " + options.label() + " with "
+                        + how + " after " + received.get() + " of " + sent.get() + " replies";
+                // Closed before answering anything: on the config or the first audio of this connection.
+                fail(received.get() == 0
+                        ? RecognizerException.rejected(message, status.newConnectionCouldSucceed(), how)
+                        : new RecognizerException(message, status.newConnectionCouldSucceed()));
             }
             return null;
         }
@@ -369,16 +369,16 @@ public final class VoskWebSocketStream implements RecognizerStream {
             }
             RecognitionResult result;
             try {
-                result = VoskJson.parseReply(reply, server);
-            } catch (RecognizerException e) {
+                result = VoskCodec.decodeReply(reply);
+            } catch (VoskProtocolException e) {
                 // Garbage from the server (a proxy's error page, a crashed worker) may not repeat on a new
                 // connection: retryable, and the caller's bounded reconnect policy stops a server that keeps at it.
-                fail(new RecognizerException(e.getMessage(), true, e));
+                fail(new RecognizerException("vosk server " + server + " sent " + e.getMessage(), true, e));
                 return;
             }
             if (n > sent.get()) {
                 fail(new RecognizerException("vosk server " + server + " sent an unrequested reply: "
-                        + VoskJson.quote(reply), false));
+                        + VoskCodec.quote(reply), false));
                 return;
             }
             switch (result) {

@@ -4,6 +4,8 @@ import io.callscribe.asr.RecognitionListener;
 import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
+import io.callscribe.vosk.VoskCodec;
+import io.callscribe.vosk.VoskProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,7 +206,7 @@ final class VoskLibStream implements RecognizerStream {
         if (recognizer.acceptWaveForm(pcm, pcm.length)) {
             deliverFinal(recognizer.result(), false);
         } else {
-            RecognitionResult r = VoskResultParser.parse(recognizer.partialResult());
+            RecognitionResult r = parse(recognizer.partialResult());
             if (r instanceof RecognitionResult.Partial p && !p.text().equals(lastPartial)) {
                 lastPartial = p.text();
                 deliver(p);
@@ -214,11 +216,20 @@ final class VoskLibStream implements RecognizerStream {
 
     /** Endpoint finals on silence are empty; they are passed on only when they replace a shown partial. */
     private void deliverFinal(String json, boolean always) {
-        RecognitionResult r = VoskResultParser.parse(json);
+        RecognitionResult r = parse(json);
         boolean hadPartial = !lastPartial.isEmpty();
         lastPartial = "";
         if (always || hadPartial || !(r instanceof RecognitionResult.Final f && f.isEmpty())) {
             deliver(r);
+        }
+    }
+
+    /** libvosk's JSON, read by the one Vosk codec; a result it cannot read fails the stream. */
+    private static RecognitionResult parse(String json) {
+        try {
+            return VoskCodec.decodeReply(json);
+        } catch (VoskProtocolException e) {
+            throw new IllegalStateException("libvosk returned " + e.getMessage(), e);
         }
     }
 

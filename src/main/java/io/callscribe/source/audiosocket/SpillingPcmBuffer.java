@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * FIFO of PCM between a socket reader that must never wait and a consumer that may fall behind.
  * Up to {@code memoryLimit} bytes stay in memory; beyond that, new audio goes to a temp file until the
  * consumer has caught up with it, so order is kept and nothing is dropped. Writes never block on the reader.
+ * Shared by the socket sources (AudioSocket, chan_websocket): one writer thread, one reader thread.
  */
 public final class SpillingPcmBuffer implements AutoCloseable {
 

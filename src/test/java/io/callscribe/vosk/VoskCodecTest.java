@@ -1,11 +1,10 @@
-package io.callscribe.asr.vosk;
+package io.callscribe.vosk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.RecognitionResult.Final;
 import io.callscribe.asr.RecognitionResult.Partial;
-import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.StreamOptions;
 import io.callscribe.asr.Word;
 import org.junit.jupiter.api.Test;
@@ -15,14 +14,13 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class VoskJsonTest {
+class VoskCodecTest {
 
-    private static final String SERVER = "ws://127.0.0.1:2700";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Test
     void parsesPrettyPrintedPartial() throws Exception {
-        RecognitionResult r = VoskJson.parseReply("{\n  \"partial\" : \"hello wor\"\n}", SERVER);
+        RecognitionResult r = VoskCodec.decodeReply("{\n  \"partial\" : \"hello wor\"\n}");
         assertThat(r).isEqualTo(new Partial("hello wor"));
     }
 
@@ -43,7 +41,7 @@ class VoskJsonTest {
                     }],
                   "text" : "what zero"
                 }""";
-        Final f = (Final) VoskJson.parseReply(reply, SERVER);
+        Final f = (Final) VoskCodec.decodeReply(reply);
         assertThat(f.text()).isEqualTo("what zero");
         assertThat(f.words()).containsExactly(new Word("what", 0.87, 1.11, 1.0), new Word("zero", 1.11, 1.53, 0.5));
         assertThat(f.start()).isEqualTo(0.87);
@@ -53,9 +51,9 @@ class VoskJsonTest {
 
     @Test
     void parsesEmptyFinalAndFinalWithoutWords() throws Exception {
-        Final empty = (Final) VoskJson.parseReply("{\n  \"text\" : \"\"\n}", SERVER);
+        Final empty = (Final) VoskCodec.decodeReply("{\n  \"text\" : \"\"\n}");
         assertThat(empty.isEmpty()).isTrue();
-        Final noWords = (Final) VoskJson.parseReply("{\"text\": \"one two\"}", SERVER);
+        Final noWords = (Final) VoskCodec.decodeReply("{\"text\": \"one two\"}");
         assertThat(noWords.text()).isEqualTo("one two");
         assertThat(noWords.words()).isEmpty();
         assertThat(noWords.start()).isNaN();
@@ -74,7 +72,7 @@ class VoskJsonTest {
                       "text" : "won"
                     }]
                 }""";
-        Final f = (Final) VoskJson.parseReply(reply, SERVER);
+        Final f = (Final) VoskCodec.decodeReply(reply);
         assertThat(f.text()).isEqualTo("one");
         assertThat(f.words()).containsExactly(new Word("one", 0.3, 0.9, 1.0));
         assertThat(f.alternatives()).extracting(RecognitionResult.Alternative::text).containsExactly("one", "won");
@@ -82,28 +80,27 @@ class VoskJsonTest {
     }
 
     @Test
-    void rejectsNonJsonAndUnknownRepliesNamingServerAndQuotingReply() {
-        assertThatThrownBy(() -> VoskJson.parseReply("Internal error", SERVER))
-                .isInstanceOf(RecognizerException.class)
-                .hasMessageContaining("vosk server ws://127.0.0.1:2700")
+    void rejectsNonJsonAndUnknownRepliesQuotingTheReply() {
+        assertThatThrownBy(() -> VoskCodec.decodeReply("Internal error"))
+                .isInstanceOf(VoskProtocolException.class)
                 .hasMessageContaining("not JSON")
                 .hasMessageContaining("'Internal error'");
-        assertThatThrownBy(() -> VoskJson.parseReply("{\"error\": \"model not loaded\"}", SERVER))
+        assertThatThrownBy(() -> VoskCodec.decodeReply("{\"error\": \"model not loaded\"}"))
                 .hasMessageContaining("unknown reply")
                 .hasMessageContaining("model not loaded");
         String huge = "x".repeat(5000);
-        assertThatThrownBy(() -> VoskJson.parseReply(huge, SERVER))
+        assertThatThrownBy(() -> VoskCodec.decodeReply(huge))
                 .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(400))
                 .hasMessageContaining("(5000 chars)");
-        assertThatThrownBy(() -> VoskJson.parseReply("{\"text\": 5}", SERVER)).hasMessageContaining("text is not a string");
+        assertThatThrownBy(() -> VoskCodec.decodeReply("{\"text\": 5}")).hasMessageContaining("text is not a string");
     }
 
     @Test
     void writesConfigWithOptionalFields() throws Exception {
-        JsonNode plain = MAPPER.readTree(VoskJson.config(StreamOptions.of(8000, "c1")));
+        JsonNode plain = MAPPER.readTree(VoskCodec.encodeText(VoskMessage.Config.of(StreamOptions.of(8000, "c1"))));
         assertThat(plain).isEqualTo(MAPPER.readTree("{\"config\": {\"sample_rate\": 8000, \"words\": true}}"));
-        JsonNode full = MAPPER.readTree(VoskJson.config(
-                new StreamOptions(16000, false, 3, List.of("call back", "invoice"), "c1")));
+        JsonNode full = MAPPER.readTree(VoskCodec.encodeText(VoskMessage.Config.of(
+                new StreamOptions(16000, false, 3, List.of("call back", "invoice"), "c1"))));
         assertThat(full).isEqualTo(MAPPER.readTree("""
                 {"config": {"sample_rate": 16000, "words": false, "max_alternatives": 3,
                             "phrase_list": ["call back", "invoice"]}}"""));
@@ -111,47 +108,81 @@ class VoskJsonTest {
 
     @Test
     void controlMessagesAreTheExactStringsVoskServerCompares() {
-        assertThat(VoskJson.EOF).isEqualTo("{\"eof\" : 1}");
-        assertThat(VoskJson.RESET).isEqualTo("{\"reset\" : 1}");
+        assertThat(VoskCodec.encodeText(new VoskMessage.Eof())).isEqualTo("{\"eof\" : 1}");
+        assertThat(VoskCodec.encodeText(new VoskMessage.Reset())).isEqualTo("{\"reset\" : 1}");
     }
 
     @Test
     void writesRepliesInVoskShapesPrettyPrintedAndParsesThemBack() throws Exception {
-        String partial = VoskJson.partialReply("hel");
+        String partial = VoskCodec.encodeReply(new Partial("hel"), true, 0);
         assertThat(partial).contains("\n");
         assertThat(MAPPER.readTree(partial)).isEqualTo(MAPPER.readTree("{\"partial\": \"hel\"}"));
 
         Final f = Final.of("hello there", List.of(new Word("hello", 0.1, 0.5, 0.9), new Word("there", 0.5, 0.8, 1.0)));
-        String withWords = VoskJson.finalReply(f, true, 0);
+        String withWords = VoskCodec.encodeReply(f, true, 0);
         assertThat(MAPPER.readTree(withWords)).isEqualTo(MAPPER.readTree("""
                 {"result": [{"conf": 0.9, "end": 0.5, "start": 0.1, "word": "hello"},
                             {"conf": 1.0, "end": 0.8, "start": 0.5, "word": "there"}],
                  "text": "hello there"}"""));
-        assertThat(VoskJson.parseReply(withWords, SERVER)).isEqualTo(f);
+        assertThat(VoskCodec.decodeReply(withWords)).isEqualTo(f);
 
-        assertThat(MAPPER.readTree(VoskJson.finalReply(f, false, 0)))
+        assertThat(MAPPER.readTree(VoskCodec.encodeReply(f, false, 0)))
                 .isEqualTo(MAPPER.readTree("{\"text\": \"hello there\"}"));
-        assertThat(MAPPER.readTree(VoskJson.emptyFinalReply())).isEqualTo(MAPPER.readTree("{\"text\": \"\"}"));
+        assertThat(MAPPER.readTree(VoskCodec.emptyFinalReply())).isEqualTo(MAPPER.readTree("{\"text\": \"\"}"));
 
-        JsonNode alternatives = MAPPER.readTree(VoskJson.finalReply(f, true, 2));
+        JsonNode alternatives = MAPPER.readTree(VoskCodec.encodeReply(f, true, 2));
         assertThat(alternatives.get("alternatives")).hasSize(1);
         assertThat(alternatives.at("/alternatives/0/text").asText()).isEqualTo("hello there");
         assertThat(alternatives.at("/alternatives/0/result/1/word").asText()).isEqualTo("there");
     }
 
     @Test
-    void parsesClientTextMessagesStrictly() {
-        assertThat(VoskJson.parseClientText("{\"eof\" : 1}")).isInstanceOf(VoskJson.ClientText.Eof.class);
-        assertThat(VoskJson.parseClientText("{\"reset\" : 1}")).isInstanceOf(VoskJson.ClientText.Reset.class);
-        VoskJson.ClientText.Config c = (VoskJson.ClientText.Config) VoskJson.parseClientText(
+    void parsesClientTextMessagesStrictly() throws Exception {
+        assertThat(VoskCodec.decodeText("{\"eof\" : 1}")).isInstanceOf(VoskMessage.Eof.class);
+        assertThat(VoskCodec.decodeText("{\"reset\" : 1}")).isInstanceOf(VoskMessage.Reset.class);
+        VoskMessage.Config c = (VoskMessage.Config) VoskCodec.decodeText(
                 "{\"config\": {\"sample_rate\": 16000.0, \"words\": false, \"max_alternatives\": 2, \"phrase_list\": [\"a b\"]}}");
-        assertThat(c.sampleRate()).contains(16000);
+        assertThat(c.sampleRate()).hasValue(16000);
         assertThat(c.words()).contains(false);
-        assertThat(c.maxAlternatives()).contains(2);
+        assertThat(c.maxAlternatives()).hasValue(2);
         assertThat(c.phraseList()).contains(List.of("a b"));
-        assertThatThrownBy(() -> VoskJson.parseClientText("{\"eof\": 1}")).hasMessageContaining("unknown text message");
-        assertThatThrownBy(() -> VoskJson.parseClientText("eof")).hasMessageContaining("not JSON");
-        assertThatThrownBy(() -> VoskJson.parseClientText("{\"config\": {\"sample_rate\": \"fast\"}}"))
+        assertThatThrownBy(() -> VoskCodec.decodeText("{\"eof\": 1}")).hasMessageContaining("unknown text message")
+                .satisfies(e -> assertThat(((VoskProtocolException) e).status()).isEqualTo(VoskCloseStatus.UNSUPPORTED_DATA));
+        assertThatThrownBy(() -> VoskCodec.decodeText("eof")).hasMessageContaining("not JSON")
+                .satisfies(e -> assertThat(((VoskProtocolException) e).status()).isEqualTo(VoskCloseStatus.INVALID_DATA));
+        assertThatThrownBy(() -> VoskCodec.decodeText("{\"config\": {\"sample_rate\": \"fast\"}}"))
                 .hasMessageContaining("sample_rate");
+    }
+
+    @Test
+    void badSampleRatesAreNamedInTheRejection() {
+        for (String rate : List.of("0", "-8000", "\"8000\"", "8000.5", "1e9", "null")) {
+            assertThatThrownBy(() -> VoskCodec.decodeText("{\"config\": {\"sample_rate\": " + rate + "}}"))
+                    .as(rate).isInstanceOf(VoskProtocolException.class).hasMessageContaining("sample_rate")
+                    .satisfies(e -> assertThat(((VoskProtocolException) e).status()).isEqualTo(VoskCloseStatus.INVALID_DATA));
+        }
+        assertThatThrownBy(() -> VoskCodec.decodeAudio(new byte[3])).hasMessageContaining("3 bytes is not whole 16-bit");
+    }
+
+    @Test
+    void libvoskResultsAreReadByTheSameCodec() throws Exception {
+        // libvosk's getResult()/getPartialResult() strings, as the in-process engine receives them.
+        assertThat(VoskCodec.decodeReply("{\n  \"partial\" : \"\"\n}")).isEqualTo(new Partial(""));
+        Final f = (Final) VoskCodec.decodeReply("""
+                {
+                  "result" : [{"conf" : 1.0, "end" : 1.02, "start" : 0.63, "word" : "hello"}],
+                  "text" : "hello"
+                }""");
+        assertThat(f.words()).containsExactly(new Word("hello", 0.63, 1.02, 1.0));
+    }
+
+    @Test
+    void closeStatusesSayWhetherANewConnectionCouldSucceed() {
+        assertThat(VoskCloseStatus.of(1011).newConnectionCouldSucceed()).isTrue();
+        assertThat(VoskCloseStatus.of(1006)).isEqualTo(VoskCloseStatus.ABNORMAL);
+        assertThat(VoskCloseStatus.of(1007).newConnectionCouldSucceed()).isFalse();
+        assertThat(VoskCloseStatus.of(1003).newConnectionCouldSucceed()).isFalse();
+        assertThat(VoskCloseStatus.of(4321).newConnectionCouldSucceed()).isTrue();
+        assertThat(VoskCloseStatus.INVALID_DATA).hasToString("1007 (invalid data)");
     }
 }

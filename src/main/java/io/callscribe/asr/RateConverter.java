@@ -1,4 +1,4 @@
-package io.callscribe.session;
+package io.callscribe.asr;
 
 import io.callscribe.audio.Resampler;
 

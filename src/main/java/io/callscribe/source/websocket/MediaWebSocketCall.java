@@ -1,0 +1,421 @@
+package io.callscribe.source.websocket;
+
+import io.callscribe.audio.PcmFormat;
+import io.callscribe.source.AudioSource;
+import io.callscribe.source.audiosocket.SpillingPcmBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One chan_websocket media connection: the audio Asterisk sends for one WebSocket channel, as an {@link AudioSource}.
+ * The same for both directions of connection ({@link MediaWebSocketServer}: Asterisk connects to callscribe;
+ * {@link MediaWebSocketConnector}: callscribe connects to Asterisk's {@code /media/<id>}).
+ *
+ * <p>The first message must be MEDIA_START (format, frame size); then binary messages are audio in that format and
+ * text messages are control events. The call ends when Asterisk closes the connection (its hang-up), on
+ * {@link #stop()} (callscribe closes with 1000, which makes Asterisk hang up the WebSocket channel), or on a protocol
+ * fault; audio received before the end is always delivered first. An unknown event is logged once per name and
+ * ignored; a malformed control event after MEDIA_START is logged and ignored (the audio is intact); malformed audio
+ * or a missing MEDIA_START ends the call with a {@link MediaProtocolException}.
+ *
+ * <p>Thread contract: the {@code on*} methods are called by the transport, one at a time (its reader); {@link #read}
+ * and {@link #format} by the call session's thread; {@link #stop}, {@link #send} and the accessors from any thread.
+ */
+public final class MediaWebSocketCall implements AudioSource {
+
+    private static final Logger log = LoggerFactory.getLogger(MediaWebSocketCall.class);
+
+    /** URI parameter ({@code v(call_id=...)} in the dial string) naming the call; else the channel's uniqueid. */
+    public static final String CALL_ID_PARAMETER = "call_id";
+    /** URI parameter naming the speaker of this leg; else none. */
+    public static final String SPEAKER_PARAMETER = "speaker";
+
+    /**
+     * @param bufferSeconds    audio kept in memory when the session lags; beyond it, audio goes to a temp file
+     * @param spillDir         where those temp files go
+     * @param handshakeTimeout how long a connection may take to send MEDIA_START
+     */
+    public record Config(int bufferSeconds, Path spillDir, Duration handshakeTimeout) {
+        public Config {
+            Objects.requireNonNull(spillDir, "spillDir");
+            Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+            if (bufferSeconds < 1) {
+                throw new IllegalArgumentException("bufferSeconds must be >= 1, got " + bufferSeconds);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(60, Path.of(System.getProperty("java.io.tmpdir")), Duration.ofSeconds(10));
+        }
+
+        public Config withHandshakeTimeout(Duration timeout) {
+            return new Config(bufferSeconds, spillDir, timeout);
+        }
+    }
+
+    /**
+     * The connection under a call: a Jetty session or a JDK WebSocket. Thread-safe: text may be sent and the
+     * connection closed from any thread; closing twice is harmless.
+     */
+    public interface Link {
+        void sendText(String text) throws IOException;
+
+        void close(MediaCloseStatus status, String reason);
+
+        /** The peer's address, for logs. */
+        String remote();
+    }
+
+    private final Link link;
+    private final Map<String, String> uriParameters;
+    private final Config config;
+    private final String direction;
+    private final CompletableFuture<MediaWebSocketCall> started = new CompletableFuture<>();
+    private final CountDownLatch formatKnown = new CountDownLatch(1);
+    private final ReentrantLock endLock = new ReentrantLock();
+    private final Set<String> unknownLogged = ConcurrentHashMap.newKeySet();
+    private final Set<String> malformedLogged = ConcurrentHashMap.newKeySet();
+    private final StringBuffer dtmf = new StringBuffer();
+
+    private volatile MediaEvent.MediaStart mediaStart;
+    private volatile MediaFormat mediaFormat;
+    private volatile ControlFormat controlFormat = ControlFormat.PLAIN;
+    private volatile SpillingPcmBuffer buffer;
+    private volatile MediaEvent.Status lastStatus;
+    private volatile String description;
+    private volatile String endReason;
+    private volatile MediaProtocolException protocolError;
+
+    /**
+     * @param direction     for logs: how the connection came about ("from" for Asterisk connecting in, "to" out)
+     * @param uriParameters query parameters of the connection's URI (Asterisk's {@code v()} option)
+     */
+    public MediaWebSocketCall(Link link, Map<String, String> uriParameters, Config config, String direction) {
+        this.link = Objects.requireNonNull(link, "link");
+        this.uriParameters = Map.copyOf(uriParameters);
+        this.config = Objects.requireNonNull(config, "config");
+        this.direction = direction;
+        this.description = "chan_websocket connection " + direction + " " + link.remote();
+        Thread.ofVirtual().name("websocket-handshake").start(this::awaitMediaStart);
+    }
+
+    private void awaitMediaStart() {
+        try {
+            started.get(config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            fault(new MediaProtocolException("no MEDIA_START within " + config.handshakeTimeout().toMillis() + " ms"),
+                    MediaCloseStatus.PROTOCOL_ERROR);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // ended before MEDIA_START: already logged
+        }
+    }
+
+    /** Completes with this call once MEDIA_START arrived; fails when the connection ends before. */
+    public CompletableFuture<MediaWebSocketCall> started() {
+        return started;
+    }
+
+    /** The MEDIA_START event; null before it arrived. */
+    public MediaEvent.MediaStart mediaStart() {
+        return mediaStart;
+    }
+
+    /** The call id: the {@value #CALL_ID_PARAMETER} URI parameter when given, else the WebSocket channel's uniqueid. */
+    public String callId() {
+        String id = uriParameters.get(CALL_ID_PARAMETER);
+        if (id != null && !id.isBlank()) {
+            return id;
+        }
+        MediaEvent.MediaStart s = mediaStart;
+        return s == null ? null : s.channelId();
+    }
+
+    /** The {@value #SPEAKER_PARAMETER} URI parameter, or null. */
+    public String speaker() {
+        String s = uriParameters.get(SPEAKER_PARAMETER);
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** The connection URI's query parameters. */
+    public Map<String, String> uriParameters() {
+        return uriParameters;
+    }
+
+    /** The control message format Asterisk uses on this connection (seen in MEDIA_START). */
+    public ControlFormat controlFormat() {
+        return controlFormat;
+    }
+
+    /** The latest STATUS event (after {@code send(MediaCommand.Plain.GET_STATUS)}), or null. */
+    public MediaEvent.Status lastStatus() {
+        return lastStatus;
+    }
+
+    /** DTMF digits received so far, in order. */
+    public String dtmfDigits() {
+        return dtmf.toString();
+    }
+
+    /** Sends a command in the connection's control format. */
+    public void send(MediaCommand command) throws IOException {
+        link.sendText(MediaControlCodec.encode(command, controlFormat));
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** Asterisk sends a frame every ptime (20 ms): the session collects whole chunks. */
+    @Override
+    public boolean realTime() {
+        return true;
+    }
+
+    @Override
+    public PcmFormat format() throws IOException, InterruptedException {
+        formatKnown.await();
+        MediaFormat f = mediaFormat;
+        if (f != null) {
+            return f.pcm();
+        }
+        if (protocolError != null) {
+            throw protocolError;
+        }
+        return MediaFormat.SLIN.pcm();
+    }
+
+    @Override
+    public int read(byte[] dst, int offset, int length) throws IOException, InterruptedException {
+        formatKnown.await();
+        SpillingPcmBuffer b = buffer;
+        if (b == null) {
+            if (protocolError != null) {
+                throw protocolError;
+            }
+            return -1;
+        }
+        return b.read(dst, offset, length);
+    }
+
+    /** Seconds of audio received so far. */
+    public double receivedSeconds() {
+        SpillingPcmBuffer b = buffer;
+        MediaFormat f = mediaFormat;
+        return b == null || f == null ? 0 : f.pcm().secondsOf(b.totalWritten());
+    }
+
+    @Override
+    public String endReason() {
+        String r = endReason;
+        return r == null ? "in progress" : r;
+    }
+
+    public boolean ended() {
+        return endReason != null;
+    }
+
+    /** Ends the call from callscribe's side: closes with 1000, so Asterisk hangs up the WebSocket channel. */
+    @Override
+    public void stop() {
+        if (end("stopped", null)) {
+            log.info("{}: stopped after {} s of audio", description, seconds());
+        }
+        link.close(MediaCloseStatus.NORMAL, "callscribe ended the call");
+    }
+
+    @Override
+    public void close() {
+        stop();
+        SpillingPcmBuffer b = buffer;
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ transport side
+
+    /** A text message from Asterisk. */
+    public void onText(String text) {
+        if (ended()) {
+            return;
+        }
+        MediaEvent event;
+        try {
+            event = MediaControlCodec.parse(text);
+        } catch (MediaProtocolException e) {
+            if (mediaStart == null) {
+                fault(e, MediaCloseStatus.PROTOCOL_ERROR);
+            } else if (malformedLogged.add(eventName(text))) {
+                log.warn("{}: ignoring malformed control message (logged once per kind): {}", description, e.getMessage());
+            }
+            return;
+        }
+        if (mediaStart == null && !(event instanceof MediaEvent.MediaStart)) {
+            fault(new MediaProtocolException("first message is " + event.name() + ", expected MEDIA_START"),
+                    MediaCloseStatus.PROTOCOL_ERROR);
+            return;
+        }
+        switch (event) {
+            case MediaEvent.MediaStart s -> onMediaStart(s, text);
+            case MediaEvent.DtmfEnd d -> {
+                dtmf.append(d.digit());
+                log.debug("{}: DTMF {}", description, d.digit());
+            }
+            case MediaEvent.Status s -> lastStatus = s;
+            case MediaEvent.Error e -> log.warn("{}: Asterisk reports: {}", description, e.errorText());
+            case MediaEvent.Unknown u -> {
+                if (unknownLogged.add(u.name())) {
+                    log.warn("{}: ignoring unknown control message {} (logged once per kind): '{}'", description,
+                            u.name(), MediaControlCodec.excerpt(u.text()));
+                }
+            }
+            // flow control and playback acknowledgements concern media sent to Asterisk; callscribe sends none
+            case MediaEvent.MediaXoff x -> log.debug("{}: {}", description, x.name());
+            case MediaEvent.MediaXon x -> log.debug("{}: {}", description, x.name());
+            case MediaEvent.MediaBufferingCompleted b -> log.debug("{}: {}", description, b);
+            case MediaEvent.MediaMarkProcessed m -> log.debug("{}: {}", description, m);
+            case MediaEvent.QueueDrained q -> log.debug("{}: {}", description, q.name());
+        }
+    }
+
+    private static String eventName(String text) {
+        String t = text.strip();
+        int end = 0;
+        while (end < t.length() && end < 40 && !Character.isWhitespace(t.charAt(end))) {
+            end++;
+        }
+        return MediaControlCodec.formatOf(t) == ControlFormat.JSON ? "json" : t.substring(0, end);
+    }
+
+    private void onMediaStart(MediaEvent.MediaStart s, String text) {
+        if (mediaStart != null) {
+            fault(new MediaProtocolException("second MEDIA_START (channel " + s.channel() + ")"), MediaCloseStatus.PROTOCOL_ERROR);
+            return;
+        }
+        MediaFormat f;
+        try {
+            f = MediaFormat.of(s.format());
+        } catch (MediaProtocolException e) {
+            fault(new MediaProtocolException(e.getMessage() + " (channel " + s.channel() + ")"), MediaCloseStatus.UNSUPPORTED_DATA);
+            return;
+        }
+        controlFormat = MediaControlCodec.formatOf(text);
+        mediaStart = s;
+        description = "chan_websocket call " + callId() + " (" + s.channel() + ", " + s.format() + ", "
+                + direction + " " + link.remote() + ")";
+        PcmFormat pcm = f.pcm();
+        buffer = new SpillingPcmBuffer((long) config.bufferSeconds() * pcm.bytesPerSecond(), config.spillDir(),
+                "callscribe-websocket-", (file, inMemory) -> log.warn("{}: consumer is {} s behind; buffering further audio in {}",
+                        description, String.format("%.0f", pcm.secondsOf(inMemory)), file));
+        mediaFormat = f;
+        formatKnown.countDown();
+        if (endReason != null) {
+            buffer.end(); // stop() raced with MEDIA_START: its end() saw no buffer
+        }
+        log.info("{}: media started, {} bytes per {} ms", description, s.optimalFrameSize(), s.ptime());
+        started.complete(this);
+    }
+
+    /** A binary message (one whole message) from Asterisk. */
+    public void onBinary(byte[] data, int offset, int length) {
+        if (ended()) {
+            return;
+        }
+        MediaFormat f = mediaFormat;
+        if (f == null) {
+            fault(new MediaProtocolException("binary message of " + length + " bytes before MEDIA_START"), MediaCloseStatus.PROTOCOL_ERROR);
+            return;
+        }
+        try {
+            byte[] pcm = f.toPcm(data, offset, length);
+            if (pcm.length > 0) {
+                buffer.write(pcm);
+            }
+        } catch (MediaProtocolException e) {
+            fault(e, MediaCloseStatus.PROTOCOL_ERROR);
+        } catch (IOException e) {
+            fault(new MediaProtocolException("cannot buffer audio: " + e.getMessage()), MediaCloseStatus.INTERNAL_ERROR);
+        }
+    }
+
+    /** The connection closed (a close frame with {@code code}, or 1006 without one). */
+    public void onClose(int code, String reason) {
+        String why = code == MediaCloseStatus.NORMAL.code() || code == MediaCloseStatus.GOING_AWAY.code()
+                ? "hangup" : "closed by asterisk: " + MediaCloseStatus.describe(code) + (reason == null || reason.isEmpty() ? "" : " " + reason);
+        if (end(why, null)) {
+            log.info("{}: {} ({}) after {} s of audio", description, why.equals("hangup") ? "hangup" : why,
+                    MediaCloseStatus.describe(code), seconds());
+        }
+        started.completeExceptionally(new MediaProtocolException(description + ": closed (" + MediaCloseStatus.describe(code)
+                + ") before MEDIA_START"));
+    }
+
+    /** The connection failed (a reset socket, a read error). */
+    public void onError(Throwable cause) {
+        String msg = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        if (end("connection error: " + msg, null)) {
+            log.info("{}: connection error after {} s of audio: {}", description, seconds(), msg);
+        }
+        started.completeExceptionally(new IOException(description + ": " + msg, cause));
+        link.close(MediaCloseStatus.INTERNAL_ERROR, "connection error");
+    }
+
+    private void fault(MediaProtocolException e, MediaCloseStatus status) {
+        MediaProtocolException named = new MediaProtocolException(description + ": " + e.getMessage());
+        if (end("protocol error: " + e.getMessage(), named)) {
+            log.warn("{}: closing connection: {}", description, e.getMessage());
+        }
+        started.completeExceptionally(named);
+        link.close(status, truncate(e.getMessage()));
+    }
+
+    private static String truncate(String reason) {
+        // a close frame's reason is at most 123 bytes
+        return reason.length() <= 100 ? reason : reason.substring(0, 100);
+    }
+
+    /** Records the end once; returns whether this call was the one that ended it. */
+    private boolean end(String reason, MediaProtocolException error) {
+        endLock.lock();
+        try {
+            if (endReason != null) {
+                return false;
+            }
+            endReason = reason;
+            protocolError = error;
+        } finally {
+            endLock.unlock();
+        }
+        SpillingPcmBuffer b = buffer;
+        if (b != null) {
+            if (error != null) {
+                b.fail(error);
+            } else {
+                b.end();
+            }
+        }
+        formatKnown.countDown();
+        return true;
+    }
+
+    private String seconds() {
+        return String.format("%.1f", receivedSeconds());
+    }
+}

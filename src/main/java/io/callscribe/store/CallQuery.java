@@ -1,0 +1,45 @@
+package io.callscribe.store;
+
+import java.time.Instant;
+
+/**
+ * What {@link TranscriptStore#search} looks for; every criterion is optional (null). {@code text} is searched in the
+ * finals (all its words must occur; ranked by relevance), else calls come newest first. {@code number} matches any
+ * metadata value exactly (a caller or callee number). {@code cursor} is the {@link CallPage#nextCursor()} of the
+ * previous page of the same query.
+ */
+public record CallQuery(String text, Instant from, Instant to, String number, String source, int limit, String cursor) {
+
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 500;
+
+    public CallQuery {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be 1.." + MAX_LIMIT + ", got " + limit);
+        }
+        text = blankToNull(text);
+        number = blankToNull(number);
+        source = blankToNull(source);
+        cursor = blankToNull(cursor);
+    }
+
+    public static CallQuery all() {
+        return new CallQuery(null, null, null, null, null, DEFAULT_LIMIT, null);
+    }
+
+    public static CallQuery text(String text) {
+        return new CallQuery(text, null, null, null, null, DEFAULT_LIMIT, null);
+    }
+
+    public CallQuery withLimit(int limit) {
+        return new CallQuery(text, from, to, number, source, limit, cursor);
+    }
+
+    public CallQuery withCursor(String cursor) {
+        return new CallQuery(text, from, to, number, source, limit, cursor);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

@@ -1,0 +1,505 @@
+package io.callscribe.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
+import io.callscribe.asr.Word;
+import io.callscribe.event.EventJson;
+import io.callscribe.event.TranscriptEvent;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the two SQL stores share: the same tables and columns (schema in {@code /store/<dialect>/V*.sql}), batched
+ * idempotent writes in one transaction, paging and reading. A subclass supplies how times and JSON are bound, how
+ * a call's text is indexed and how it is searched.
+ */
+abstract class JdbcStore implements TranscriptStore {
+
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() { };
+
+    protected final HikariDataSource pool;
+
+    JdbcStore(HikariDataSource pool) {
+        this.pool = pool;
+    }
+
+    // ---- dialect -------------------------------------------------------------------------------------------
+
+    abstract void setInstant(PreparedStatement ps, int index, Instant t) throws SQLException;
+
+    abstract Instant getInstant(ResultSet rs, String column) throws SQLException;
+
+    /** The placeholder of a JSON parameter ({@code ?} or {@code CAST(? AS jsonb)}). */
+    abstract String json();
+
+    /** Makes sure the call has a row in the text index (called after its row exists). */
+    abstract void indexCall(Connection c, String callId) throws SQLException;
+
+    /** Adds one final's text to the call's searchable text. */
+    abstract void indexText(Connection c, String callId, String text) throws SQLException;
+
+    /** Removes the calls' searchable text (before their rows go). */
+    abstract void unindex(Connection c, List<String> callIds) throws SQLException;
+
+    /**
+     * The search clauses for {@code words} (at least one, letters and digits only): a join (may be empty), a
+     * condition and an ORDER BY expression best first, each taking the words' query as their one parameter.
+     */
+    abstract TextSearch textSearch();
+
+    record TextSearch(String join, String condition, String rankOrder, boolean rankTakesParameter) {
+    }
+
+    /** The words of a text query in the dialect's query syntax. */
+    abstract String textQuery(List<String> words);
+
+    // ---- writes --------------------------------------------------------------------------------------------
+
+    @Override
+    public void write(List<StoreWrite> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                for (StoreWrite w : batch) {
+                    apply(c, w);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(describe() + ": write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void apply(Connection c, StoreWrite w) throws SQLException {
+        switch (w) {
+            case StoreWrite.CallStart s -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO calls (id, source, started, metadata) VALUES (?, ?, ?, "
+                        + json() + ") ON CONFLICT (id) DO UPDATE SET source = excluded.source, started = excluded.started, "
+                        + "metadata = excluded.metadata")) {
+                    ps.setString(1, s.callId());
+                    ps.setString(2, s.source());
+                    setInstant(ps, 3, s.started());
+                    ps.setString(4, toJson(s.metadata()));
+                    ps.executeUpdate();
+                }
+                indexCall(c, s.callId());
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO call_metadata (call_id, key, value) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (call_id, key) DO UPDATE SET value = excluded.value")) {
+                    for (Map.Entry<String, String> m : s.metadata().entrySet()) {
+                        ps.setString(1, s.callId());
+                        ps.setString(2, m.getKey());
+                        ps.setString(3, m.getValue());
+                        ps.addBatch();
+                    }
+                    if (!s.metadata().isEmpty()) {
+                        ps.executeBatch();
+                    }
+                }
+            }
+            case StoreWrite.FinalLine f -> {
+                ensureCall(c, f.callId(), f.line().at());
+                int added;
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO finals (call_id, seq, at, speaker, text, start_s, end_s, words) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, " + json() + ") ON CONFLICT (call_id, seq) DO NOTHING")) {
+                    TranscriptEvent.Final line = f.line();
+                    ps.setString(1, f.callId());
+                    ps.setInt(2, f.seq());
+                    setInstant(ps, 3, line.at());
+                    ps.setString(4, line.speaker());
+                    ps.setString(5, line.text());
+                    setSeconds(ps, 6, line.start());
+                    setSeconds(ps, 7, line.end());
+                    ps.setString(8, EventJson.words(line.words()).toString());
+                    added = ps.executeUpdate();
+                }
+                if (added > 0) {
+                    update(c, "UPDATE calls SET finals = finals + 1 WHERE id = ?", f.callId());
+                    indexText(c, f.callId(), f.line().text());
+                }
+            }
+            case StoreWrite.ErrorLine e -> {
+                ensureCall(c, e.callId(), e.at());
+                int added;
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO errors (call_id, seq, at, message) VALUES (?, ?, ?, ?) "
+                        + "ON CONFLICT (call_id, seq) DO NOTHING")) {
+                    ps.setString(1, e.callId());
+                    ps.setInt(2, e.seq());
+                    setInstant(ps, 3, e.at());
+                    ps.setString(4, e.message());
+                    added = ps.executeUpdate();
+                }
+                if (added > 0) {
+                    update(c, "UPDATE calls SET errors = errors + 1 WHERE id = ?", e.callId());
+                }
+            }
+            case StoreWrite.CallEnd e -> {
+                ensureCall(c, e.callId(), e.ended());
+                try (PreparedStatement ps = c.prepareStatement("UPDATE calls SET ended = ?, duration = ?, end_reason = ?, "
+                        + "recognizer = COALESCE(?, recognizer), speakers = " + json() + " WHERE id = ?")) {
+                    setInstant(ps, 1, e.ended());
+                    ps.setDouble(2, Double.isNaN(e.durationSeconds()) ? 0 : e.durationSeconds());
+                    ps.setString(3, e.reason());
+                    ps.setString(4, e.recognizer());
+                    ps.setString(5, toJson(e.speakers()));
+                    ps.setString(6, e.callId());
+                    ps.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** A write whose call_start was never stored (dropped while the queue was full) still gets a call row. */
+    private void ensureCall(Connection c, String callId, Instant at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO calls (id, started) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")) {
+            ps.setString(1, callId);
+            setInstant(ps, 2, at);
+            if (ps.executeUpdate() > 0) {
+                indexCall(c, callId);
+            }
+        }
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------------------
+
+    @Override
+    public CallPage search(CallQuery q) {
+        List<String> words = q.text() == null ? List.of() : Highlighter.words(q.text());
+        if (q.text() != null && words.isEmpty()) {
+            return new CallPage(List.of(), null); // only punctuation: nothing can match
+        }
+        boolean ranked = !words.isEmpty();
+        Cursor cursor = Cursor.parse(q.cursor(), ranked);
+        StringBuilder sql = new StringBuilder("SELECT c.* FROM calls c");
+        List<Binder> params = new ArrayList<>();
+        TextSearch ts = ranked ? textSearch() : null;
+        String textParam = ranked ? textQuery(words) : null;
+        if (ranked && !ts.join().isEmpty()) {
+            sql.append(' ').append(ts.join());
+        }
+        sql.append(" WHERE 1 = 1");
+        if (ranked) {
+            sql.append(" AND ").append(ts.condition());
+            params.add((ps, i) -> ps.setString(i, textParam));
+        }
+        if (q.from() != null) {
+            sql.append(" AND c.started >= ?");
+            params.add((ps, i) -> setInstant(ps, i, q.from()));
+        }
+        if (q.to() != null) {
+            sql.append(" AND c.started < ?");
+            params.add((ps, i) -> setInstant(ps, i, q.to()));
+        }
+        if (q.source() != null) {
+            sql.append(" AND c.source = ?");
+            params.add((ps, i) -> ps.setString(i, q.source()));
+        }
+        if (q.number() != null) {
+            sql.append(" AND EXISTS (SELECT 1 FROM call_metadata m WHERE m.call_id = c.id AND m.value = ?)");
+            params.add((ps, i) -> ps.setString(i, q.number()));
+        }
+        if (!ranked && cursor.id() != null) {
+            sql.append(" AND (c.started < ? OR (c.started = ? AND c.id < ?))");
+            Instant at = Instant.ofEpochMilli(cursor.startedMs());
+            params.add((ps, i) -> setInstant(ps, i, at));
+            params.add((ps, i) -> setInstant(ps, i, at));
+            params.add((ps, i) -> ps.setString(i, cursor.id()));
+        }
+        sql.append(" ORDER BY ");
+        if (ranked) {
+            sql.append(ts.rankOrder()).append(", ");
+            if (ts.rankTakesParameter()) {
+                params.add((ps, i) -> ps.setString(i, textParam));
+            }
+        }
+        sql.append("c.started DESC, c.id DESC LIMIT ?");
+        params.add((ps, i) -> ps.setInt(i, q.limit() + 1));
+        if (ranked && cursor.offset() > 0) {
+            sql.append(" OFFSET ?");
+            params.add((ps, i) -> ps.setInt(i, cursor.offset()));
+        }
+        List<StoredCall> calls = new ArrayList<>();
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < params.size(); i++) {
+                params.get(i).bind(ps, i + 1);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    calls.add(call(rs));
+                }
+            }
+            boolean more = calls.size() > q.limit();
+            if (more) {
+                calls = new ArrayList<>(calls.subList(0, q.limit()));
+            }
+            if (ranked) {
+                calls = withMatches(c, calls, words);
+            }
+            String next = !more ? null : ranked ? Cursor.offset(cursor.offset() + q.limit())
+                    : Cursor.after(calls.getLast());
+            return new CallPage(calls, next);
+        } catch (SQLException e) {
+            throw new StoreException(describe() + ": search failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Finds each call's best-matching final and where its words match. */
+    private List<StoredCall> withMatches(Connection c, List<StoredCall> calls, List<String> words) throws SQLException {
+        if (calls.isEmpty()) {
+            return calls;
+        }
+        Map<String, StoredCall.MatchLine> best = new LinkedHashMap<>();
+        Map<String, Integer> bestHits = new LinkedHashMap<>();
+        String in = String.join(",", java.util.Collections.nCopies(calls.size(), "?"));
+        try (PreparedStatement ps = c.prepareStatement("SELECT call_id, speaker, text, start_s, end_s FROM finals WHERE call_id IN ("
+                + in + ") ORDER BY call_id, seq")) {
+            for (int i = 0; i < calls.size(); i++) {
+                ps.setString(i + 1, calls.get(i).id());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    String text = rs.getString(3);
+                    List<int[]> spans = Highlighter.spans(text, words);
+                    int hits = Highlighter.distinctHits(text, spans);
+                    if (hits > bestHits.getOrDefault(id, 0)) {
+                        bestHits.put(id, hits);
+                        best.put(id, new StoredCall.MatchLine(rs.getString(2), seconds(rs, 4), seconds(rs, 5), text, spans));
+                    }
+                }
+            }
+        }
+        return calls.stream().map(call -> call.withMatch(best.get(call.id()))).toList();
+    }
+
+    @Override
+    public Optional<StoredTranscript> find(String callId) {
+        try (Connection c = pool.getConnection()) {
+            StoredCall call;
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM calls WHERE id = ?")) {
+                ps.setString(1, callId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    call = call(rs);
+                }
+            }
+            List<TranscriptEvent.Final> finals = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT at, speaker, text, start_s, end_s, words FROM finals "
+                    + "WHERE call_id = ? ORDER BY seq")) {
+                ps.setString(1, callId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        finals.add(new TranscriptEvent.Final(callId, getInstant(rs, "at"), rs.getString("speaker"),
+                                rs.getString("text"), seconds(rs, 4), seconds(rs, 5), words(rs.getString("words"))));
+                    }
+                }
+            }
+            List<String> errors = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT message FROM errors WHERE call_id = ? ORDER BY seq")) {
+                ps.setString(1, callId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        errors.add(rs.getString(1));
+                    }
+                }
+            }
+            return Optional.of(new StoredTranscript(call, finals, errors));
+        } catch (SQLException e) {
+            throw new StoreException(describe() + ": reading call " + callId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean delete(String callId) {
+        return !deleteWhere("id = ?", ps -> ps.setString(1, callId)).isEmpty();
+    }
+
+    @Override
+    public List<String> deleteEndedBefore(Instant cutoff) {
+        return deleteWhere("ended IS NOT NULL AND ended < ?", ps -> setInstant(ps, 1, cutoff));
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps, int index) throws SQLException;
+    }
+
+    private interface Where {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private List<String> deleteWhere(String condition, Where where) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<String> ids = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM calls WHERE " + condition)) {
+                    where.bind(ps);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getString(1));
+                        }
+                    }
+                }
+                for (int from = 0; from < ids.size(); from += 500) {
+                    List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+                    unindex(c, chunk);
+                    String in = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                    for (String table : new String[]{"finals", "errors", "call_metadata"}) {
+                        deleteIn(c, "DELETE FROM " + table + " WHERE call_id IN (" + in + ")", chunk);
+                    }
+                    deleteIn(c, "DELETE FROM calls WHERE id IN (" + in + ")", chunk);
+                }
+                c.commit();
+                return ids;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(describe() + ": delete failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteIn(Connection c, String sql, List<String> ids) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setString(i + 1, ids.get(i));
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private StoredCall call(ResultSet rs) throws SQLException {
+        return new StoredCall(rs.getString("id"), rs.getString("source"), rs.getString("recognizer"),
+                getInstant(rs, "started"), getInstant(rs, "ended"), rs.getDouble("duration"), rs.getString("end_reason"),
+                fromJson(rs.getString("speakers"), STRING_LIST), fromJson(rs.getString("metadata"), STRING_MAP),
+                rs.getInt("finals"), rs.getInt("errors"), null);
+    }
+
+    static void update(Connection c, String sql, String callId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, callId);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void setSeconds(PreparedStatement ps, int index, double seconds) throws SQLException {
+        if (Double.isNaN(seconds)) {
+            ps.setNull(index, java.sql.Types.DOUBLE);
+        } else {
+            ps.setDouble(index, seconds);
+        }
+    }
+
+    private static double seconds(ResultSet rs, int column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? Double.NaN : v;
+    }
+
+    private static List<Word> words(String json) {
+        List<Word> words = new ArrayList<>();
+        try {
+            for (JsonNode w : EventJson.MAPPER.readTree(json)) {
+                words.add(new Word(w.path("word").asText(), w.path("start").asDouble(), w.path("end").asDouble(),
+                        w.path("conf").asDouble()));
+            }
+        } catch (JsonProcessingException e) {
+            throw new StoreException("stored words are not JSON: " + e.getOriginalMessage());
+        }
+        return words;
+    }
+
+    static String toJson(Object value) {
+        try {
+            return EventJson.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T fromJson(String json, TypeReference<T> type) {
+        try {
+            return EventJson.MAPPER.readValue(json == null ? "null" : json, type);
+        } catch (JsonProcessingException e) {
+            throw new StoreException("stored column is not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** Opaque page cursors: an offset into a ranked result, or the last (started, id) of a time-ordered page. */
+    record Cursor(int offset, long startedMs, String id) {
+        static final Cursor FIRST = new Cursor(0, 0, null);
+
+        static Cursor parse(String text, boolean ranked) {
+            if (text == null) {
+                return FIRST;
+            }
+            String raw;
+            try {
+                raw = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cursor '" + text + "' is not one this server gave out");
+            }
+            String[] parts = raw.split(":", 3);
+            try {
+                if (ranked && parts.length == 2 && parts[0].equals("o")) {
+                    return new Cursor(Math.max(0, Integer.parseInt(parts[1])), 0, null);
+                }
+                if (!ranked && parts.length == 3 && parts[0].equals("t")) {
+                    return new Cursor(0, Long.parseLong(parts[1]), parts[2]);
+                }
+            } catch (NumberFormatException e) {
+                // falls through to the error below
+            }
+            throw new IllegalArgumentException("cursor '" + text + "' is not one this server gave out for this query");
+        }
+
+        static String offset(int offset) {
+            return encode("o:" + offset);
+        }
+
+        static String after(StoredCall last) {
+            return encode("t:" + last.started().toEpochMilli() + ":" + last.id());
+        }
+
+        private static String encode(String s) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+}

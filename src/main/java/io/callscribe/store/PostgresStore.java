@@ -1,0 +1,172 @@
+package io.callscribe.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * The shared store: PostgreSQL through a HikariCP pool, so that several callscribe instances read and write one
+ * set of calls. Full-text search uses a {@code tsvector} per call (English stemming) with a GIN index, ranked by
+ * {@code ts_rank}. The schema is created or upgraded on first use, under an advisory lock so that instances
+ * starting together do it once.
+ */
+public final class PostgresStore extends JdbcStore {
+
+    static final SchemaMigrations SCHEMA = new SchemaMigrations("postgresql", List.of("V1__calls.sql"));
+    private static final String MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7263321)"; // any constant shared by instances
+
+    private final String description;
+
+    private PostgresStore(HikariDataSource pool, String description) {
+        super(pool);
+        this.description = description;
+    }
+
+    /**
+     * Opens the store at {@code url}: {@code postgresql://[user[:password]@]host[:port]/database[?param=value]}
+     * (libpq style, also {@code postgres://}) or a {@code jdbc:postgresql:} URL.
+     */
+    public static PostgresStore open(String url) {
+        Location loc = Location.parse(url);
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("store-postgresql");
+        config.setJdbcUrl(loc.jdbcUrl());
+        if (loc.user() != null) {
+            config.setUsername(loc.user());
+        }
+        if (loc.password() != null) {
+            config.setPassword(loc.password());
+        }
+        config.setMaximumPoolSize(4);
+        config.setConnectionTimeout(3000);
+        config.setValidationTimeout(1000);
+        config.addDataSourceProperty("connectTimeout", "3");
+        config.addDataSourceProperty("socketTimeout", "30");
+        config.addDataSourceProperty("ApplicationName", "callscribe");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to the store " + loc.safe() + ": " + rootMessage(e), e);
+        }
+        try (Connection c = pool.getConnection()) {
+            SCHEMA.migrate(c, MIGRATION_LOCK);
+        } catch (SQLException | RuntimeException e) {
+            pool.close();
+            throw e instanceof StoreException se ? se
+                    : new StoreException("cannot set up the store " + loc.safe() + ": " + rootMessage(e), e);
+        }
+        return new PostgresStore(pool, loc.safe());
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    void setInstant(PreparedStatement ps, int index, Instant t) throws SQLException {
+        if (t == null) {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(index, OffsetDateTime.ofInstant(t, ZoneOffset.UTC));
+        }
+    }
+
+    @Override
+    Instant getInstant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    @Override
+    String json() {
+        return "CAST(? AS jsonb)";
+    }
+
+    @Override
+    void indexCall(Connection c, String callId) {
+        // the call's tsvector lives in its row
+    }
+
+    @Override
+    void indexText(Connection c, String callId, String text) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE calls SET tsv = tsv || to_tsvector('english', ?) WHERE id = ?")) {
+            ps.setString(1, text);
+            ps.setString(2, callId);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    void unindex(Connection c, List<String> callIds) {
+        // goes with the row
+    }
+
+    @Override
+    TextSearch textSearch() {
+        return new TextSearch("", "c.tsv @@ plainto_tsquery('english', ?)",
+                "ts_rank(c.tsv, plainto_tsquery('english', ?)) DESC", true);
+    }
+
+    @Override
+    String textQuery(List<String> words) {
+        return String.join(" ", words);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /** A parsed store URL: the JDBC URL, the credentials, and a form safe to log (no password). */
+    record Location(String jdbcUrl, String user, String password, String safe) {
+
+        static Location parse(String url) {
+            if (url.startsWith("jdbc:postgresql:")) {
+                return new Location(url, null, null, url.replaceAll("(?i)password=[^&]*", "password=***"));
+            }
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("--store: '" + url + "' is not a URL: " + e.getReason());
+            }
+            String scheme = uri.getScheme();
+            if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
+                throw new IllegalArgumentException("--store: '" + url + "' is not a postgresql:// URL");
+            }
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException("--store: '" + url + "' names no host (postgresql://host[:port]/database)");
+            }
+            String db = uri.getRawPath() == null || uri.getRawPath().length() <= 1 ? "" : uri.getRawPath();
+            String hostPort = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+            String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+            String user = null;
+            String password = null;
+            if (uri.getRawUserInfo() != null) {
+                String[] parts = uri.getRawUserInfo().split(":", 2);
+                user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+                password = parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : null;
+            }
+            String safe = "postgresql://" + (user == null ? "" : user + "@") + hostPort + db;
+            return new Location("jdbc:postgresql://" + hostPort + (db.isEmpty() ? "/" : db) + query, user, password, safe);
+        }
+    }
+}

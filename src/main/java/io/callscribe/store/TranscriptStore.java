@@ -1,0 +1,36 @@
+package io.callscribe.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where finished (and live) calls are kept: their metadata, every final with its words and every error, searchable.
+ * <p>
+ * Thread contract: every method may be called from any thread, concurrently; each blocks for a database round
+ * trip and throws {@link StoreException} when the database cannot be used. Only one thread should call
+ * {@link #write} (the sink's writer) so that a call's writes stay in order; readers run beside it.
+ * Implementations: {@link SqliteStore} (embedded, one file), {@link PostgresStore} (shared by several instances).
+ */
+public interface TranscriptStore extends AutoCloseable {
+
+    /** Applies the writes in one transaction, all or nothing. Writing the same batch twice changes nothing. */
+    void write(List<StoreWrite> batch);
+
+    /** One page of calls matching {@code query}. */
+    CallPage search(CallQuery query);
+
+    Optional<StoredTranscript> find(String callId);
+
+    /** Removes the call and everything stored with it; false when there was no such call. */
+    boolean delete(String callId);
+
+    /** Removes every call that ended before {@code cutoff}; returns their ids. */
+    List<String> deleteEndedBefore(Instant cutoff);
+
+    /** Where the data lives, for logs ({@code sqlite:/var/lib/callscribe/calls.db}); never holds a password. */
+    String describe();
+
+    @Override
+    void close();
+}

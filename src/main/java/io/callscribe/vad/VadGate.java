@@ -1,0 +1,283 @@
+package io.callscribe.vad;
+
+import io.callscribe.asr.RecognitionListener;
+import io.callscribe.asr.RecognitionResult;
+import io.callscribe.asr.RecognitionResult.Alternative;
+import io.callscribe.asr.RecognitionResult.Final;
+import io.callscribe.asr.RecognizerException;
+import io.callscribe.asr.RecognizerStream;
+import io.callscribe.asr.Word;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A voice-activity gate in front of one leg's recogniser stream: speech, with a lead-in before it and a hangover after
+ * it, is passed on; longer silences are not. When the gate closes it ends the utterance with the recogniser's reset
+ * (if {@link VadTuning#resetOnPause()}), so the final comes at once rather than after silence that is never sent.
+ *
+ * <p>Times: the recogniser reports times in the audio it heard; the gate's {@link OffsetMap} turns them back into
+ * call time before results reach the call's listener, so word times, replay after a reconnect (which happens below
+ * the gate, in what was sent) and the call's lag all stay in call time.
+ *
+ * <p>Thread contract: one thread sends (accept/reset/finish/close), as for any {@link RecognizerStream}; results pass
+ * through on the downstream stream's thread.
+ */
+public final class VadGate implements RecognizerStream {
+
+    /** Opens the stream the gate feeds, given the listener that maps its results to call time. */
+    @FunctionalInterface
+    public interface Downstream {
+        RecognizerStream open(RecognitionListener results) throws RecognizerException, InterruptedException;
+    }
+
+    private final VoiceActivityDetector detector;
+    private final VadTuning tuning;
+    private final GateMeter meter;
+    private final int frameBytes;
+    private final int bytesPerSecond;
+    private final int onsetFrames;
+    private final int hangoverFrames;
+    private final OffsetMap map;
+    private final RecognizerStream downstream;
+
+    /** Audio of the frames before an onset (lead-in plus the onset frames), a ring of whole frames. */
+    private final byte[] ring;
+    private int ringStart;
+    private int ringFill;
+    /** A frame not yet complete (chunks need not be whole frames, e.g. after resampling). */
+    private final byte[] partial;
+    private int partialFill;
+    /** What goes downstream from the current chunk, sent in one piece. */
+    private byte[] out;
+    private int outFill;
+
+    private boolean open;
+    private int speechRun;
+    private int hangoverLeft;
+    private long received;
+    private volatile long receivedVisible;
+    private long sent;
+    private volatile long sentVisible;
+    private long meteredReceived;
+    private long meteredSent;
+
+    private VadGate(VadTuning tuning, int sampleRate, GateMeter meter, RecognitionListener listener, Downstream open)
+            throws RecognizerException, InterruptedException {
+        this.tuning = tuning;
+        this.meter = meter;
+        this.detector = new VoiceActivityDetector(sampleRate, tuning);
+        this.frameBytes = detector.frameBytes();
+        this.bytesPerSecond = 2 * sampleRate;
+        this.onsetFrames = Math.max(1, tuning.onsetMillis() / VoiceActivityDetector.FRAME_MILLIS);
+        this.hangoverFrames = Math.max(1, tuning.hangoverMillis() / VoiceActivityDetector.FRAME_MILLIS);
+        int leadInFrames = tuning.leadInMillis() / VoiceActivityDetector.FRAME_MILLIS;
+        this.ring = new byte[(leadInFrames + onsetFrames) * frameBytes];
+        this.partial = new byte[frameBytes];
+        this.out = new byte[Math.max(ring.length, frameBytes) + 8 * frameBytes];
+        this.map = new OffsetMap(sampleRate);
+        this.downstream = open.open(new CallTime(listener));
+    }
+
+    /**
+     * Opens a gate and the stream behind it. {@code sampleRate} is the rate of the PCM the gate gets (and passes on).
+     */
+    public static VadGate open(VadTuning tuning, int sampleRate, GateMeter meter, RecognitionListener listener,
+                               Downstream downstream) throws RecognizerException, InterruptedException {
+        return new VadGate(tuning, sampleRate, meter, listener, downstream);
+    }
+
+    @Override
+    public void accept(byte[] pcm, int offset, int length) throws RecognizerException, InterruptedException {
+        if ((length & 1) != 0) {
+            throw new IllegalArgumentException("vad gate: odd PCM length " + length);
+        }
+        int pos = offset;
+        int end = offset + length;
+        if (partialFill > 0) {
+            int n = Math.min(frameBytes - partialFill, end - pos);
+            System.arraycopy(pcm, pos, partial, partialFill, n);
+            partialFill += n;
+            pos += n;
+            if (partialFill == frameBytes) {
+                frame(partial, 0);
+                partialFill = 0;
+            }
+        }
+        for (; end - pos >= frameBytes; pos += frameBytes) {
+            frame(pcm, pos);
+        }
+        if (pos < end) {
+            System.arraycopy(pcm, pos, partial, 0, end - pos);
+            partialFill = end - pos;
+        }
+        flush();
+        meter();
+    }
+
+    private void frame(byte[] pcm, int at) throws RecognizerException, InterruptedException {
+        boolean speech = detector.isSpeech(pcm, at);
+        received += frameBytes;
+        if (open) {
+            append(pcm, at, frameBytes);
+            if (speech) {
+                hangoverLeft = hangoverFrames;
+            } else if (--hangoverLeft <= 0) {
+                pause();
+            }
+            return;
+        }
+        ringPut(pcm, at);
+        speechRun = speech ? speechRun + 1 : 0;
+        if (speechRun >= onsetFrames) {
+            // Onset: the ring holds the lead-in and the onset frames, ending with this one.
+            map.add(sent + outFill, received - ringFill);
+            appendRing();
+            open = true;
+            speechRun = 0;
+            hangoverLeft = hangoverFrames;
+        }
+    }
+
+    private void pause() throws RecognizerException, InterruptedException {
+        open = false;
+        flush();
+        if (tuning.resetOnPause()) {
+            downstream.reset();
+        }
+    }
+
+    private void ringPut(byte[] pcm, int at) {
+        int frames = ring.length / frameBytes;
+        int slot = (ringStart / frameBytes + ringFill / frameBytes) % frames;
+        System.arraycopy(pcm, at, ring, slot * frameBytes, frameBytes);
+        if (ringFill < ring.length) {
+            ringFill += frameBytes;
+        } else {
+            ringStart = (ringStart + frameBytes) % ring.length;
+        }
+    }
+
+    private void appendRing() {
+        int first = Math.min(ringFill, ring.length - ringStart);
+        append(ring, ringStart, first);
+        append(ring, 0, ringFill - first);
+        ringStart = 0;
+        ringFill = 0;
+    }
+
+    private void append(byte[] pcm, int at, int length) {
+        if (outFill + length > out.length) {
+            out = java.util.Arrays.copyOf(out, Math.max(out.length * 2, outFill + length));
+        }
+        System.arraycopy(pcm, at, out, outFill, length);
+        outFill += length;
+    }
+
+    private void flush() throws RecognizerException, InterruptedException {
+        if (outFill == 0) {
+            return;
+        }
+        int n = outFill;
+        outFill = 0;
+        sent += n;
+        sentVisible = sent;
+        downstream.accept(out, 0, n);
+    }
+
+    private void meter() {
+        receivedVisible = received + partialFill;
+        long r = receivedVisible - meteredReceived;
+        long s = sent - meteredSent;
+        if (r > 0 || s > 0) {
+            meteredReceived += r;
+            meteredSent += s;
+            meter.counted((double) r / bytesPerSecond, (double) s / bytesPerSecond);
+        }
+    }
+
+    @Override
+    public void reset() throws RecognizerException, InterruptedException {
+        flush();
+        downstream.reset();
+    }
+
+    @Override
+    public void finish(Duration timeout) throws RecognizerException, InterruptedException {
+        if (open && partialFill > 0) {
+            append(partial, 0, partialFill); // the last, short frame of an utterance still being spoken
+        }
+        received += partialFill;
+        partialFill = 0;
+        flush();
+        meter();
+        downstream.finish(timeout);
+    }
+
+    /**
+     * Call audio answered: what the recogniser answered, in call time; all of it once the recogniser has answered
+     * everything sent (dropped silence needs no answer).
+     */
+    @Override
+    public long answeredBytes() {
+        long answered = downstream.answeredBytes();
+        if (answered < 0) {
+            return -1;
+        }
+        long s = sentVisible;
+        return answered >= s ? receivedVisible : map.endToCall(answered);
+    }
+
+    /** Seconds of audio received so far. */
+    public double receivedSeconds() {
+        return (double) receivedVisible / bytesPerSecond;
+    }
+
+    /** Seconds of audio passed on to the recogniser so far. */
+    public double sentSeconds() {
+        return (double) sentVisible / bytesPerSecond;
+    }
+
+    /** Stretches of sent audio so far (one per onset): how often the gate opened. */
+    public int stretches() {
+        return map.size();
+    }
+
+    @Override
+    public void close() {
+        downstream.close();
+    }
+
+    /** Results of the downstream stream, moved into call time. */
+    private final class CallTime implements RecognitionListener {
+        private final RecognitionListener listener;
+
+        CallTime(RecognitionListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void onResult(RecognitionResult result) {
+            listener.onResult(switch (result) {
+                case RecognitionResult.Partial p -> p;
+                case Final f -> toCallTime(f);
+            });
+        }
+
+        @Override
+        public void onFailure(RecognizerException failure) {
+            listener.onFailure(failure);
+        }
+    }
+
+    private Final toCallTime(Final f) {
+        return new Final(f.text(), map.startToCall(f.start()), map.endToCall(f.end()), toCallTime(f.words()),
+                f.alternatives().stream().map(a -> new Alternative(a.text(), a.confidence(), toCallTime(a.words())))
+                        .toList());
+    }
+
+    private List<Word> toCallTime(List<Word> words) {
+        return words.stream().map(w -> new Word(w.word(), map.startToCall(w.start()), map.endToCall(w.end()), w.conf()))
+                .toList();
+    }
+}

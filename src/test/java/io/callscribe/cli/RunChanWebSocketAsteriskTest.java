@@ -1,0 +1,184 @@
+package io.callscribe.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.callscribe.engine.sphinx.Sphinx4Recognizer;
+import io.callscribe.engine.sphinx.WordErrorRate;
+import io.callscribe.session.CallSession;
+import io.callscribe.source.websocket.MediaWebSocketCall;
+import io.callscribe.source.websocket.MediaWebSocketConnector;
+import io.callscribe.testing.asterisk.DocSnippets;
+import io.callscribe.testing.asterisk.PrivateAsterisk;
+import io.callscribe.testing.asterisk.RequiresAsterisk;
+import io.callscribe.testing.asterisk.TestAudio;
+import io.callscribe.testing.asterisk.TestCalls;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * chan_websocket on a real Asterisk, with the embedded Sphinx4 engine: {@code Dial(WebSocket/callscribe/...)} through
+ * websocket_client.conf to {@code callscribe run --websocket} (the snippets of docs/asterisk.md, as written there),
+ * and callscribe connecting to Asterisk's {@code /media/<id>} for a {@code Dial(WebSocket/INCOMING/...)} channel.
+ * Each transcript must be within 3 WER points of the same clip transcribed straight from the file, each call must end
+ * within 2 s of Asterisk hanging up, and no channel may be left.
+ */
+@RequiresAsterisk
+class RunChanWebSocketAsteriskTest {
+
+    private static final Path DOC = Path.of("docs/asterisk.md");
+    /** The run's --finish-timeout: how long the recogniser may take for its last final after the audio ended. */
+    private static final Duration RECOGNISER_FINISH = Duration.ofSeconds(30);
+    private static final String TOKEN = "t" + Long.toHexString(System.nanoTime());
+
+    @TempDir
+    static Path dir;
+    static PrivateAsterisk asterisk;
+    static RunCommand.Service service;
+    static Path out;
+    static TestAudio.Clip clip;
+    static double directWer;
+    static String reference;
+
+    @BeforeAll
+    static void start() throws Exception {
+        reference = Files.readString(Path.of("src/test/resources/speech/two-utterances.txt"));
+        // The first sentence, at the 8 kHz of a phone line: what the far end plays into the call.
+        clip = TestAudio.read(Path.of("src/test/resources/speech/two-utterances-16k.wav")).slice(0, 4.6).at(8000);
+        reference = reference.lines().findFirst().orElseThrow();
+        out = dir.resolve("out");
+
+        Path direct = dir.resolve("direct.wav");
+        clip.writeWav(direct);
+        int status = Main.commandLine().execute("transcribe", direct.toString(), "--engine", "sphinx4",
+                "--call-id", "direct", "--out-dir", dir.resolve("direct").toString());
+        assertThat(status).isZero();
+        directWer = WordErrorRate.of(reference, String.join(" ",
+                RunHarness.words(RunHarness.readJson(dir.resolve("direct/direct.json")), null)));
+
+        // callscribe run exactly as the doc says, on a free port instead of 9093.
+        List<String> args = new ArrayList<>(DocSnippets.command(DOC, "websocket-run"));
+        args.replaceAll(a -> a.replace("127.0.0.1:9093", "127.0.0.1:0").replace("secret-token", TOKEN));
+        args.addAll(List.of("--engine", "sphinx4", "--audiosocket", "off", "--spool", "off", "--http", "off",
+                "--out-dir", out.toString()));
+        assertThat(args.get(0)).isEqualTo("run");
+        service = RunHarness.start(args.subList(1, args.size()).toArray(String[]::new));
+        // Load the models before the first call, or that call's transcription starts seconds late.
+        ((Sphinx4Recognizer) service.recognizer).preload(1);
+        String client = DocSnippets.block(DOC, "websocket_client.conf")
+                .replace("127.0.0.1:9093", "127.0.0.1:" + service.websocketPort()).replace("secret-token", TOKEN);
+        String dialplan = DocSnippets.block(DOC, "websocket-dialplan") + """
+
+                [ws-incoming]
+                exten => _[0-9a-zA-Z].,1,Dial(WebSocket/INCOMING/c(slin16)d(in))
+                 same => n,Hangup()
+                """;
+        asterisk = PrivateAsterisk.builder(dir.resolve("asterisk")).file("websocket_client.conf", client)
+                .extensions(dialplan).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (service != null) {
+            service.close();
+        }
+        if (asterisk != null) {
+            asterisk.close();
+        }
+    }
+
+    @Test
+    void dialplanDialToCallscribeIsTranscribedLikeTheFileAndEndsWithTheHangup() throws Exception {
+        TestCalls.single(asterisk, "wsdial1", "transcribe-websocket", clip);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !service.calls().liveCalls().isEmpty());
+        CallSession session = service.calls().liveCalls().iterator().next();
+        String callId = session.callId();
+        assertThat(asterisk.channels()).anyMatch(c -> c.startsWith("WebSocket/callscribe/"));
+
+        asterisk.awaitNoChannels(Duration.ofSeconds((long) clip.seconds() + 10));
+        long hungUp = System.nanoTime();
+        // The leg's audio ends with the hang-up (Asterisk closes the WebSocket) ...
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.websocket.activeCalls() == 0);
+        long legEnded = System.nanoTime();
+        // ... and the call as soon as the recogniser has given the final of what it got: on this shared, loaded
+        // machine Sphinx4 runs behind real time, so that part is bounded by the finish timeout, not by 2 s.
+        assertThat(service.calls().awaitEnd(callId, RECOGNISER_FINISH)).isTrue();
+        System.out.printf("chan_websocket dial: leg ended %.0f ms, call %.0f ms after Asterisk's channels were gone%n",
+                (legEnded - hungUp) / 1e6, (System.nanoTime() - hungUp) / 1e6);
+
+        JsonNode transcript = RunHarness.readJson(out.resolve(callId + ".json"));
+        assertThat(transcript.get("end_reason").asText()).isEqualTo("hangup");
+        String text = String.join(" ", RunHarness.words(transcript, "caller"));
+        double wer = WordErrorRate.of(reference, text);
+        System.out.printf("chan_websocket dial: WER %.3f ('%s'), file fed directly %.3f%n", wer, text, directWer);
+        assertThat(Math.abs(wer - directWer)).as("WER %.3f vs %.3f for '%s'", wer, directWer, text).isLessThanOrEqualTo(0.03);
+        assertThat(transcript.get("audio_seconds").asDouble()).isBetween(clip.seconds() - 0.3, clip.seconds() + 0.3);
+    }
+
+    @Test
+    void callscribeConnectsToAsteriskMediaUrlForAnIncomingWebSocketChannel() throws Exception {
+        try (MediaWebSocketConnector connector = new MediaWebSocketConnector(MediaWebSocketCall.Config.defaults())) {
+            TestCalls.single(asterisk, "wsin1", "ws-incoming", clip);
+            String connectionId = await().atMost(Duration.ofSeconds(10)).until(RunChanWebSocketAsteriskTest::incomingConnectionId,
+                    id -> id != null);
+            MediaWebSocketCall leg = connector.connect(asterisk.ariBaseUri(), connectionId, asterisk.ariUser(),
+                    asterisk.ariPassword(), Duration.ofSeconds(5));
+            assertThat(leg.mediaStart().format()).isEqualTo("slin16");
+            assertThat(leg.mediaStart().optimalFrameSize()).isEqualTo(640);
+            assertThat(leg.mediaStart().connectionId()).isEqualTo(connectionId);
+            assertThat(service.calls().start("wsin1", List.of(new CallSession.Leg("caller", leg)))).isPresent();
+
+            asterisk.awaitNoChannels(Duration.ofSeconds((long) clip.seconds() + 10));
+            long hungUp = System.nanoTime();
+            await().atMost(Duration.ofSeconds(2)).until(leg::ended);
+            long legEnded = System.nanoTime();
+            assertThat(leg.endReason()).isEqualTo("hangup");
+            assertThat(service.calls().awaitEnd("wsin1", RECOGNISER_FINISH)).isTrue();
+            System.out.printf("chan_websocket /media: leg ended %.0f ms, call %.0f ms after Asterisk's channels were gone%n",
+                    (legEnded - hungUp) / 1e6, (System.nanoTime() - hungUp) / 1e6);
+            JsonNode transcript = RunHarness.readJson(out.resolve("wsin1.json"));
+            assertThat(transcript.get("end_reason").asText()).isEqualTo("hangup");
+            String text = String.join(" ", RunHarness.words(transcript, "caller"));
+            double wer = WordErrorRate.of(reference, text);
+            System.out.printf("chan_websocket /media: WER %.3f ('%s'), file fed directly %.3f%n", wer, text, directWer);
+            assertThat(Math.abs(wer - directWer)).as("WER %.3f vs %.3f for '%s'", wer, directWer, text).isLessThanOrEqualTo(0.03);
+        }
+    }
+
+    /** MEDIA_WEBSOCKET_CONNECTION_ID of the waiting {@code WebSocket/INCOMING} channel, through ARI; null while none. */
+    static String incomingConnectionId() throws Exception {
+        for (JsonNode ch : ari("/channels")) {
+            if (ch.get("name").asText().startsWith("WebSocket/INCOMING/")) {
+                return ari("/channels/" + ch.get("id").asText() + "/variable?variable=MEDIA_WEBSOCKET_CONNECTION_ID")
+                        .get("value").asText();
+            }
+        }
+        return null;
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    static JsonNode ari(String path) throws Exception {
+        String auth = Base64.getEncoder().encodeToString(
+                (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(asterisk.ariBaseUri() + path))
+                .header("Authorization", "Basic " + auth).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
+        return io.callscribe.event.EventJson.MAPPER.readTree(r.body());
+    }
+}

@@ -1,0 +1,52 @@
+package io.callscribe.store;
+
+import io.callscribe.testing.LocalPostgres;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Tag("postgresql")
+class PostgresStoreTest extends TranscriptStoreContract {
+
+    private String url;
+
+    @Override
+    TranscriptStore open() throws Exception {
+        url = LocalPostgres.get().newDatabase();
+        return PostgresStore.open(url);
+    }
+
+    @Override
+    TranscriptStore reopen() {
+        return PostgresStore.open(url);
+    }
+
+    @Test
+    void twoStoresOnOneDatabaseSeeEachOthersCalls() {
+        try (TranscriptStore other = PostgresStore.open(url)) {
+            store.write(call("from-a", T0, "spool", Map.of(), "written by the first instance"));
+            other.write(call("from-b", T0.plusSeconds(1), "spool", Map.of(), "written by the second instance"));
+            assertThat(store.search(CallQuery.text("instance")).calls()).extracting(StoredCall::id)
+                    .containsExactlyInAnyOrder("from-a", "from-b");
+            assertThat(other.find("from-a")).isPresent();
+        }
+    }
+
+    @Test
+    void urlFormsAndTheirErrors() {
+        PostgresStore.Location loc = PostgresStore.Location.parse("postgresql://u:s%40cret@db.example:6543/calls?sslmode=require");
+        assertThat(loc.jdbcUrl()).isEqualTo("jdbc:postgresql://db.example:6543/calls?sslmode=require");
+        assertThat(loc.user()).isEqualTo("u");
+        assertThat(loc.password()).isEqualTo("s@cret");
+        assertThat(loc.safe()).doesNotContain("cret");
+        assertThat(PostgresStore.Location.parse("jdbc:postgresql://h/db?password=x").safe()).doesNotContain("=x");
+        assertThatThrownBy(() -> PostgresStore.Location.parse("postgresql:///nohost"))
+                .hasMessageContaining("names no host");
+        assertThatThrownBy(() -> PostgresStore.open("postgresql://127.0.0.1:1/none"))
+                .isInstanceOf(StoreException.class).hasMessageContaining("postgresql://127.0.0.1:1/none");
+    }
+}

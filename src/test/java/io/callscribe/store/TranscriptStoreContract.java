@@ -1,0 +1,224 @@
+package io.callscribe.store;
+
+import io.callscribe.asr.Word;
+import io.callscribe.event.TranscriptEvent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What every {@link TranscriptStore} must do; run against SQLite and a real PostgreSQL. */
+abstract class TranscriptStoreContract {
+
+    static final Instant T0 = Instant.parse("2026-05-01T10:00:00Z");
+
+    TranscriptStore store;
+
+    /** A fresh, empty store. */
+    abstract TranscriptStore open() throws Exception;
+
+    /** The same store opened again (as after a restart). */
+    abstract TranscriptStore reopen() throws Exception;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = open();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    static TranscriptEvent.Final fin(String call, String speaker, String text, double start) {
+        List<Word> words = new ArrayList<>();
+        double t = start;
+        for (String w : text.split(" ")) {
+            words.add(new Word(w, t, t + 0.3, 0.9));
+            t += 0.4;
+        }
+        return new TranscriptEvent.Final(call, T0.plusSeconds((long) t), speaker, text, start, t, words);
+    }
+
+    static List<StoreWrite> call(String id, Instant started, String source, Map<String, String> meta, String... lines) {
+        List<StoreWrite> w = new ArrayList<>();
+        w.add(new StoreWrite.CallStart(id, started, source, meta));
+        Set<String> speakers = new HashSet<>();
+        for (int i = 0; i < lines.length; i++) {
+            String speaker = i % 2 == 0 ? "caller" : "agent";
+            speakers.add(speaker);
+            w.add(new StoreWrite.FinalLine(id, i, fin(id, speaker, lines[i], i * 3.0)));
+        }
+        w.add(new StoreWrite.CallEnd(id, started.plusSeconds(60), lines.length * 3.0, "hangup", "test-recognizer",
+                List.of("caller", "agent")));
+        return w;
+    }
+
+    @Test
+    void storesEveryPartOfACallAndReadsItBack() {
+        store.write(call("c1", T0, "audiosocket", Map.of("caller", "+4930123", "linkedid", "1714.5"),
+                "hello i want a refund", "sure let me check your order"));
+        store.write(List.of(new StoreWrite.ErrorLine("c1", 0, T0.plusSeconds(5), "recogniser reconnected")));
+
+        StoredTranscript t = store.find("c1").orElseThrow();
+        assertThat(t.call().source()).isEqualTo("audiosocket");
+        assertThat(t.call().recognizer()).isEqualTo("test-recognizer");
+        assertThat(t.call().started()).isEqualTo(T0);
+        assertThat(t.call().ended()).isEqualTo(T0.plusSeconds(60));
+        assertThat(t.call().durationSeconds()).isEqualTo(6.0);
+        assertThat(t.call().endReason()).isEqualTo("hangup");
+        assertThat(t.call().speakers()).containsExactly("caller", "agent");
+        assertThat(t.call().metadata()).containsEntry("caller", "+4930123").containsEntry("linkedid", "1714.5");
+        assertThat(t.call().finals()).isEqualTo(2);
+        assertThat(t.call().errors()).isEqualTo(1);
+        assertThat(t.errors()).containsExactly("recogniser reconnected");
+        assertThat(t.finals()).extracting(TranscriptEvent.Final::text)
+                .containsExactly("hello i want a refund", "sure let me check your order");
+        TranscriptEvent.Final first = t.finals().getFirst();
+        assertThat(first.speaker()).isEqualTo("caller");
+        assertThat(first.words()).hasSize(5);
+        assertThat(first.words().get(4).word()).isEqualTo("refund");
+        assertThat(first.words().get(4).start()).isEqualTo(1.6);
+        assertThat(store.find("nope")).isEmpty();
+    }
+
+    @Test
+    void writingABatchTwiceChangesNothing() {
+        List<StoreWrite> batch = call("c1", T0, "spool", Map.of(), "one two three", "four five");
+        store.write(batch);
+        store.write(batch);
+        StoredTranscript t = store.find("c1").orElseThrow();
+        assertThat(t.finals()).hasSize(2);
+        assertThat(t.call().finals()).isEqualTo(2);
+        assertThat(store.search(CallQuery.text("four")).calls()).hasSize(1);
+    }
+
+    @Test
+    void finalsAreSearchableWhileTheCallGoesOn() {
+        store.write(List.of(new StoreWrite.CallStart("live1", T0, "spool", Map.of())));
+        store.write(List.of(new StoreWrite.FinalLine("live1", 0, fin("live1", null, "the parcel never arrived", 0))));
+        CallPage page = store.search(CallQuery.text("parcel"));
+        assertThat(page.calls()).extracting(StoredCall::id).containsExactly("live1");
+        assertThat(page.calls().getFirst().ended()).isNull();
+    }
+
+    @Test
+    void textSearchRanksStemsAndHighlightsTheMatchingLine() {
+        store.write(call("a", T0, "spool", Map.of(), "good morning", "i would like a refund for my order",
+                "the refund should arrive friday"));
+        store.write(call("b", T0.plusSeconds(10), "spool", Map.of(), "good morning", "my invoice is wrong"));
+        store.write(call("c", T0.plusSeconds(20), "spool", Map.of(), "i asked for refunds twice", "refund refund refund"));
+
+        CallPage page = store.search(CallQuery.text("Refund"));
+        assertThat(page.calls()).extracting(StoredCall::id).containsExactlyInAnyOrder("a", "c");
+        StoredCall a = page.calls().stream().filter(c -> c.id().equals("a")).findFirst().orElseThrow();
+        assertThat(a.match()).isNotNull();
+        String line = a.match().text();
+        assertThat(line).contains("refund");
+        int[] span = a.match().highlights().getFirst();
+        assertThat(line.substring(span[0], span[1])).isEqualTo("refund");
+
+        CallPage both = store.search(CallQuery.text("refund order"));
+        assertThat(both.calls()).extracting(StoredCall::id).containsExactly("a");
+        assertThat(both.calls().getFirst().match().text()).isEqualTo("i would like a refund for my order");
+        assertThat(both.calls().getFirst().match().highlights()).hasSize(2);
+
+        assertThat(store.search(CallQuery.text("invoices")).calls()).extracting(StoredCall::id).containsExactly("b");
+        assertThat(store.search(CallQuery.text("spaceship")).calls()).isEmpty();
+        // query syntax of the engine is never parsed from user input
+        assertThat(store.search(CallQuery.text("refund OR \"invoice* NEAR(")).calls()).isEmpty();
+        assertThat(store.search(CallQuery.text("!!!")).calls()).isEmpty();
+    }
+
+    @Test
+    void filtersByDateSourceAndNumberAndPages() {
+        for (int i = 0; i < 7; i++) {
+            store.write(call("call-" + i, T0.plus(Duration.ofDays(i)), i % 2 == 0 ? "spool" : "audiosocket",
+                    Map.of("caller", "+49" + i, "callee", "200"), "hello number " + i));
+        }
+        assertThat(store.search(CallQuery.all()).calls()).extracting(StoredCall::id)
+                .containsExactly("call-6", "call-5", "call-4", "call-3", "call-2", "call-1", "call-0");
+        assertThat(store.search(new CallQuery(null, T0.plus(Duration.ofDays(2)), T0.plus(Duration.ofDays(4)), null, null, 50, null))
+                .calls()).extracting(StoredCall::id).containsExactly("call-3", "call-2");
+        assertThat(store.search(new CallQuery(null, null, null, null, "audiosocket", 50, null)).calls())
+                .extracting(StoredCall::id).containsExactly("call-5", "call-3", "call-1");
+        assertThat(store.search(new CallQuery(null, null, null, "+494", null, 50, null)).calls())
+                .extracting(StoredCall::id).containsExactly("call-4");
+        assertThat(store.search(new CallQuery("hello", null, null, "200", "spool", 50, null)).calls()).hasSize(4);
+
+        List<String> seen = new ArrayList<>();
+        CallQuery q = CallQuery.all().withLimit(3);
+        CallPage page;
+        int pages = 0;
+        do {
+            page = store.search(q);
+            page.calls().forEach(c -> seen.add(c.id()));
+            q = q.withCursor(page.nextCursor());
+            pages++;
+        } while (page.nextCursor() != null);
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).containsExactly("call-6", "call-5", "call-4", "call-3", "call-2", "call-1", "call-0");
+
+        List<String> ranked = new ArrayList<>();
+        q = CallQuery.text("hello").withLimit(2);
+        do {
+            page = store.search(q);
+            page.calls().forEach(c -> ranked.add(c.id()));
+            q = q.withCursor(page.nextCursor());
+        } while (page.nextCursor() != null);
+        assertThat(ranked).hasSize(7).doesNotHaveDuplicates();
+
+        assertThatThrownBy(() -> store.search(CallQuery.all().withCursor("garbage!")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
+    }
+
+    @Test
+    void deleteAndRetentionRemoveEverything() {
+        store.write(call("old", T0, "spool", Map.of("caller", "1"), "an old complaint"));
+        store.write(call("new", T0.plus(Duration.ofDays(100)), "spool", Map.of(), "a new complaint"));
+        store.write(List.of(new StoreWrite.CallStart("running", T0, "spool", Map.of()),
+                new StoreWrite.FinalLine("running", 0, fin("running", null, "still a complaint", 0))));
+
+        assertThat(store.deleteEndedBefore(T0.plus(Duration.ofDays(50)))).containsExactly("old");
+        assertThat(store.find("old")).isEmpty();
+        assertThat(store.search(CallQuery.text("complaint")).calls()).extracting(StoredCall::id)
+                .containsExactlyInAnyOrder("new", "running");
+        assertThat(store.search(new CallQuery(null, null, null, "1", null, 50, null)).calls()).isEmpty();
+
+        assertThat(store.delete("new")).isTrue();
+        assertThat(store.delete("new")).isFalse();
+        assertThat(store.find("new")).isEmpty();
+        assertThat(store.search(CallQuery.text("complaint")).calls()).extracting(StoredCall::id).containsExactly("running");
+        // the same id can be used again after a delete
+        store.write(call("new", T0, "spool", Map.of(), "fresh words"));
+        assertThat(store.search(CallQuery.text("complaint")).calls()).extracting(StoredCall::id).containsExactly("running");
+        assertThat(store.search(CallQuery.text("fresh")).calls()).extracting(StoredCall::id).containsExactly("new");
+    }
+
+    @Test
+    void aFinalWhoseStartWasLostStillMakesACall() {
+        store.write(List.of(new StoreWrite.FinalLine("orphan", 0, fin("orphan", null, "words without a start", 0))));
+        assertThat(store.find("orphan").orElseThrow().finals()).hasSize(1);
+    }
+
+    @Test
+    void callsSurviveReopening() throws Exception {
+        store.write(call("kept", T0, "spool", Map.of(), "please keep this transcript"));
+        store.close();
+        store = reopen();
+        assertThat(store.search(CallQuery.text("transcript")).calls()).extracting(StoredCall::id).containsExactly("kept");
+        assertThat(store.find("kept").orElseThrow().finals()).hasSize(1);
+    }
+}
