@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class CallSession {
 
+    /** Sinks do I/O: a lock, not a monitor, so a leg on a virtual thread never pins its carrier. */
+    private final java.util.concurrent.locks.ReentrantLock emitLock = new java.util.concurrent.locks.ReentrantLock();
+
     private static final Logger log = LoggerFactory.getLogger(CallSession.class);
 
     /** One direction of a call; {@code speaker} is null for a single-leg call. */
@@ -44,6 +47,7 @@ public final class CallSession {
     private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Runnable onReconnect = () -> {
     };
+    private volatile List<io.callscribe.event.CallParty> parties = List.of();
     private volatile io.callscribe.vad.GateMeter gateMeter = io.callscribe.vad.GateMeter.NONE;
 
     public CallSession(String callId, List<Leg> legs, Recognizer recognizer, SessionSettings settings,
@@ -99,6 +103,12 @@ public final class CallSession {
         return this;
     }
 
+    /** Who the speakers are (ARI mode), reported in {@code call_start}; set before {@link #run()}. Returns this. */
+    public CallSession withParties(List<io.callscribe.event.CallParty> parties) {
+        this.parties = List.copyOf(parties);
+        return this;
+    }
+
     /** Recogniser connections re-opened during this call so far. */
     public int reconnects() {
         return reconnects.get();
@@ -120,7 +130,7 @@ public final class CallSession {
         }
         String sources = String.join(" + ", legs.stream().map(l -> l.source().description()).toList());
         log.info("call {} started: {} -> {}", callId, sources, recognizer.name());
-        emit(new TranscriptEvent.CallStarted(callId, now(), sources));
+        emit(new TranscriptEvent.CallStarted(callId, now(), sources, parties));
 
         List<Thread> threads = new ArrayList<>();
         for (Leg leg : legs) {
@@ -183,7 +193,12 @@ public final class CallSession {
     }
 
     /** One call's events reach the sinks one at a time, in order, whatever leg produced them. */
-    synchronized void emit(TranscriptEvent event) {
-        sink.accept(event);
+    void emit(TranscriptEvent event) {
+        emitLock.lock();
+        try {
+            sink.accept(event);
+        } finally {
+            emitLock.unlock();
+        }
     }
 }
