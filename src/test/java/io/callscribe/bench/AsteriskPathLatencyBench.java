@@ -31,11 +31,12 @@ import java.util.regex.Pattern;
  * same audio at the same moment into one {@code callscribe run} (real engine, Sphinx4 unless other engine options
  * are given). Phrase ends come from the recording's energy (a phrase ends where 0.5 s of near-silence begins); the
  * moment the phrase ended in the call is Asterisk's "Playing" log line plus that offset. Each final event is matched
- * to the phrase whose end is nearest its own audio end time (within 0.8 s).
+ * to the phrase whose end is nearest its own audio end time (within 0.8 s), taking a call's audio to begin at its
+ * {@code call_start} event.
  *
- * <p>ARI live (issue 9, item 3) is a third way: {@link Way#ARI} is the hook. When {@code callscribe run --ari} exists,
- * add its options ({@code --ari URL --ari-user U --ari-password P}, from {@link PrivateAsterisk}) to the service
- * and match its calls (their id is the caller channel's linkedid) like the others.
+ * <p>ARI live is the third way: the same service also runs {@code --ari} against the private Asterisk, so it snoops on
+ * the caller's channel of that same call (the two parties of the bridge are the caller's Local channel and the
+ * AudioSocket channel). Calls are told apart by the {@code source} of their {@code call_start} event.
  *
  * <p>Usage: {@code bench/asterisk/run.sh [calls=2] [recording.wav] [-- extra callscribe run options]}
  */
@@ -75,6 +76,9 @@ public final class AsteriskPathLatencyBench {
         runArgs.addAll(extra);
         Map<Way, List<Double>> latencies = new LinkedHashMap<>();
         Map<Way, Integer> unmatched = new LinkedHashMap<>();
+        int httpPort = PrivateAsterisk.freePort();
+        String ariPassword = "bench" + System.nanoTime();
+        runArgs.addAll(List.of("--ari", "http://127.0.0.1:" + httpPort, "--ari-user", "bench", "--ari-password", ariPassword));
         try (RunningService service = RunningService.start(runArgs.toArray(String[]::new))) {
             String dialplan = """
                     [bench]
@@ -82,7 +86,8 @@ public final class AsteriskPathLatencyBench {
                      same => n,MixMonitor(${CALLID}.wav,,curl -s -X POST http://127.0.0.1:%d/calls/${CALLID}/hangup)
                      same => n,Dial(AudioSocket/127.0.0.1:%d/${UUID()})
                     """.formatted(service.httpPort(), service.audioSocketPort());
-            try (PrivateAsterisk asterisk = PrivateAsterisk.builder(dir.resolve("ast")).extensions(dialplan).start()) {
+            try (PrivateAsterisk asterisk = PrivateAsterisk.builder(dir.resolve("ast")).extensions(dialplan)
+                    .httpPort(httpPort).ariCredentials("bench", ariPassword).start()) {
                 Path file = TestAudio.place(asterisk, "bench-caller", clip);
                 for (int c = 0; c < calls; c++) {
                     int before = lines(events).size();
@@ -103,7 +108,6 @@ public final class AsteriskPathLatencyBench {
             System.out.printf(Locale.ROOT, "%-12s %8d %8.0f %8.0f %8.0f %10d%n", e.getKey(), l.size(), pct(l, 50), pct(l, 90),
                     l.isEmpty() ? Double.NaN : l.getLast(), unmatched.getOrDefault(e.getKey(), 0));
         }
-        System.out.println("ARI: not measured (hook: Way.ARI; needs callscribe run --ari)");
     }
 
     /** Offsets (s) where a phrase ends: the start of 0.5 s below 2 % of full scale after at least 0.3 s of speech. */
@@ -147,13 +151,27 @@ public final class AsteriskPathLatencyBench {
 
     private static void match(List<JsonNode> events, Instant played, List<Double> phraseEnds,
                               Map<Way, List<Double>> latencies, Map<Way, Integer> unmatched) {
+        Map<String, Way> ways = new LinkedHashMap<>();
+        Map<String, Double> startOffsets = new LinkedHashMap<>(); // call start - playback start, s
+        for (JsonNode n : events) {
+            if (n.get("event").asText().equals("call_start")) {
+                startOffsets.put(n.get("call").asText(),
+                        Duration.between(played, Instant.parse(n.get("at").asText())).toNanos() / 1e9);
+                String source = n.path("source").asText("");
+                ways.put(n.get("call").asText(), source.startsWith("ari ") || source.contains(" ari ") ? Way.ARI
+                        : source.contains("audiosocket") ? Way.AUDIOSOCKET : Way.MIXMONITOR);
+            }
+        }
         for (JsonNode n : events) {
             if (!n.get("event").asText().equals("final")) {
                 continue;
             }
-            String call = n.get("call").asText();
-            Way way = call.contains("-") && call.length() == 36 ? Way.AUDIOSOCKET : Way.MIXMONITOR;
-            double end = n.get("end").asDouble();
+            Way way = ways.get(n.get("call").asText());
+            if (way == null) {
+                continue;
+            }
+            // The final's end in the recording's time: its end in the call's audio, plus when the call's audio began.
+            double end = n.get("end").asDouble() + startOffsets.get(n.get("call").asText());
             double best = Double.NaN;
             for (double e : phraseEnds) {
                 if (Math.abs(e - end) <= 0.8 && (Double.isNaN(best) || Math.abs(e - end) < Math.abs(best - end))) {
