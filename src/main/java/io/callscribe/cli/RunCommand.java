@@ -6,6 +6,7 @@ import io.callscribe.service.CallManager;
 import io.callscribe.service.SpoolWatcher;
 import io.callscribe.service.TailingRecordingOpener;
 import io.callscribe.session.CallSession;
+import io.callscribe.sink.KafkaSink;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.sink.StoreSink;
@@ -168,6 +169,14 @@ public final class RunCommand implements Callable<Integer> {
             description = "Delete calls (store and files) that ended longer ago than this: 90d, 12h, P90D (default: keep all).")
     String retain;
 
+    @Option(names = "--kafka", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Publish every event (JSON lines, keyed by call id) to Kafka at these bootstrap servers.")
+    String kafka;
+
+    @Option(names = "--kafka-topic", defaultValue = "callscribe.events", paramLabel = "TOPIC",
+            description = "Kafka topic for --kafka (default ${DEFAULT-VALUE}).")
+    String kafkaTopic;
+
     @Mixin
     EngineOptions engine = new EngineOptions();
 
@@ -235,6 +244,9 @@ public final class RunCommand implements Callable<Integer> {
                 }
             } else if (keep != null) {
                 throw new IllegalArgumentException("--retain needs a store (--store is off)");
+            }
+            if (kafka != null && !kafka.isBlank() && !kafka.equalsIgnoreCase("off")) {
+                sinks.add(new KafkaSink(KafkaSink.Settings.of(kafka.strip(), kafkaTopic), prometheus));
             }
             s.sinks = new SinkFanout(sinks);
             TranscriptFileSink outputFiles = output.files;

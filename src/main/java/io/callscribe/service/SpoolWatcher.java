@@ -313,7 +313,7 @@ public final class SpoolWatcher implements AutoCloseable {
     }
 
     /** The file's identity (device and inode where the file system has them), or null. */
-    static String fileKey(Path file) {
+    public static String fileKey(Path file) {
         try {
             Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
             return key == null ? null : key.toString();

@@ -1,0 +1,95 @@
+package io.callscribe.cli;
+
+import io.callscribe.audio.MixMonitorWriter;
+import io.callscribe.audio.PcmFormat;
+import io.callscribe.testing.ScriptedVoskServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static io.callscribe.cli.RunHarness.audio8k;
+import static io.callscribe.cli.RunHarness.expectedWords;
+import static io.callscribe.cli.RunHarness.readJson;
+import static io.callscribe.cli.RunHarness.words;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A full out-dir (a 256 KiB tmpfs, so this needs root; skipped otherwise): the service starts but is not ready,
+ * an ended call's transcript waits and its recording is not marked done, and once space returns the transcript
+ * is written, the recording done and the service ready again.
+ */
+class RunFullDiskTest {
+
+    private Path mount;
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mount != null) {
+            new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    }
+
+    private static void fill(Path file) throws IOException {
+        byte[] block = new byte[4096];
+        try (OutputStream o = Files.newOutputStream(file)) {
+            while (true) {
+                o.write(block);
+                o.flush();
+            }
+        } catch (IOException full) {
+            // no space left: that is the point
+        }
+    }
+
+    @Test
+    void aFullOutDirLosesNothingOnceSpaceReturns(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        assumeThat(run("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", out.toString()))
+                .as("mounting a tmpfs needs root").isTrue();
+        mount = out;
+        Path filler = out.resolve("filler");
+        fill(filler);
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Path stateFile = dir.resolve("state.jsonl");
+        try (ScriptedVoskServer vosk = ScriptedVoskServer.start();
+             RunCommand.Service service = RunHarness.start("--asr", vosk.uri().toString(), "--spool", spool.toString(),
+                     "--audiosocket", "off", "--http", "127.0.0.1:0", "--out-dir", out.toString(),
+                     "--state-file", stateFile.toString(), "--idle-timeout", "2")) {
+            var ready = RunHarness.get(service, "/ready");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.body()).contains("transcripts cannot be written to " + out);
+
+            Path rec = spool.resolve("full.wav");
+            try (MixMonitorWriter w = MixMonitorWriter.wav(rec, PcmFormat.mono(8000), null)) {
+                w.write(audio8k(4, 1));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> RunHarness.get(service, "/metrics").body()
+                    .contains("callscribe_transcripts_unwritten 1.0"));
+            assertThat(RunHarness.get(service, "/ready").body()).contains("1 waiting");
+            Path recAbs = rec.toAbsolutePath().normalize();
+            // Started, not done (read as text: opening it would compact it under the running service).
+            assertThat(Files.readString(stateFile)).contains("{\"start\":\"" + recAbs).doesNotContain("{\"done\":\"" + recAbs);
+
+            Files.delete(filler); // space returns
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(out.resolve("full.json"))
+                    && RunHarness.get(service, "/ready").statusCode() == 200);
+            assertThat(words(readJson(out.resolve("full.json")), null)).isEqualTo(expectedWords(4 * 16000));
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(stateFile).contains("{\"done\":\"" + recAbs));
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.callscribe.source.websocket;
+
+import io.callscribe.testing.CapturedLog;
+import io.callscribe.testing.FakeChanWebSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The listener Asterisk connects to, driven by {@link FakeChanWebSocket}: framing, faults, access, cleanup. */
+class MediaWebSocketServerTest {
+
+    private MediaWebSocketServer server;
+    private final LinkedBlockingQueue<MediaWebSocketCall> calls = new LinkedBlockingQueue<>();
+
+    @AfterEach
+    void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private URI start(MediaWebSocketServer.Config config) throws Exception {
+        server = MediaWebSocketServer.start(config, calls::add);
+        return server.uri();
+    }
+
+    private static byte[] pcm(int bytes, int seed) {
+        byte[] b = new byte[bytes];
+        for (int i = 0; i < bytes; i++) {
+            b[i] = (byte) (i * 7 + seed);
+        }
+        return b;
+    }
+
+    /** Everything the call's reader gets until the end. */
+    private static byte[] drain(MediaWebSocketCall call) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[1000];
+        int n;
+        while ((n = call.read(buf, 0, buf.length)) >= 0) {
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void audioAfterMediaStartIsTheCallAndAsteriskCloseIsTheHangup() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        byte[] audio = pcm(640 * 25 + 320, 3);
+        try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=c-17&speaker=caller"), null)) {
+            assertThat(asterisk.subprotocol()).isEqualTo("media");
+            asterisk.mediaStart("1733.9", "slin16", 640);
+            MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+            assertThat(call).isNotNull();
+            assertThat(call.callId()).isEqualTo("c-17");
+            assertThat(call.speaker()).isEqualTo("caller");
+            assertThat(call.format().sampleRate()).isEqualTo(16000);
+            assertThat(call.controlFormat()).isEqualTo(ControlFormat.PLAIN);
+            asterisk.audio(audio, 640, false).text("DTMF_END digit:7 channel_id:1733.9").hangup();
+            assertThat(drain(call)).isEqualTo(audio);
+            assertThat(call.endReason()).isEqualTo("hangup");
+            assertThat(call.dtmfDigits()).isEqualTo("7");
+        }
+        await().atMost(Duration.ofSeconds(2)).until(() -> server.activeCalls() == 0);
+    }
+
+    @Test
+    void callIdDefaultsToTheChannelIdAndUlawIsDecoded() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null)) {
+            asterisk.text("{\"event\":\"MEDIA_START\",\"connection_id\":\"callscribe\",\"channel\":\"WebSocket/callscribe/0x1\","
+                    + "\"channel_id\":\"1733.5\",\"format\":\"ulaw\",\"optimal_frame_size\":160,\"ptime\":20,\"channel_variables\":{}}");
+            MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+            assertThat(call.callId()).isEqualTo("1733.5");
+            assertThat(call.speaker()).isNull();
+            assertThat(call.controlFormat()).isEqualTo(ControlFormat.JSON);
+            assertThat(call.format().sampleRate()).isEqualTo(8000);
+            asterisk.binary(new byte[] {(byte) 0x80, (byte) 0xff, 0x00}).hangup();
+            assertThat(drain(call)).containsExactly(0x7c, 0x7d, 0, 0, (byte) 0x84, (byte) 0x82);
+        }
+    }
+
+    @Test
+    void unknownControlMessageIsLoggedOnceAndNotFatal() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        try (CapturedLog log = CapturedLog.of(MediaWebSocketCall.class);
+             FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null)) {
+            asterisk.mediaStart("9.1", "slin", 320);
+            MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+            asterisk.binary(pcm(320, 1)).text("MEDIA_SOMETHING_NEW a:1").binary(pcm(320, 2))
+                    .text("MEDIA_SOMETHING_NEW a:2").text("MEDIA_XOFF").text("MEDIA_XON")
+                    .text("STATUS channel_id:9.1 queue_length:x").binary(pcm(320, 3)).hangup();
+            assertThat(drain(call)).hasSize(960);
+            assertThat(call.endReason()).isEqualTo("hangup");
+            await().atMost(Duration.ofSeconds(2)).until(() -> server.activeCalls() == 0); // its last log line written
+            assertThat(log.matching("unknown control message MEDIA_SOMETHING_NEW")).hasSize(1);
+            assertThat(log.matching("malformed control message")).singleElement().asString()
+                    .contains("STATUS field queue_length is 'x', not a whole number");
+        }
+    }
+
+    @Test
+    void protocolFaultsCloseTheConnectionNamingTheFaultAndKeepAudioAlreadyReceived() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        try (FakeChanWebSocket audioFirst = FakeChanWebSocket.connect(uri, null)) {
+            audioFirst.binary(pcm(640, 1));
+            assertThat(audioFirst.serverClose(5000)).isEqualTo(MediaCloseStatus.PROTOCOL_ERROR.code());
+            assertThat(audioFirst.closeReason()).contains("binary message of 640 bytes before MEDIA_START");
+        }
+        try (FakeChanWebSocket g722 = FakeChanWebSocket.connect(uri, null)) {
+            g722.mediaStart("1.1", "g722", 160);
+            assertThat(g722.serverClose(5000)).isEqualTo(MediaCloseStatus.UNSUPPORTED_DATA.code());
+            assertThat(g722.closeReason()).contains("format 'g722' is not one callscribe can transcribe");
+        }
+        try (FakeChanWebSocket wrongFirst = FakeChanWebSocket.connect(uri, null)) {
+            wrongFirst.text("MEDIA_XON");
+            assertThat(wrongFirst.serverClose(5000)).isEqualTo(MediaCloseStatus.PROTOCOL_ERROR.code());
+            assertThat(wrongFirst.closeReason()).contains("first message is MEDIA_XON, expected MEDIA_START");
+        }
+        try (FakeChanWebSocket odd = FakeChanWebSocket.connect(uri, null)) {
+            odd.mediaStart("1.2", "slin16", 640);
+            MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+            byte[] good = pcm(640, 5);
+            odd.binary(good).binary(pcm(641, 6));
+            assertThat(odd.serverClose(5000)).isEqualTo(MediaCloseStatus.PROTOCOL_ERROR.code());
+            byte[] got = new byte[2000];
+            assertThat(call.read(got, 0, got.length)).isEqualTo(640);
+            assertThatThrownBy(() -> call.read(got, 0, got.length)).isInstanceOf(MediaProtocolException.class)
+                    .hasMessageContaining("slin16 audio message of 641 bytes");
+            assertThat(call.endReason()).startsWith("protocol error: slin16 audio message of 641 bytes");
+        }
+        assertThat(calls).isEmpty();
+        await().atMost(Duration.ofSeconds(2)).until(() -> server.activeCalls() == 0);
+    }
+
+    @Test
+    void noMediaStartWithinTheHandshakeTimeoutClosesTheConnection() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0)
+                .withCall(MediaWebSocketCall.Config.defaults().withHandshakeTimeout(Duration.ofMillis(300))));
+        try (FakeChanWebSocket silent = FakeChanWebSocket.connect(uri, null)) {
+            assertThat(silent.serverClose(5000)).isEqualTo(MediaCloseStatus.PROTOCOL_ERROR.code());
+            assertThat(silent.closeReason()).contains("no MEDIA_START within 300 ms");
+        }
+        await().atMost(Duration.ofSeconds(2)).until(() -> server.activeCalls() == 0);
+    }
+
+    @Test
+    void stopClosesWithNormalSoAsteriskHangsUpAndTheReaderGetsWhatCameBefore() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null)) {
+            asterisk.mediaStart("2.2", "slin16", 640).binary(pcm(640, 9));
+            MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(2)).until(() -> call.receivedSeconds() > 0);
+            call.stop();
+            assertThat(asterisk.serverClose(5000)).isEqualTo(MediaCloseStatus.NORMAL.code());
+            assertThat(drain(call)).hasSize(640);
+            assertThat(call.endReason()).isEqualTo("stopped");
+        }
+    }
+
+    @Test
+    void serverStopEndsLiveCalls() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null);
+        asterisk.mediaStart("3.3", "slin", 320).binary(pcm(320, 1));
+        MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(2)).until(() -> call.receivedSeconds() > 0);
+        server.stop();
+        assertThat(drain(call)).hasSize(320);
+        assertThat(call.endReason()).isEqualTo("stopped");
+        assertThat(asterisk.serverClose(5000)).isEqualTo(1000);
+        asterisk.close();
+    }
+
+    @Test
+    void tokenIsRequiredAsBasicPasswordBearerOrParameter() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0).withToken("s3cret"));
+        assertThat(FakeChanWebSocket.refusal(uri, null)).isEqualTo(403);
+        assertThat(FakeChanWebSocket.refusal(uri, basic("asterisk:wrong"))).isEqualTo(403);
+        assertThat(FakeChanWebSocket.refusal(uri, "Basic !!!")).isEqualTo(403);
+        assertThat(FakeChanWebSocket.refusal(uri, basic("asterisk:s3cret"))).isEqualTo(101);
+        assertThat(FakeChanWebSocket.refusal(uri, "Bearer s3cret")).isEqualTo(101);
+        assertThat(FakeChanWebSocket.refusal(URI.create(uri + "/?token=s3cret"), null)).isEqualTo(101);
+        try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=x1&token=s3cret"), null)) {
+            asterisk.mediaStart("4.4", "slin", 320);
+            MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+            assertThat(call.uriParameters()).containsOnlyKeys("call_id"); // the token is not kept
+        }
+    }
+
+    @Test
+    void listeningBeyondLoopbackWithoutTokenIsRefused() {
+        assertThatThrownBy(() -> MediaWebSocketServer.start(MediaWebSocketServer.Config.loopback(0).withHost("0.0.0.0"), c -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("set a token");
+    }
+
+    @Test
+    void manyConcurrentCallsEachGetTheirOwnAudio() throws Exception {
+        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        List<CompletableFuture<Void>> senders = new CopyOnWriteArrayList<>();
+        int n = 8;
+        for (int i = 0; i < n; i++) {
+            int id = i;
+            senders.add(CompletableFuture.runAsync(() -> {
+                try (FakeChanWebSocket a = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=m" + id), null)) {
+                    a.mediaStart("m." + id, "slin16", 640).audio(pcm(640 * 10, id), 640, true).hangup();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (int i = 0; i < n; i++) {
+            MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+            int id = Integer.parseInt(call.callId().substring(1));
+            assertThat(drain(call)).isEqualTo(pcm(640 * 10, id));
+        }
+        CompletableFuture.allOf(senders.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    }
+
+    private static String basic(String userPassword) {
+        return "Basic " + Base64.getEncoder().encodeToString(userPassword.getBytes(StandardCharsets.UTF_8));
+    }
+}
