@@ -142,7 +142,7 @@ public final class Sphinx4Recognizer implements Recognizer {
             if (models == null) {
                 Runtime rt = Runtime.getRuntime();
                 long before = rt.totalMemory() - rt.freeMemory();
-                SharedSphinx4Models loaded = SharedSphinx4Models.load(settings, SAMPLE_RATE);
+                SharedSphinx4Models loaded = loadOnPlatformThread();
                 long after = rt.totalMemory() - rt.freeMemory();
                 long shared = Math.max(0, after - before);
                 int limit = maxStreamsSetting > 0 ? maxStreamsSetting
@@ -157,6 +157,35 @@ public final class Sphinx4Recognizer implements Recognizer {
             return models;
         } finally {
             loading.unlock();
+        }
+    }
+
+    /**
+     * Loading takes seconds of CPU. It runs on a platform thread of its own: a virtual caller (a call's leg) waits
+     * parked instead of holding one of the few carrier threads all that time, which starved every other virtual
+     * thread of the service (AudioSocket readers, ARI events, teardown) while two legs loaded at once.
+     */
+    private SharedSphinx4Models loadOnPlatformThread() throws RecognizerException {
+        java.util.concurrent.CompletableFuture<SharedSphinx4Models> loading = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("sphinx4-load").start(() -> {
+            try {
+                loading.complete(SharedSphinx4Models.load(settings, SAMPLE_RATE));
+            } catch (Throwable t) {
+                loading.completeExceptionally(t);
+            }
+        });
+        try {
+            return loading.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecognizerException("sphinx4: interrupted while loading the models", false);
+        } catch (java.util.concurrent.ExecutionException e) {
+            switch (e.getCause()) {
+                case RecognizerException r -> throw r;
+                case RuntimeException r -> throw r;
+                case Error r -> throw r;
+                default -> throw new RecognizerException("sphinx4: cannot load the models: " + e.getCause(), false);
+            }
         }
     }
 
