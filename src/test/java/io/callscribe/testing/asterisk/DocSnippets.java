@@ -92,16 +92,20 @@ public final class DocSnippets {
         return named;
     }
 
-    /** The body of every fenced block of the doc, named or not. */
+    /** The body of every fenced block of the doc, named or not, except shell commands (fenced as {@code ```sh}). */
     public static List<String> fencedBlocks(Path doc) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder body = null;
+        boolean shell = false;
         for (String line : Files.readAllLines(doc)) {
             if (line.startsWith("```")) {
                 if (body == null) {
                     body = new StringBuilder();
+                    shell = line.strip().equals("```sh");
                 } else {
-                    blocks.add(body.toString());
+                    if (!shell) {
+                        blocks.add(body.toString());
+                    }
                     body = null;
                 }
             } else if (body != null) {

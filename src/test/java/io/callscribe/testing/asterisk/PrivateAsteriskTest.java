@@ -61,7 +61,7 @@ class PrivateAsteriskTest {
         String password = "pw" + System.nanoTime();
         try (PrivateAsterisk docConfigured = PrivateAsterisk.builder(other)
                 .file("http.conf", DocSnippets.asterisk("http-conf").replace("bindport = 8088", "bindport = " + port))
-                .file("ari.conf", DocSnippets.asterisk("ari-conf").replace("change-me", password))
+                .file("ari.conf", DocSnippets.asterisk("ari-conf").replace("CHANGE-ME", password))
                 .httpPort(port).ariCredentials("callscribe", password)
                 .start()) {
             String auth = Base64.getEncoder().encodeToString(("callscribe:" + password).getBytes(StandardCharsets.UTF_8));
