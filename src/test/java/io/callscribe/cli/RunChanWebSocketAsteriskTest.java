@@ -1,7 +1,6 @@
 package io.callscribe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.callscribe.engine.sphinx.Sphinx4Recognizer;
 import io.callscribe.engine.sphinx.WordErrorRate;
 import io.callscribe.session.CallSession;
 import io.callscribe.source.websocket.MediaWebSocketCall;
@@ -23,12 +22,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -63,26 +64,28 @@ class RunChanWebSocketAsteriskTest {
         reference = reference.lines().findFirst().orElseThrow();
         out = dir.resolve("out");
 
-        Path direct = dir.resolve("direct.wav");
-        clip.writeWav(direct);
-        int status = Main.commandLine().execute("transcribe", direct.toString(), "--engine", "sphinx4",
-                "--call-id", "direct", "--out-dir", dir.resolve("direct").toString());
-        assertThat(status).isZero();
-        directWer = WordErrorRate.of(reference, String.join(" ",
-                RunHarness.words(RunHarness.readJson(dir.resolve("direct/direct.json")), null)));
-
         // callscribe run exactly as the doc says, on a free port instead of 9093.
         List<String> args = new ArrayList<>(DocSnippets.command(DOC, "websocket-run"));
         args.replaceAll(a -> a.replace("127.0.0.1:9093", "127.0.0.1:0").replace("secret-token", TOKEN));
-        args.addAll(List.of("--engine", "sphinx4", "--audiosocket", "off", "--spool", "off", "--http", "off",
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        args.addAll(List.of("--engine", "sphinx4", "--audiosocket", "off", "--spool", spool.toString(), "--http", "off",
                 "--out-dir", out.toString()));
         assertThat(args.get(0)).isEqualTo("run");
         service = RunHarness.start(args.subList(1, args.size()).toArray(String[]::new));
-        // Load the models before the first call, or that call's transcription starts seconds late.
-        ((Sphinx4Recognizer) service.recognizer).preload(1);
+        // The same clip fed directly: a finished recording dropped into the spool, same service, same engine (this
+        // also loads the models before the first call).
+        Path direct = dir.resolve("direct.wav");
+        clip.writeWav(direct);
+        Files.move(direct, spool.resolve("direct.wav"), StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(RECOGNISER_FINISH.multipliedBy(2)).until(() -> Files.exists(out.resolve("direct.json")));
+        directWer = WordErrorRate.of(reference, String.join(" ", RunHarness.words(RunHarness.readJson(out.resolve("direct.json")), null)));
         String client = DocSnippets.block(DOC, "websocket_client.conf")
                 .replace("127.0.0.1:9093", "127.0.0.1:" + service.websocketPort()).replace("secret-token", TOKEN);
         String dialplan = DocSnippets.block(DOC, "websocket-dialplan") + """
+
+                [ws-ulaw]
+                exten => _[0-9a-zA-Z].,1,Dial(WebSocket/callscribe/c(ulaw)d(in)v(call_id=${EXTEN}))
+                 same => n,Hangup()
 
                 [ws-incoming]
                 exten => _[0-9a-zA-Z].,1,Dial(WebSocket/INCOMING/c(slin16)d(in))
@@ -157,6 +160,32 @@ class RunChanWebSocketAsteriskTest {
             double wer = WordErrorRate.of(reference, text);
             System.out.printf("chan_websocket /media: WER %.3f ('%s'), file fed directly %.3f%n", wer, text, directWer);
             assertThat(Math.abs(wer - directWer)).as("WER %.3f vs %.3f for '%s'", wer, directWer, text).isLessThanOrEqualTo(0.03);
+        }
+    }
+
+    @Test
+    void ulawChannelIsDecodedAndTranscribedLikeTheFile() throws Exception {
+        TestCalls.single(asterisk, "wsulaw1", "ws-ulaw", clip);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.calls().isLive("wsulaw1"));
+        asterisk.awaitNoChannels(Duration.ofSeconds((long) clip.seconds() + 10));
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.websocket.activeCalls() == 0);
+        assertThat(service.calls().awaitEnd("wsulaw1", RECOGNISER_FINISH)).isTrue();
+        JsonNode transcript = RunHarness.readJson(out.resolve("wsulaw1.json"));
+        assertThat(transcript.get("end_reason").asText()).isEqualTo("hangup");
+        String text = String.join(" ", RunHarness.words(transcript, null));
+        double wer = WordErrorRate.of(reference, text);
+        System.out.printf("chan_websocket ulaw: WER %.3f ('%s'), file fed directly %.3f%n", wer, text, directWer);
+        assertThat(Math.abs(wer - directWer)).as("WER %.3f vs %.3f for '%s'", wer, directWer, text).isLessThanOrEqualTo(0.03);
+        assertThat(transcript.get("audio_seconds").asDouble()).isBetween(clip.seconds() - 0.3, clip.seconds() + 0.3);
+    }
+
+    @Test
+    void connectingToAnUnknownConnectionIdIsRefusedByName() {
+        try (MediaWebSocketConnector connector = new MediaWebSocketConnector(MediaWebSocketCall.Config.defaults())) {
+            assertThatThrownBy(() -> connector.connect(asterisk.ariBaseUri(), "no-such-connection", null, null,
+                    Duration.ofSeconds(5))).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("/media/no-such-connection")
+                    .hasMessageContaining("HTTP 404 (Asterisk has no channel waiting with this connection id)");
         }
     }
 

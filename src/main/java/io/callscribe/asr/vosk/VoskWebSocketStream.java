@@ -2,8 +2,6 @@ package io.callscribe.asr.vosk;
 
 import io.callscribe.asr.RecognitionListener;
 import io.callscribe.asr.RecognitionResult;
-import io.callscribe.asr.RecognitionResult.Final;
-import io.callscribe.asr.RecognitionResult.Partial;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.StreamOptions;
@@ -38,8 +36,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * counts as in flight until its reply arrives; {@link #accept} blocks while {@code maxInFlight} are
  * outstanding, so a slow server slows the caller down instead of losing audio.
  *
- * <p>Delivery: partials only when their text changed; finals when not empty. Empty finals
- * ({@code {"text": ""}}) are counted as replies but not delivered.
+ * <p>Every reply is reported as it is (repeated partials and empty finals too); which of them reach the
+ * caller is decided once, for every engine, by {@link io.callscribe.asr.RecognizerStreams}.
  */
 public final class VoskWebSocketStream implements RecognizerStream {
 
@@ -281,7 +279,10 @@ public final class VoskWebSocketStream implements RecognizerStream {
         try {
             sending.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            checkFailure(); // the receive side usually knows better why the socket broke
+            // The receive side usually knows better why the socket broke (the close status and reason that
+            // tell a rejection from an outage): give its close a moment to arrive.
+            socketClosed.await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            checkFailure();
             throw fail(new RecognizerException("vosk server " + server + ": sending failed for " + options.label()
                     + ": " + e.getCause(), true, e.getCause()));
         } catch (TimeoutException e) {
@@ -297,18 +298,13 @@ public final class VoskWebSocketStream implements RecognizerStream {
         }
         log.debug("{}: {}", options.label(), e.getMessage());
         abortAndWakeWaiters();
-        try {
-            listener.onFailure(e);
-        } catch (RuntimeException listenerFault) {
-            log.warn("{}: recognition listener failed: {}", options.label(), listenerFault.toString());
-        }
+        listener.onFailure(e);
         return e;
     }
 
     /** Runs on the JDK client's thread; the client calls it for one message at a time. */
     private final class Receiver implements WebSocket.Listener {
         private final StringBuilder text = new StringBuilder();
-        private String lastPartial = "";
 
         @Override
         public void onOpen(WebSocket webSocket) {
@@ -381,31 +377,10 @@ public final class VoskWebSocketStream implements RecognizerStream {
                         + VoskCodec.quote(reply), false));
                 return;
             }
-            switch (result) {
-                case Partial p -> {
-                    if (!p.text().equals(lastPartial)) {
-                        lastPartial = p.text();
-                        deliver(p);
-                    }
-                }
-                case Final f -> {
-                    lastPartial = "";
-                    if (!f.isEmpty()) {
-                        deliver(f);
-                    }
-                }
-            }
+            listener.onResult(result);
             inFlightPermits.release();
             if (n >= eofSequence) {
                 eofAnswered.countDown();
-            }
-        }
-
-        private void deliver(RecognitionResult result) {
-            try {
-                listener.onResult(result);
-            } catch (RuntimeException e) {
-                log.warn("{}: recognition listener failed on {}: {}", options.label(), result, e.toString());
             }
         }
     }

@@ -157,19 +157,15 @@ public final class Sphinx4Stream implements RecognizerStream {
                 Result result;
                 boolean deliveredAny = false;
                 while ((result = decoder.nextUtterance()) != null) {
-                    partials.last = "";
-                    RecognitionResult.Final fin = toFinal(result, offsetSeconds);
-                    if (!fin.isEmpty()) {
-                        listener.onResult(fin);
-                        deliveredAny = true;
-                    }
+                    listener.onResult(toFinal(result, offsetSeconds));
+                    deliveredAny = true;
                 }
                 if (Thread.currentThread().isInterrupted() || segment.endedBy() == null) {
                     break; // closed: the input was cut, not ended by the sender
                 }
                 segmentStartBytes += segment.bytesRead();
                 if (!deliveredAny) {
-                    // A reset or end must still answer with a final, even an empty one, so callers can wait for it.
+                    // No utterance in the segment: a reset or end still answers with a final, an empty one.
                     listener.onResult(RecognitionResult.Final.of("", List.of()));
                 }
                 if (segment.endedBy() == SegmentedPcmInput.Mark.END) {
@@ -215,19 +211,12 @@ public final class Sphinx4Stream implements RecognizerStream {
         return RecognitionResult.Final.of(text, words);
     }
 
-    /** Turns the decoder's intermediate results into partials, skipping repeats. */
+    /** Reports the decoder's best path after every block as a partial (repeats are dropped by the stream layer). */
     private final class PartialReporter implements ResultListener {
-        String last = "";
-
         @Override
         public void newResult(Result result) {
-            if (result.isFinal()) {
-                return;
-            }
-            String text = result.getBestResultNoFiller().trim();
-            if (!text.isEmpty() && !text.equals(last)) {
-                last = text;
-                listener.onResult(new RecognitionResult.Partial(text));
+            if (!result.isFinal()) {
+                listener.onResult(new RecognitionResult.Partial(result.getBestResultNoFiller().trim()));
             }
         }
 

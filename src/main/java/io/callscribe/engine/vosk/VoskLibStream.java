@@ -62,7 +62,6 @@ final class VoskLibStream implements RecognizerStream {
 
     // Only touched by the task currently running on the pool.
     private boolean freed;
-    private String lastPartial = "";
 
     VoskLibStream(String label, VoskDecoder recognizer, RecognitionListener listener, Executor decoders, Runnable onClosed) {
         this.label = label;
@@ -180,11 +179,11 @@ final class VoskLibStream implements RecognizerStream {
                 }
                 case Reset r -> {
                     if (!closed) {
-                        deliverFinal(recognizer.result(), true);
+                        listener.onResult(parse(recognizer.result()));
                     }
                 }
                 case Finish f -> {
-                    deliverFinal(recognizer.finalResult(), true);
+                    listener.onResult(parse(recognizer.finalResult()));
                     free();
                 }
                 case Release r -> free();
@@ -202,26 +201,10 @@ final class VoskLibStream implements RecognizerStream {
         }
     }
 
+    /** Reports what libvosk has: the utterance's final at an endpoint, else its current partial. */
     private void decode(byte[] pcm) {
-        if (recognizer.acceptWaveForm(pcm, pcm.length)) {
-            deliverFinal(recognizer.result(), false);
-        } else {
-            RecognitionResult r = parse(recognizer.partialResult());
-            if (r instanceof RecognitionResult.Partial p && !p.text().equals(lastPartial)) {
-                lastPartial = p.text();
-                deliver(p);
-            }
-        }
-    }
-
-    /** Endpoint finals on silence are empty; they are passed on only when they replace a shown partial. */
-    private void deliverFinal(String json, boolean always) {
-        RecognitionResult r = parse(json);
-        boolean hadPartial = !lastPartial.isEmpty();
-        lastPartial = "";
-        if (always || hadPartial || !(r instanceof RecognitionResult.Final f && f.isEmpty())) {
-            deliver(r);
-        }
+        boolean endpoint = recognizer.acceptWaveForm(pcm, pcm.length);
+        listener.onResult(parse(endpoint ? recognizer.result() : recognizer.partialResult()));
     }
 
     /** libvosk's JSON, read by the one Vosk codec; a result it cannot read fails the stream. */
@@ -233,25 +216,13 @@ final class VoskLibStream implements RecognizerStream {
         }
     }
 
-    private void deliver(RecognitionResult r) {
-        try {
-            listener.onResult(r);
-        } catch (RuntimeException e) {
-            log.warn("vosk stream {}: listener failed: {}", label, e.toString());
-        }
-    }
-
     private void fail(RecognizerException e) {
         if (failure != null) {
             return;
         }
         failure = e;
         log.warn("{}", e.getMessage());
-        try {
-            listener.onFailure(e);
-        } catch (RuntimeException ex) {
-            log.warn("vosk stream {}: listener failed on failure: {}", label, ex.toString());
-        }
+        listener.onFailure(e);
     }
 
     private void free() {

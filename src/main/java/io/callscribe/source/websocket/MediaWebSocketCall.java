@@ -318,8 +318,9 @@ public final class MediaWebSocketCall implements AudioSource {
         }
         controlFormat = MediaControlCodec.formatOf(text);
         mediaStart = s;
-        description = "chan_websocket call " + callId() + " (" + s.channel() + ", " + s.format() + ", "
-                + direction + " " + link.remote() + ")";
+        String param = uriParameters.get(CALL_ID_PARAMETER);
+        description = "chan_websocket " + (param != null && !param.isBlank() ? "call " + param : "channel " + s.channelId())
+                + " (" + s.channel() + ", " + s.format() + ", " + direction + " " + link.remote() + ")";
         PcmFormat pcm = f.pcm();
         buffer = new SpillingPcmBuffer((long) config.bufferSeconds() * pcm.bytesPerSecond(), config.spillDir(),
                 "callscribe-websocket-", (file, inMemory) -> log.warn("{}: consumer is {} s behind; buffering further audio in {}",

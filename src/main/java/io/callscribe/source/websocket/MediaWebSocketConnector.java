@@ -100,10 +100,10 @@ public final class MediaWebSocketConnector implements AutoCloseable {
             ws = builder.buildAsync(uri, new Listener(call, link)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            call.onError(cause);
+            call.onError(new IOException(describe(cause)));
             throw new IOException("chan_websocket connection to " + uri + " failed: " + describe(cause), cause);
         } catch (TimeoutException e) {
-            call.onError(e);
+            call.onError(new IOException("not open within " + timeout.toMillis() + " ms"));
             throw new IOException("chan_websocket connection to " + uri + " not open within " + timeout.toMillis() + " ms");
         }
         link.attach(ws);
