@@ -307,7 +307,9 @@ public final class RunCommand implements Callable<Integer> {
             if (websocketAddress != null) {
                 s.websocket = MediaWebSocketServer.start(MediaWebSocketServer.Config.loopback(websocketAddress.port())
                                 .withHost(websocketAddress.host()).withToken(websocketToken != null ? websocketToken : token),
-                        call -> s.calls.start(callIds.allocate(call.callId()), List.of(new CallSession.Leg(call.speaker(), call)))
+                        // A second connection for a live id is refused (CallManager.start); an id whose call ended gets a fresh one.
+                        call -> s.calls.start(s.calls.isLive(call.callId()) ? call.callId() : callIds.allocate(call.callId()),
+                                        List.of(new CallSession.Leg(call.speaker(), call)))
                                 .ifPresentOrElse(session -> { }, call::stop));
             }
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
