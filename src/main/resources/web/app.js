@@ -114,6 +114,13 @@
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
 
+  // ARI calls name their parties: "caller 1000 Alice -> callee 2000 (uniqueid ...)"
+  function partiesLine(parties) {
+    if (!Array.isArray(parties) || parties.length === 0) return '';
+    return parties.map(p => [p.role, p.caller_number, p.caller_name, p.dialed_exten ? 'dialed ' + p.dialed_exten : '',
+      p.uniqueid ? '(' + p.uniqueid + ')' : ''].filter(Boolean).join(' ')).join(' \u2194 ');
+  }
+
   function onEvent(e) {
     if (!e || !e.call) return;
     switch (e.event) {
@@ -121,6 +128,7 @@
         const c = liveCall(e.call);
         c.info.started = e.at;
         c.info.source = e.source;
+        c.info.parties = partiesLine(e.parties);
         renderMeta(c);
         break;
       }
@@ -188,7 +196,7 @@
     }
     stats.append(sep(), i.errors ? el('span', 'bad', i.errors + (i.errors === 1 ? ' error' : ' errors'))
       : document.createTextNode('no errors'));
-    const origin = el('div', 'origin', [i.source, i.recognizer].filter(Boolean).join(' · '));
+    const origin = el('div', 'origin', [i.parties, i.source, i.recognizer].filter(Boolean).join(' · '));
     c.meta.replaceChildren(stats, origin);
   }
 

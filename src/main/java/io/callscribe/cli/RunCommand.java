@@ -18,6 +18,10 @@ import io.callscribe.sink.TranscriptSink;
 import io.callscribe.sink.WebhookSettings;
 import io.callscribe.sink.WebhookSink;
 import io.callscribe.source.TailOptions;
+import io.callscribe.source.ari.AriCallFilter;
+import io.callscribe.source.ari.AriSettings;
+import io.callscribe.source.ari.AriSource;
+import io.callscribe.source.ari.MediaTransport;
 import io.callscribe.source.audiosocket.AudioSocketServer;
 import io.callscribe.source.websocket.MediaWebSocketServer;
 import io.callscribe.web.CallArchive;
@@ -138,6 +142,49 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--audiosocket-read-timeout", defaultValue = "60", paramLabel = "SECONDS",
             description = "An AudioSocket call that sends nothing for this long has ended (default ${DEFAULT-VALUE}).")
     int audioSocketReadTimeoutSeconds;
+
+    @Option(names = "--ari", paramLabel = "URL",
+            description = "Asterisk ARI (e.g. http://127.0.0.1:8088): transcribe every two-party bridge live, by snoop + externalMedia.")
+    URI ari;
+
+    @Option(names = "--ari-user", paramLabel = "USER", description = "ARI user (ari.conf).")
+    String ariUser;
+
+    @Option(names = "--ari-password", paramLabel = "PASSWORD",
+            description = "ARI password (better from CALLSCRIBE_ARI_PASSWORD or the config file than on the command line).")
+    String ariPassword;
+
+    @Option(names = "--ari-app", defaultValue = "callscribe", paramLabel = "NAME",
+            description = "Stasis application name; also the prefix of the channels and bridges callscribe creates (default ${DEFAULT-VALUE}).")
+    String ariApp;
+
+    @Option(names = "--ari-transport", defaultValue = "audiosocket", paramLabel = "audiosocket|rtp",
+            description = "How externalMedia streams each party to callscribe: AudioSocket over TCP to --audiosocket, or RTP over UDP (default ${DEFAULT-VALUE}).")
+    String ariTransport;
+
+    @Option(names = "--ari-media-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Address Asterisk reaches callscribe at for media (AudioSocket connects there; RTP receivers bind it) (default ${DEFAULT-VALUE}).")
+    String ariMediaHost;
+
+    @Option(names = "--ari-contexts", split = ",", paramLabel = "CONTEXT",
+            description = "Only calls where a party is in one of these dialplan contexts (default: all). CALLSCRIBE=on/off on a channel overrides.")
+    List<String> ariContexts;
+
+    @Option(names = "--ari-callers", paramLabel = "REGEX",
+            description = "Only calls whose caller number matches (default: all). CALLSCRIBE=on/off on a channel overrides.")
+    String ariCallers;
+
+    @Option(names = "--ari-roles", split = ",", defaultValue = "caller,callee", paramLabel = "CALLER,CALLEE",
+            description = "Labels of the two parties' roles (default ${DEFAULT-VALUE}).")
+    List<String> ariRoles;
+
+    @Option(names = "--ari-speakers", defaultValue = "callerid", paramLabel = "callerid|role",
+            description = "Name each speaker by caller id (name, else number, else role) or by role (default ${DEFAULT-VALUE}).")
+    String ariSpeakers;
+
+    @Option(names = "--ari-variables", split = ",", paramLabel = "VAR",
+            description = "Channel variables reported in each party's metadata (call_start, transcript JSON, webhooks).")
+    List<String> ariVariables;
 
     @Option(names = "--websocket", defaultValue = "off", paramLabel = "HOST:PORT",
             description = "chan_websocket listener that Asterisk connects to (websocket_client.conf uri = ws://HOST:PORT), "
@@ -300,8 +347,17 @@ public final class RunCommand implements Callable<Integer> {
                                 .withMaxCalls(audioSocketMaxCalls).withBufferSeconds(audioSocketBufferSeconds)
                                 .withMaxSpillSeconds(audioSocketMaxSpillSeconds)
                                 .withReadTimeout(Duration.ofSeconds(audioSocketReadTimeoutSeconds)),
-                        call -> s.calls.start(callIds.allocate(call.id().toString()), List.of(new CallSession.Leg(null, call)))
-                                .ifPresentOrElse(session -> { }, call::stop));
+                        call -> {
+                            AriSource ariSource = s.ari;
+                            if (ariSource != null && ariSource.claim(call)) {
+                                return; // one party of an ARI call
+                            }
+                            s.calls.start(callIds.allocate(call.id().toString()), List.of(new CallSession.Leg(null, call)))
+                                    .ifPresentOrElse(session -> { }, call::stop);
+                        });
+            }
+            if (ari != null) {
+                s.ari = AriSource.start(ariSettings(audioSocketAddress, s.audioSocketPort()), s.calls::start);
             }
             HostPort websocketAddress = HostPort.parse(websocket, "--websocket");
             if (websocketAddress != null) {
@@ -329,6 +385,31 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    private AriSource.Settings ariSettings(HostPort audioSocketAddress, int audioSocketPort) {
+        if (ariUser == null || ariPassword == null) {
+            throw new IllegalArgumentException("--ari needs --ari-user and --ari-password (or CALLSCRIBE_ARI_USER / CALLSCRIBE_ARI_PASSWORD)");
+        }
+        MediaTransport transport = MediaTransport.parse(ariTransport);
+        if (transport == MediaTransport.AUDIOSOCKET && audioSocketAddress == null) {
+            throw new IllegalArgumentException("--ari-transport audiosocket needs the AudioSocket listener: --audiosocket is off");
+        }
+        boolean byCallerId = switch (ariSpeakers.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "callerid" -> true;
+            case "role" -> false;
+            default -> throw new IllegalArgumentException("--ari-speakers: '" + ariSpeakers + "' is not callerid or role");
+        };
+        java.util.regex.Pattern callers;
+        try {
+            callers = ariCallers == null || ariCallers.isBlank() ? null : java.util.regex.Pattern.compile(ariCallers);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("--ari-callers: not a regular expression: " + e.getDescription());
+        }
+        AriCallFilter filter = new AriCallFilter(ariContexts == null ? java.util.Set.of() : java.util.Set.copyOf(ariContexts), callers);
+        return new AriSource.Settings(AriSettings.of(ari, ariUser, ariPassword, ariApp), transport,
+                ariMediaHost + ":" + audioSocketPort, ariMediaHost, filter, ariRoles, byCallerId,
+                ariVariables == null ? List.of() : ariVariables);
+    }
+
     private void checkConfigKeys() throws java.io.IOException {
         if (config == null || spec == null) {
             return;
@@ -352,6 +433,7 @@ public final class RunCommand implements Callable<Integer> {
         CallManager calls;
         WebServer web;
         AudioSocketServer audioSocket;
+        volatile AriSource ari;
         MediaWebSocketServer websocket;
         SpoolWatcher spool;
         Duration shutdownGrace = Duration.ofSeconds(20);
@@ -375,10 +457,17 @@ public final class RunCommand implements Callable<Integer> {
             return calls;
         }
 
+        AriSource ari() {
+            return ari;
+        }
+
         @Override
         public void close() throws InterruptedException {
             if (spool != null) {
                 spool.close();
+            }
+            if (ari != null) {
+                ari.close(); // our snoops and externalMedia channels go; their audio so far is still transcribed
             }
             if (audioSocket != null) {
                 audioSocket.stop(); // no new calls; live ones end with what Asterisk already sent

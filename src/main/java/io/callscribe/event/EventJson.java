@@ -29,6 +29,9 @@ public final class EventJson {
                 if (s.source() != null) {
                     n.put("source", s.source());
                 }
+                if (!s.parties().isEmpty()) {
+                    n.set("parties", parties(s.parties()));
+                }
             }
             case TranscriptEvent.Partial p -> {
                 speaker(n, p.speaker());
@@ -65,6 +68,28 @@ public final class EventJson {
             o.put("start", round(w.start()));
             o.put("end", round(w.end()));
             o.put("conf", round(w.conf()));
+        }
+        return a;
+    }
+
+    /** {@code [{speaker, role, channel, uniqueid, linkedid, caller_number, ..., variables:{}}]}. */
+    public static ArrayNode parties(List<CallParty> parties) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (CallParty p : parties) {
+            ObjectNode o = a.addObject();
+            o.put("speaker", p.speaker());
+            o.put("role", p.role());
+            o.put("channel", p.channel());
+            o.put("uniqueid", p.uniqueid());
+            o.put("linkedid", p.linkedid());
+            o.put("caller_number", p.callerNumber());
+            o.put("caller_name", p.callerName());
+            o.put("connected_number", p.connectedNumber());
+            o.put("connected_name", p.connectedName());
+            o.put("dialed_exten", p.dialedExten());
+            o.put("context", p.context());
+            ObjectNode vars = o.putObject("variables");
+            new java.util.TreeMap<>(p.variables()).forEach(vars::put);
         }
         return a;
     }

@@ -18,7 +18,16 @@ public sealed interface TranscriptEvent {
     /** The name used on the wire ({@code call_start}, {@code partial}, ...). */
     String kind();
 
-    record CallStarted(String call, Instant at, String source) implements TranscriptEvent {
+    /** {@code parties} says who the speakers are when the source knows (ARI mode); empty otherwise. */
+    record CallStarted(String call, Instant at, String source, List<CallParty> parties) implements TranscriptEvent {
+        public CallStarted {
+            parties = parties == null ? List.of() : List.copyOf(parties);
+        }
+
+        public CallStarted(String call, Instant at, String source) {
+            this(call, at, source, List.of());
+        }
+
         public String kind() {
             return "call_start";
         }

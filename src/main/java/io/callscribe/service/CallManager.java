@@ -79,12 +79,18 @@ public final class CallManager implements AutoCloseable {
      * shutting down: the caller owns the sources then and must close them.
      */
     public Optional<CallSession> start(String callId, List<CallSession.Leg> legs) {
+        return start(callId, legs, List.of());
+    }
+
+    /** As {@link #start(String, List)}, with who the speakers are (reported in {@code call_start}). */
+    public Optional<CallSession> start(String callId, List<CallSession.Leg> legs, List<io.callscribe.event.CallParty> parties) {
         if (shuttingDown) {
             log.warn("call {} refused: shutting down", callId);
             return Optional.empty();
         }
         CallSession session = new CallSession(callId, legs, recognizer, settings, sink).onReconnect(() -> onReconnect.run())
-                .onGatedAudio((received, sent) -> gateMeter.counted(received, sent));
+                .onGatedAudio((received, sent) -> gateMeter.counted(received, sent))
+                .withParties(parties);
         CountDownLatch done = new CountDownLatch(1);
         Thread thread = Thread.ofVirtual().name("call-" + callId).unstarted(() -> runCall(session, done));
         if (live.putIfAbsent(callId, new Running(session, thread, done)) != null) {

@@ -44,6 +44,7 @@ public final class CallSession {
     private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Runnable onReconnect = () -> {
     };
+    private volatile List<io.callscribe.event.CallParty> parties = List.of();
     private volatile io.callscribe.vad.GateMeter gateMeter = io.callscribe.vad.GateMeter.NONE;
 
     public CallSession(String callId, List<Leg> legs, Recognizer recognizer, SessionSettings settings,
@@ -99,6 +100,12 @@ public final class CallSession {
         return this;
     }
 
+    /** Who the speakers are (ARI mode), reported in {@code call_start}; set before {@link #run()}. Returns this. */
+    public CallSession withParties(List<io.callscribe.event.CallParty> parties) {
+        this.parties = List.copyOf(parties);
+        return this;
+    }
+
     /** Recogniser connections re-opened during this call so far. */
     public int reconnects() {
         return reconnects.get();
@@ -120,7 +127,7 @@ public final class CallSession {
         }
         String sources = String.join(" + ", legs.stream().map(l -> l.source().description()).toList());
         log.info("call {} started: {} -> {}", callId, sources, recognizer.name());
-        emit(new TranscriptEvent.CallStarted(callId, now(), sources));
+        emit(new TranscriptEvent.CallStarted(callId, now(), sources, parties));
 
         List<Thread> threads = new ArrayList<>();
         for (Leg leg : legs) {

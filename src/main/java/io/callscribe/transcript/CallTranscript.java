@@ -1,5 +1,6 @@
 package io.callscribe.transcript;
 
+import io.callscribe.event.CallParty;
 import io.callscribe.event.TranscriptEvent;
 
 import java.time.Instant;
@@ -17,6 +18,7 @@ public final class CallTranscript {
 
     private final String callId;
     private String source;
+    private List<CallParty> parties = List.of();
     private Instant startedAt;
     private Instant endedAt;
     private double audioSeconds;
@@ -34,6 +36,7 @@ public final class CallTranscript {
             case TranscriptEvent.CallStarted s -> {
                 startedAt = s.at();
                 source = s.source();
+                parties = s.parties();
             }
             case TranscriptEvent.Partial p -> partials.put(speakerKey(p.speaker()), p.text());
             case TranscriptEvent.Final f -> {
@@ -55,7 +58,7 @@ public final class CallTranscript {
         // Legs deliver independently: order the transcript by when things were said, not when results came.
         ordered.sort(Comparator.comparingDouble(CallTranscript::sortKey));
         return new Snapshot(callId, source, startedAt, endedAt, audioSeconds, endReason, ordered,
-                Map.copyOf(partials), List.copyOf(errors));
+                Map.copyOf(partials), List.copyOf(errors), parties);
     }
 
     public String callId() {
@@ -73,7 +76,18 @@ public final class CallTranscript {
     /** An immutable view of a call; {@code endedAt} is null while the call is live. */
     public record Snapshot(String callId, String source, Instant startedAt, Instant endedAt, double audioSeconds,
                            String endReason, List<TranscriptEvent.Final> finals, Map<String, String> partials,
-                           List<String> errors) {
+                           List<String> errors, List<CallParty> parties) {
+        public Snapshot {
+            parties = parties == null ? List.of() : List.copyOf(parties);
+        }
+
+        /** A call whose parties are not known (every source but ARI). */
+        public Snapshot(String callId, String source, Instant startedAt, Instant endedAt, double audioSeconds,
+                        String endReason, List<TranscriptEvent.Final> finals, Map<String, String> partials,
+                        List<String> errors) {
+            this(callId, source, startedAt, endedAt, audioSeconds, endReason, finals, partials, errors, List.of());
+        }
+
         public boolean live() {
             return endedAt == null;
         }

@@ -25,6 +25,9 @@ public final class TranscriptFormats {
         if (t.endedAt() != null) {
             root.put("ended", t.endedAt().toString());
         }
+        if (!t.parties().isEmpty()) {
+            root.set("parties", EventJson.parties(t.parties()));
+        }
         root.put("audio_seconds", Math.round(t.audioSeconds() * 1000) / 1000.0);
         if (t.endReason() != null) {
             root.put("end_reason", t.endReason());

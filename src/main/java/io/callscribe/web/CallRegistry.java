@@ -291,7 +291,7 @@ public final class CallRegistry implements TranscriptSink {
     static void replay(CallTranscript.Snapshot s, List<TranscriptEvent> out) {
         Instant now = Instant.now();
         String id = s.callId();
-        out.add(new TranscriptEvent.CallStarted(id, s.startedAt() == null ? now : s.startedAt(), s.source()));
+        out.add(new TranscriptEvent.CallStarted(id, s.startedAt() == null ? now : s.startedAt(), s.source(), s.parties()));
         out.addAll(s.finals());
         for (Map.Entry<String, String> p : s.partials().entrySet()) {
             out.add(new TranscriptEvent.Partial(id, now, p.getKey().isEmpty() ? null : p.getKey(), p.getValue()));

@@ -77,8 +77,35 @@ public final class Sphinx4Recognizer implements Recognizer {
         return new Sphinx4Stream(decoder, this::giveBack, options, listener, settings.noiseFloor());
     }
 
+    /**
+     * Loading takes seconds of CPU. It runs on a platform thread of its own: a virtual caller (a call's leg) waits
+     * parked instead of holding one of the few carrier threads all that time, which starved every other virtual
+     * thread of the service (AudioSocket readers, ARI events, teardown) while two legs loaded at once.
+     */
     private Sphinx4Decoder load() throws RecognizerException {
-        Sphinx4Decoder decoder = Sphinx4Decoder.load(settings, SAMPLE_RATE);
+        java.util.concurrent.CompletableFuture<Sphinx4Decoder> loading = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("sphinx4-load").start(() -> {
+            try {
+                loading.complete(Sphinx4Decoder.load(settings, SAMPLE_RATE));
+            } catch (Throwable t) {
+                loading.completeExceptionally(t);
+            }
+        });
+        Sphinx4Decoder decoder;
+        try {
+            decoder = loading.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            loading.thenAccept(Sphinx4Decoder::release);
+            throw new RecognizerException("sphinx4: interrupted while loading the models", false);
+        } catch (java.util.concurrent.ExecutionException e) {
+            switch (e.getCause()) {
+                case RecognizerException r -> throw r;
+                case RuntimeException r -> throw r;
+                case Error r -> throw r;
+                default -> throw new RecognizerException("sphinx4: cannot load the models: " + e.getCause(), false);
+            }
+        }
         log.info("sphinx4 models loaded in {} ms", decoder.loadTime().toMillis());
         return decoder;
     }

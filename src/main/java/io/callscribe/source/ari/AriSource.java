@@ -1,0 +1,541 @@
+package io.callscribe.source.ari;
+
+import io.callscribe.event.CallParty;
+import io.callscribe.session.CallIds;
+import io.callscribe.session.CallSession;
+import io.callscribe.source.audiosocket.AudioSocketCall;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * ARI live mode: follows Asterisk's events for every channel ({@code subscribeAll}) and transcribes each
+ * two-party bridge as one call whose id is the parties' linkedid and whose two speakers are the parties,
+ * each heard through a snoop channel and an externalMedia channel of ours ({@link AriParty}).
+ * On every (re)connect it removes what an earlier run left behind, ends parties that went away
+ * meanwhile, and picks up the bridges already up.
+ * <p>Thread contract: events are handled on the event stream's dispatcher thread and never wait for an
+ * ARI request; requests run on virtual threads per party. State is guarded by one lock held only briefly.
+ */
+public final class AriSource implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AriSource.class);
+    /** A party whose bridge was destroyed gets this long to enter another one (a transfer) before its stream ends. */
+    static final Duration BRIDGE_GONE_GRACE = Duration.ofMillis(400);
+
+    /** Starts a call (CallManager::start); empty when it was refused. */
+    public interface CallStarter {
+        Optional<CallSession> start(String callId, List<CallSession.Leg> legs, List<CallParty> parties);
+    }
+
+    /**
+     * @param transport       how externalMedia streams to us
+     * @param audioSocketHost {@code host:port} of our AudioSocket listener as Asterisk reaches it
+     * @param rtpHost         address our RTP receivers bind and Asterisk sends to
+     * @param filter          which bridges
+     * @param roles           labels of the two roles (caller first)
+     * @param speakerFromCallerId name each speaker by caller id (name, else number) rather than by role
+     * @param variables       channel variables reported in each party's metadata
+     */
+    public record Settings(AriSettings ari, MediaTransport transport, String audioSocketHost, String rtpHost,
+                           AriCallFilter filter, List<String> roles, boolean speakerFromCallerId, List<String> variables) {
+        public Settings {
+            Objects.requireNonNull(ari, "ari");
+            Objects.requireNonNull(transport, "transport");
+            Objects.requireNonNull(filter, "filter");
+            roles = List.copyOf(roles);
+            variables = List.copyOf(variables);
+            if (roles.size() != 2 || roles.get(0).equals(roles.get(1))) {
+                throw new IllegalArgumentException("ARI roles must be two different labels (caller,callee), got " + roles);
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final AriClient ari;
+    private final CallStarter calls;
+    private final String prefix;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, AriParty> parties = new HashMap<>();      // party channel id -> party
+    private final Map<String, AriParty> ownChannels = new HashMap<>();  // our snoop/externalMedia ids -> party
+    private final Map<UUID, AriParty> media = new ConcurrentHashMap<>();
+    private final Set<String> pending = new HashSet<>();                // channels being looked at
+    private final Map<String, String> skipped = new HashMap<>();        // channel -> why not transcribed (logged once)
+    private final Set<String> warnedBridges = new HashSet<>();
+    private final AriEventStream events;
+    private volatile boolean closed;
+
+    private AriSource(Settings settings, CallStarter calls) {
+        this.settings = settings;
+        this.ari = new AriClient(settings.ari());
+        this.calls = calls;
+        this.prefix = settings.ari().app() + "-";
+        this.events = new AriEventStream(ari, new Handler());
+    }
+
+    /**
+     * Connects to ARI. Wrong credentials fail here (a configuration error the operator must fix); an
+     * Asterisk that is not up yet is logged and waited for in the background.
+     */
+    public static AriSource start(Settings settings, CallStarter calls) throws AriException {
+        AriSource source = new AriSource(settings, calls);
+        try {
+            source.ari.info();
+        } catch (AriException e) {
+            if (e.unauthorized()) {
+                throw e;
+            }
+            log.warn("{}; will keep trying", e.getMessage());
+        }
+        source.events.start();
+        return source;
+    }
+
+    public boolean connected() {
+        return events.isConnected();
+    }
+
+    /** Parties being transcribed now. */
+    public int activeParties() {
+        lock.lock();
+        try {
+            return parties.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Routes an AudioSocket connection whose UUID is one of our externalMedia channels into its party.
+     * Returns false for any other connection (an ordinary AudioSocket call).
+     */
+    public boolean claim(AudioSocketCall call) {
+        AriParty party = media.get(call.id());
+        if (party == null) {
+            return false;
+        }
+        try {
+            if (!party.attach(call)) {
+                log.info("{}: media connection arrived after the stream ended; closing it", party.label());
+                call.stop();
+            }
+        } catch (IOException e) {
+            log.warn("{}: {}", party.label(), e.getMessage());
+            call.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.stop();
+        }
+        return true;
+    }
+
+    private boolean ours(String id) {
+        return id.startsWith(prefix);
+    }
+
+    private final class Handler implements AriEventStream.Listener {
+        @Override
+        public void connected() {
+            reconcile();
+        }
+
+        @Override
+        public void event(AriEvent event) {
+            switch (event) {
+                case AriEvent.ChannelEnteredBridge e -> entered(e.bridge(), e.channel());
+                case AriEvent.ChannelLeftBridge e -> left(e.bridge(), e.channel());
+                case AriEvent.BridgeDestroyed e -> bridgeGone(e.bridge());
+                case AriEvent.ChannelDestroyed e -> channelGone(e.channel().id(), "hangup");
+                case AriEvent.StasisEnd e -> {
+                    if (ours(e.channel().id())) {
+                        channelGone(e.channel().id(), "hangup");
+                    }
+                }
+                case AriEvent.StasisStart e -> {
+                    if (!ours(e.channel().id())) {
+                        log.warn("channel {} was sent into Stasis({}); callscribe only listens (it finds calls by "
+                                + "subscribeAll) and leaves it there", e.channel().name(), settings.ari().app());
+                    }
+                }
+                case AriEvent.ChannelHangupRequest e -> {
+                }
+                case AriEvent.Other o -> {
+                }
+            }
+        }
+    }
+
+    private void entered(AriBridge bridge, AriChannel channel) {
+        if (ours(bridge.id()) || ours(channel.id())) {
+            return;
+        }
+        lock.lock();
+        try {
+            AriParty p = parties.get(channel.id());
+            if (p != null) {
+                p.inBridge(bridge.id()); // back in a bridge (re-entered, or transferred): its snoop never stopped
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        consider(bridge);
+    }
+
+    private void left(AriBridge bridge, AriChannel channel) {
+        lock.lock();
+        try {
+            AriParty p = parties.get(channel.id());
+            if (p != null && bridge.id().equals(p.currentBridge())) {
+                p.inBridge(null);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void bridgeGone(AriBridge bridge) {
+        if (ours(bridge.id())) {
+            return;
+        }
+        List<AriParty> orphans = new ArrayList<>();
+        lock.lock();
+        try {
+            warnedBridges.remove(bridge.id());
+            for (AriParty p : parties.values()) {
+                if (bridge.id().equals(p.currentBridge()) || p.currentBridge() == null) {
+                    orphans.add(p);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (AriParty p : orphans) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(BRIDGE_GONE_GRACE);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                String now = p.currentBridge();
+                if (now == null || now.equals(bridge.id())) {
+                    p.end("bridge destroyed");
+                }
+            });
+        }
+    }
+
+    private void channelGone(String channelId, String why) {
+        AriParty party;
+        String reason;
+        lock.lock();
+        try {
+            skipped.remove(channelId);
+            party = parties.get(channelId);
+            reason = why;
+            if (party == null) {
+                party = ownChannels.get(channelId);
+                if (party != null) {
+                    reason = channelId.equals(party.snoopId) ? "snoop channel ended" : "media channel ended";
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (party != null) {
+            party.end(reason);
+        }
+    }
+
+    /** A bridge changed: transcribe it when it is a two-party bridge not yet followed. */
+    private void consider(AriBridge bridge) {
+        if (closed || ours(bridge.id()) || bridge.bridgeType().equals("holding")) {
+            return;
+        }
+        List<String> members = bridge.channels().stream().filter(c -> !ours(c)).toList();
+        lock.lock();
+        try {
+            long followed = members.stream().filter(parties::containsKey).count();
+            if (members.size() != 2) {
+                if (members.size() > 2 && followed == 0 && warnedBridges.add(bridge.id())) {
+                    log.info("bridge {} has {} parties: only two-party bridges are transcribed", bridge.id(), members.size());
+                }
+                return;
+            }
+            if (followed > 0 || members.stream().anyMatch(pending::contains)) {
+                if (followed == 1 && warnedBridges.add(bridge.id())) {
+                    log.info("bridge {}: a new party joined a call already transcribed; only the first two parties "
+                            + "of a call are its speakers", bridge.id());
+                }
+                return;
+            }
+            if (members.stream().allMatch(skipped::containsKey)) {
+                return; // decided before: not transcribed
+            }
+            pending.addAll(members);
+        } finally {
+            lock.unlock();
+        }
+        Thread.ofVirtual().name("ari-pickup-" + bridge.id()).start(() -> pickUp(bridge.id(), members));
+    }
+
+    private void pickUp(String bridgeId, List<String> members) {
+        try {
+            List<AriChannel> chans = new ArrayList<>();
+            for (String id : members) {
+                Optional<AriChannel> c = ari.channel(id);
+                if (c.isEmpty()) {
+                    return; // hung up meanwhile
+                }
+                chans.add(c.get());
+            }
+            chans.sort(Comparator.comparing(AriChannel::created).thenComparing(AriChannel::id));
+            AriChannel caller = chans.get(0);
+            AriChannel callee = chans.get(1);
+            List<Optional<String>> switches = List.of(ari.variable(caller.id(), AriCallFilter.VARIABLE),
+                    ari.variable(callee.id(), AriCallFilter.VARIABLE));
+            Optional<String> why = settings.filter().reject(caller, callee, switches);
+            if (why.isPresent()) {
+                lock.lock();
+                try {
+                    skipped.put(caller.id(), why.get());
+                    skipped.put(callee.id(), why.get());
+                } finally {
+                    lock.unlock();
+                }
+                log.info("bridge {} ({} <-> {}): not transcribed, {}", bridgeId, caller.name(), callee.name(), why.get());
+                return;
+            }
+            String linkedid = ari.variable(caller.id(), "CHANNEL(linkedid)").orElse(caller.id());
+            String callId = CallIds.sanitize(linkedid);
+            List<CallParty> infos = List.of(describe(caller, callee, linkedid, settings.roles().get(0), caller),
+                    describe(callee, caller, linkedid, settings.roles().get(1), caller));
+            infos = distinctSpeakers(infos);
+            startCall(callId, bridgeId, List.of(caller, callee), infos);
+        } catch (AriException e) {
+            log.warn("bridge {}: cannot look at its parties: {}", bridgeId, e.getMessage());
+        } finally {
+            lock.lock();
+            try {
+                members.forEach(pending::remove);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private CallParty describe(AriChannel c, AriChannel other, String linkedid, String role, AriChannel caller)
+            throws AriException {
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String v : settings.variables()) {
+            ari.variable(c.id(), v).ifPresent(value -> vars.put(v, value));
+        }
+        // The callee's own number: what the caller's connected line says after answer, else what it dialled.
+        String number = c == caller ? c.callerNumber() : firstNonEmpty(caller.connectedNumber(), c.callerNumber().equals(caller.callerNumber()) ? "" : c.callerNumber());
+        String name = c == caller ? c.callerName() : firstNonEmpty(caller.connectedName(), c.callerName().equals(caller.callerName()) ? "" : c.callerName());
+        String dialed = c == caller ? c.exten() : firstNonEmpty(c.exten(), caller.exten());
+        String speaker = settings.speakerFromCallerId() ? firstNonEmpty(name, number, role) : role;
+        return new CallParty(speaker, role, c.name(), c.id(), linkedid, number, name,
+                c.connectedNumber(), c.connectedName(), dialed, c.context(), vars);
+    }
+
+    private static List<CallParty> distinctSpeakers(List<CallParty> p) {
+        if (!p.get(0).speaker().equals(p.get(1).speaker())) {
+            return p;
+        }
+        List<CallParty> out = new ArrayList<>();
+        for (CallParty c : p) {
+            out.add(new CallParty(c.speaker() + " (" + c.role() + ")", c.role(), c.channel(), c.uniqueid(), c.linkedid(),
+                    c.callerNumber(), c.callerName(), c.connectedNumber(), c.connectedName(), c.dialedExten(),
+                    c.context(), c.variables()));
+        }
+        return out;
+    }
+
+    private static String firstNonEmpty(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return "";
+    }
+
+    private void startCall(String linkedCallId, String bridgeId, List<AriChannel> chans, List<CallParty> infos) {
+        List<AriParty> created = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closed || chans.stream().anyMatch(c -> parties.containsKey(c.id()))) {
+                return;
+            }
+            for (int i = 0; i < 2; i++) {
+                AriParty p = new AriParty(linkedCallId, chans.get(i), bridgeId, infos.get(i), ari, settings.transport(),
+                        settings.audioSocketHost(), settings.rtpHost(), this::forget);
+                created.add(p);
+            }
+        } finally {
+            lock.unlock();
+        }
+        lock.lock();
+        try {
+            for (AriParty p : created) {
+                parties.put(p.channel.id(), p);
+                ownChannels.put(p.snoopId, p);
+                ownChannels.put(p.mediaChannelId, p);
+                media.put(p.mediaId, p);
+            }
+        } finally {
+            lock.unlock();
+        }
+        List<CallSession.Leg> legs = created.stream().map(p -> new CallSession.Leg(p.info.speaker(), p.audio)).toList();
+        String callId = linkedCallId;
+        Optional<CallSession> session = Optional.empty();
+        // A second pair of the same linked call (after a transfer) gets "-2", "-3"...; the first keeps the linkedid.
+        for (int n = 1; n <= 9 && session.isEmpty() && !closed; n++) {
+            callId = n == 1 ? linkedCallId : linkedCallId + "-" + n;
+            for (AriParty p : created) {
+                p.callId = callId;
+            }
+            session = calls.start(callId, legs, infos);
+        }
+        if (session.isEmpty()) {
+            unregister(created);
+            log.warn("bridge {}: call {} not started", bridgeId, linkedCallId);
+            return;
+        }
+        log.info("call {}: {} <-> {} (bridge {})", callId, infos.get(0).speaker(), infos.get(1).speaker(), bridgeId);
+        for (AriParty p : created) {
+            Thread.ofVirtual().name("ari-setup-" + p.mediaId).start(p::setUp);
+        }
+    }
+
+    private void unregister(List<AriParty> ps) {
+        lock.lock();
+        try {
+            for (AriParty p : ps) {
+                parties.remove(p.channel.id(), p);
+                ownChannels.remove(p.snoopId, p);
+                ownChannels.remove(p.mediaChannelId, p);
+                media.remove(p.mediaId, p);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called by each party when its Asterisk side is gone. */
+    private void forget(AriParty p) {
+        unregister(List.of(p));
+    }
+
+    /** After (re)connecting: drop leftovers, end parties that went away, pick up bridges that are up. */
+    private void reconcile() {
+        List<AriChannel> channels;
+        List<AriBridge> bridges;
+        try {
+            channels = ari.channels();
+            bridges = ari.bridges();
+        } catch (AriException e) {
+            log.warn("ARI: cannot list calls in progress: {}", e.getMessage());
+            return;
+        }
+        Set<String> alive = new HashSet<>();
+        channels.forEach(c -> alive.add(c.id()));
+        List<AriParty> gone = new ArrayList<>();
+        Set<String> mine = new HashSet<>();
+        lock.lock();
+        try {
+            for (AriParty p : parties.values()) {
+                mine.add(p.snoopId);
+                mine.add(p.mediaChannelId);
+                mine.add(p.bridgeId);
+                if (!alive.contains(p.channel.id())) {
+                    gone.add(p);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        gone.forEach(p -> p.end("channel gone while ARI was disconnected"));
+        int leftovers = 0;
+        for (AriChannel c : channels) {
+            if (ours(c.id()) && !mine.contains(c.id())) {
+                leftovers++;
+                try {
+                    ari.hangup(c.id());
+                } catch (AriException e) {
+                    log.warn("ARI: cannot hang up leftover channel {}: {}", c.id(), e.getMessage());
+                }
+            }
+        }
+        for (AriBridge b : bridges) {
+            if (ours(b.id()) && !mine.contains(b.id())) {
+                leftovers++;
+                try {
+                    ari.destroyBridge(b.id());
+                } catch (AriException e) {
+                    log.warn("ARI: cannot destroy leftover bridge {}: {}", b.id(), e.getMessage());
+                }
+            }
+        }
+        if (leftovers > 0) {
+            log.info("ARI: removed {} channel(s)/bridge(s) left by an earlier run", leftovers);
+        }
+        int candidates = 0;
+        for (AriBridge b : bridges) {
+            if (!ours(b.id())) {
+                candidates++;
+                consider(b);
+            }
+        }
+        log.info("ARI: {} channel(s), {} bridge(s) in progress looked at", channels.size(), candidates);
+    }
+
+    /**
+     * Stops following events and ends every party (our channels and bridges are removed; audio received
+     * is still transcribed by the sessions). Waits up to {@code grace} for the removals.
+     */
+    public void close(Duration grace) {
+        closed = true;
+        events.close();
+        List<AriParty> all;
+        lock.lock();
+        try {
+            all = new ArrayList<>(parties.values());
+        } finally {
+            lock.unlock();
+        }
+        all.forEach(p -> p.end("stopped"));
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (AriParty p : all) {
+            try {
+                if (!p.awaitTornDown(Math.max(0, (deadline - System.nanoTime()) / 1_000_000))) {
+                    log.warn("{}: its channels were not removed within {} ms", p.label(), grace.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}
