@@ -127,6 +127,13 @@ public final class SqliteStore extends JdbcStore {
         return new TextSearch("JOIN call_text ON call_text.rowid = c.seq", "call_text MATCH ?", "call_text.rank", false);
     }
 
+    /** Ranks in the FTS index alone (BM25, its own top-N) and joins only the page's calls. */
+    @Override
+    String rankedOnly() {
+        return "SELECT c.* FROM (SELECT rowid AS r, rank AS k FROM call_text WHERE call_text MATCH ? ORDER BY rank LIMIT ? OFFSET ?) t "
+                + "JOIN calls c ON c.seq = t.r ORDER BY t.k";
+    }
+
     @Override
     String textQuery(List<String> words) {
         // Each word quoted: FTS5 operators typed by a user (NEAR, OR, *) are searched as words, never parsed.
