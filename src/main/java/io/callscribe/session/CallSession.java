@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class CallSession {
 
+    /** Sinks do I/O: a lock, not a monitor, so a leg on a virtual thread never pins its carrier. */
+    private final java.util.concurrent.locks.ReentrantLock emitLock = new java.util.concurrent.locks.ReentrantLock();
+
     private static final Logger log = LoggerFactory.getLogger(CallSession.class);
 
     /** One direction of a call; {@code speaker} is null for a single-leg call. */
@@ -190,7 +193,12 @@ public final class CallSession {
     }
 
     /** One call's events reach the sinks one at a time, in order, whatever leg produced them. */
-    synchronized void emit(TranscriptEvent event) {
-        sink.accept(event);
+    void emit(TranscriptEvent event) {
+        emitLock.lock();
+        try {
+            sink.accept(event);
+        } finally {
+            emitLock.unlock();
+        }
     }
 }

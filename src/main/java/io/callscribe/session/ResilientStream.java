@@ -46,7 +46,7 @@ final class ResilientStream implements RecognizerStream {
     private final ReconnectPolicy policy;
     private final Runnable onReconnect;
     private final int bytesPerSecond;
-    private final Object lock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
     /** Guarded by {@code lock}. */
     private final ReplayBuffer buffer;
@@ -92,8 +92,11 @@ final class ResilientStream implements RecognizerStream {
         if (length == 0) {
             return;
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             buffer.append(pcm, offset, length);
+        } finally {
+            lock.unlock();
         }
         try {
             current.accept(pcm, offset, length);
@@ -104,8 +107,11 @@ final class ResilientStream implements RecognizerStream {
 
     @Override
     public void reset() throws RecognizerException, InterruptedException {
-        synchronized (lock) {
+        lock.lock();
+        try {
             buffer.markReset(); // a replay ends the utterance here too
+        } finally {
+            lock.unlock();
         }
         try {
             current.reset();
@@ -135,8 +141,11 @@ final class ResilientStream implements RecognizerStream {
     public long answeredBytes() {
         RecognizerStream s = current;
         long answered = s == null ? -1 : s.answeredBytes();
-        synchronized (lock) {
+        lock.lock();
+        try {
             return answered < 0 ? committed : Math.max(committed, currentBase + answered);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -151,8 +160,11 @@ final class ResilientStream implements RecognizerStream {
         if (s != null) {
             s.close();
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             buffer.close();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -218,10 +230,13 @@ final class ResilientStream implements RecognizerStream {
     private double openAndReplay() throws RecognizerException, InterruptedException {
         int gen;
         long base;
-        synchronized (lock) {
+        lock.lock();
+        try {
             gen = ++generation;
             base = buffer.start();
             replaying = true;
+        } finally {
+            lock.unlock();
         }
         try {
             currentBase = base;
@@ -246,12 +261,15 @@ final class ResilientStream implements RecognizerStream {
         } catch (IOException e) {
             throw new RecognizerException(options.label() + ": " + e.getMessage(), false, e);
         } finally {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 replaying = false;
                 if (deferredTrim >= 0) {
                     buffer.trimTo(deferredTrim);
                     deferredTrim = -1;
                 }
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -265,7 +283,8 @@ final class ResilientStream implements RecognizerStream {
 
     /** Moves the commit point; called on the result thread. */
     private void commit(long offset) {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (offset <= committed) {
                 return;
             }
@@ -275,6 +294,8 @@ final class ResilientStream implements RecognizerStream {
             } else {
                 buffer.trimTo(offset);
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -291,8 +312,11 @@ final class ResilientStream implements RecognizerStream {
         }
 
         private boolean stale() {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 return gen != generation;
+            } finally {
+                lock.unlock();
             }
         }
 
@@ -314,8 +338,11 @@ final class ResilientStream implements RecognizerStream {
                 RecognizerStream s = current;
                 long answered = s == null ? -1 : s.answeredBytes();
                 long end;
-                synchronized (lock) {
+                lock.lock();
+                try {
                     end = answered >= 0 ? base + answered : buffer.end();
+                } finally {
+                    lock.unlock();
                 }
                 commit(end);
                 listener.onResult(f);
@@ -323,8 +350,11 @@ final class ResilientStream implements RecognizerStream {
             }
             long endBytes = base + 2L * Math.round(f.end() * options.sampleRate());
             long committedBefore;
-            synchronized (lock) {
+            lock.lock();
+            try {
                 committedBefore = committed;
+            } finally {
+                lock.unlock();
             }
             if (endBytes <= committedBefore) {
                 log.debug("{}: dropped a final that repeats audio already finalised: '{}'", options.label(), f.text());

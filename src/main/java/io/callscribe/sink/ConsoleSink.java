@@ -11,6 +11,9 @@ import java.util.Locale;
  */
 public final class ConsoleSink implements TranscriptSink {
 
+    /** Printing is I/O: a lock, not a monitor, so a virtual thread printing never pins its carrier. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
     private static final String CLEAR_LINE = "\r\033[2K";
     private static final String DIM = "\033[2m";
     private static final String RESET = "\033[0m";
@@ -45,21 +48,26 @@ public final class ConsoleSink implements TranscriptSink {
     }
 
     @Override
-    public synchronized void accept(TranscriptEvent event) {
-        switch (event) {
-            case TranscriptEvent.CallStarted s -> line("call " + s.call() + " started: " + s.source());
-            case TranscriptEvent.Partial p -> {
-                if (interactive) {
-                    out.print(CLEAR_LINE + DIM + prefix(p.call(), p.speaker()) + "... " + p.text() + RESET);
-                    out.flush();
-                    partialShown = true;
+    public void accept(TranscriptEvent event) {
+        lock.lock();
+        try {
+            switch (event) {
+                case TranscriptEvent.CallStarted s -> line("call " + s.call() + " started: " + s.source());
+                case TranscriptEvent.Partial p -> {
+                    if (interactive) {
+                        out.print(CLEAR_LINE + DIM + prefix(p.call(), p.speaker()) + "... " + p.text() + RESET);
+                        out.flush();
+                        partialShown = true;
+                    }
                 }
+                case TranscriptEvent.Final f -> line(String.format(Locale.ROOT, "[%s - %s] %s%s",
+                        clock(f.start()), clock(f.end()), prefix(f.call(), f.speaker()), f.text()));
+                case TranscriptEvent.CallEnded e -> line(String.format(Locale.ROOT, "call %s ended (%s), %s of audio",
+                        e.call(), e.reason(), clock(e.end())));
+                case TranscriptEvent.CallError e -> line("call " + e.call() + " error: " + e.message());
             }
-            case TranscriptEvent.Final f -> line(String.format(Locale.ROOT, "[%s - %s] %s%s",
-                    clock(f.start()), clock(f.end()), prefix(f.call(), f.speaker()), f.text()));
-            case TranscriptEvent.CallEnded e -> line(String.format(Locale.ROOT, "call %s ended (%s), %s of audio",
-                    e.call(), e.reason(), clock(e.end())));
-            case TranscriptEvent.CallError e -> line("call " + e.call() + " error: " + e.message());
+        } finally {
+            lock.unlock();
         }
     }
 

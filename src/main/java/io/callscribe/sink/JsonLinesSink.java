@@ -16,6 +16,9 @@ import java.nio.file.StandardOpenOption;
 /** One JSON event per line, flushed per line, for programs (stdout with --jsonl, a file with --events). */
 public final class JsonLinesSink implements TranscriptSink {
 
+    /** Writes are I/O: a lock, not a monitor, so a virtual thread writing never pins its carrier. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
     private final Writer out;
     private final boolean closeOut;
 
@@ -37,26 +40,36 @@ public final class JsonLinesSink implements TranscriptSink {
     }
 
     @Override
-    public synchronized void accept(TranscriptEvent event) {
+    public void accept(TranscriptEvent event) {
+        lock.lock();
         try {
-            out.write(EventJson.toLine(event));
-            out.write('\n');
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write event: " + e.getMessage(), e);
+            try {
+                out.write(EventJson.toLine(event));
+                out.write('\n');
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write event: " + e.getMessage(), e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        lock.lock();
         try {
-            if (closeOut) {
-                out.close();
-            } else {
-                out.flush();
+            try {
+                if (closeOut) {
+                    out.close();
+                } else {
+                    out.flush();
+                }
+            } catch (IOException ignored) {
+                // closing a log at shutdown: nothing left to tell anyone
             }
-        } catch (IOException ignored) {
-            // closing a log at shutdown: nothing left to tell anyone
+        } finally {
+            lock.unlock();
         }
     }
 }

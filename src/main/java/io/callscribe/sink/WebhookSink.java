@@ -49,7 +49,9 @@ public final class WebhookSink implements TranscriptSink {
     private final HttpClient client;
     private final Map<String, CallTranscript> calls = new ConcurrentHashMap<>();
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
-    private final Object lock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /** Signalled when the queue, {@code sending} or {@code closing} changes. */
+    private final java.util.concurrent.locks.Condition changed = lock.newCondition();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -96,7 +98,8 @@ public final class WebhookSink implements TranscriptSink {
 
     private void enqueue(Delivery d) {
         TranscriptEvent e = d.event();
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (closing) {
                 drop(d, "the webhook sink is closed");
                 return;
@@ -117,13 +120,15 @@ public final class WebhookSink implements TranscriptSink {
                 add(d);
                 return;
             }
+        } finally {
+            lock.unlock();
         }
         drop(d, "queue full (" + settings.queueCapacity() + " events waiting for " + settings.safeUrl() + ")");
     }
 
     private void add(Delivery d) {
         queue.add(d);
-        lock.notifyAll();
+        changed.signalAll();
     }
 
     private boolean removeOldestPartial() {
@@ -156,10 +161,11 @@ public final class WebhookSink implements TranscriptSink {
     private void run() {
         while (true) {
             Delivery d;
-            synchronized (lock) {
+            lock.lock();
+            try {
                 while (queue.isEmpty() && !closing) {
                     try {
-                        lock.wait();
+                        changed.await();
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -169,15 +175,20 @@ public final class WebhookSink implements TranscriptSink {
                     return; // closing and drained
                 }
                 sending = true;
+            } finally {
+                lock.unlock();
             }
             try {
                 deliver(d);
             } catch (InterruptedException e) {
                 return;
             } finally {
-                synchronized (lock) {
+                lock.lock();
+                try {
                     sending = false;
-                    lock.notifyAll();
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
                 }
             }
         }
@@ -231,8 +242,11 @@ public final class WebhookSink implements TranscriptSink {
     }
 
     private boolean closingNow() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return closing;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -279,17 +293,23 @@ public final class WebhookSink implements TranscriptSink {
 
     /** Events waiting, including one being sent. */
     public int pending() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return queue.size() + (sending ? 1 : 0);
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Waits up to {@code timeout} for the queue to drain, then stops the delivery thread. */
     public void close(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lock) {
+        lock.lock();
+        try {
             closing = true;
-            lock.notifyAll();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
         try {
             sender.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -301,9 +321,12 @@ public final class WebhookSink implements TranscriptSink {
             Thread.currentThread().interrupt();
         }
         int left;
-        synchronized (lock) {
+        lock.lock();
+        try {
             left = queue.size();
             queue.clear();
+        } finally {
+            lock.unlock();
         }
         if (left > 0) {
             log.error("webhook to {}: {} event(s) not delivered at shutdown", settings.safeUrl(), left);

@@ -39,6 +39,11 @@ public final class RecordingTailer implements AudioSource {
     private static final long IDENTITY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long WATCH_FALLBACK_MAX_MS = 100;
 
+    /**
+     * Held by the reader while it polls and sleeps for more audio: a lock, not a monitor, so that a waiting
+     * leg on a virtual thread never pins its carrier (JDK 21-23 pin inside {@code synchronized}).
+     */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final Path file;
     private final String name;
     private final RecordingFormat layout;
@@ -107,39 +112,54 @@ public final class RecordingTailer implements AudioSource {
     }
 
     /** The parsed WAV header, or null for headerless recordings or while the header is not complete. */
-    public synchronized WavHeader header() {
-        return header;
+    public WavHeader header() {
+        lock.lock();
+        try {
+            return header;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
-    public synchronized PcmFormat format() throws IOException, InterruptedException {
-        while (format == null) {
-            if (ended) {
-                throw new AudioFormatException(name + ": no WAV header: " + endReason);
+    public PcmFormat format() throws IOException, InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (format == null) {
+                if (ended) {
+                    throw new AudioFormatException(name + ": no WAV header: " + endReason);
+                }
+                if (step(null, 0, 0) == 0 && format == null) {
+                    await();
+                }
             }
-            if (step(null, 0, 0) == 0 && format == null) {
+            return format;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException, InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            Objects.checkFromIndexSize(offset, length, buffer.length);
+            while (true) {
+                if (ended) {
+                    return -1;
+                }
+                if (format != null && length < frameBytes) {
+                    throw new IllegalArgumentException("read of " + length + " bytes is shorter than one sample frame ("
+                            + frameBytes + " bytes)");
+                }
+                int n = step(buffer, offset, length);
+                if (n != 0) {
+                    return n;
+                }
                 await();
             }
-        }
-        return format;
-    }
-
-    @Override
-    public synchronized int read(byte[] buffer, int offset, int length) throws IOException, InterruptedException {
-        Objects.checkFromIndexSize(offset, length, buffer.length);
-        while (true) {
-            if (ended) {
-                return -1;
-            }
-            if (format != null && length < frameBytes) {
-                throw new IllegalArgumentException("read of " + length + " bytes is shorter than one sample frame ("
-                        + frameBytes + " bytes)");
-            }
-            int n = step(buffer, offset, length);
-            if (n != 0) {
-                return n;
-            }
-            await();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -337,14 +357,20 @@ public final class RecordingTailer implements AudioSource {
     }
 
     @Override
-    public synchronized String endReason() {
-        return endReason == null ? "recording still open" : endReason;
+    public String endReason() {
+        lock.lock();
+        try {
+            return endReason == null ? "recording still open" : endReason;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public void close() throws IOException {
         stopRequested = true;
-        synchronized (this) {
+        lock.lock(); // a reader waiting for data polls stopRequested and lets go within one poll interval
+        try {
             ended = true;
             if (endReason == null) {
                 endReason = "closed";
@@ -353,6 +379,8 @@ public final class RecordingTailer implements AudioSource {
                 channel = null;
                 watcher = null;
             }
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.WebSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -179,6 +182,49 @@ class RunChanWebSocketAsteriskTest {
         assertThat(transcript.get("audio_seconds").asDouble()).isBetween(clip.seconds() - 0.3, clip.seconds() + 0.3);
     }
 
+    /**
+     * ARI externalMedia with {@code connection_type=client}: Asterisk dials the websocket_client.conf connection of the
+     * doc, {@code transport_data} carries the dial options (call id, speaker); audio played into its bridge is
+     * transcribed; deleting the channel ends the call.
+     */
+    @Test
+    void ariExternalMediaAsClientOfCallscribe() throws Exception {
+        String app = "cstest";
+        WebSocket events = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + asterisk.httpPort()
+                + "/ari/events?app=" + app + "&api_key=" + asterisk.ariUser() + ":" + asterisk.ariPassword()),
+                new WebSocket.Listener() { }).get(5, TimeUnit.SECONDS);
+        try {
+            String bridge = ari("POST", "/bridges?type=mixing").get("id").asText();
+            String channel = ari("POST", "/channels/externalMedia?app=" + app + "&external_host=callscribe&transport=websocket"
+                    + "&encapsulation=none&connection_type=client&format=slin16&transport_data="
+                    + URLEncoder.encode("d(in)v(call_id=emc1,speaker=agent)", StandardCharsets.UTF_8)).get("id").asText();
+            await().atMost(Duration.ofSeconds(10)).until(() -> service.calls().isLive("emc1"));
+            CallSession session = service.calls().liveCalls().stream().filter(c -> c.callId().equals("emc1")).findFirst().orElseThrow();
+            ari("POST", "/bridges/" + bridge + "/addChannel?channel=" + channel);
+            Path sound = TestAudio.place(asterisk, "emc1-caller", clip.paddedTo(clip.seconds() + 0.5));
+            ari("POST", "/bridges/" + bridge + "/play?media=" + URLEncoder.encode("sound:" + sound, StandardCharsets.UTF_8));
+            await().atMost(Duration.ofSeconds((long) clip.seconds() + 10)).until(() -> session.audioSeconds() >= clip.seconds() + 0.4);
+
+            ari("DELETE", "/channels/" + channel);
+            long hungUp = System.nanoTime();
+            await().atMost(Duration.ofSeconds(2)).until(() -> service.websocket.activeCalls() == 0);
+            long legEnded = System.nanoTime();
+            ari("DELETE", "/bridges/" + bridge);
+            assertThat(service.calls().awaitEnd("emc1", RECOGNISER_FINISH)).isTrue();
+            System.out.printf("chan_websocket externalMedia client: leg ended %.0f ms, call %.0f ms after the DELETE%n",
+                    (legEnded - hungUp) / 1e6, (System.nanoTime() - hungUp) / 1e6);
+            asterisk.awaitNoChannels(Duration.ofSeconds(5));
+            JsonNode transcript = RunHarness.readJson(out.resolve("emc1.json"));
+            assertThat(transcript.get("end_reason").asText()).isEqualTo("hangup");
+            String text = String.join(" ", RunHarness.words(transcript, "agent"));
+            double wer = WordErrorRate.of(reference, text);
+            System.out.printf("chan_websocket externalMedia client: WER %.3f ('%s'), file fed directly %.3f%n", wer, text, directWer);
+            assertThat(Math.abs(wer - directWer)).as("WER %.3f vs %.3f for '%s'", wer, directWer, text).isLessThanOrEqualTo(0.03);
+        } finally {
+            events.abort();
+        }
+    }
+
     @Test
     void connectingToAnUnknownConnectionIdIsRefusedByName() {
         try (MediaWebSocketConnector connector = new MediaWebSocketConnector(MediaWebSocketCall.Config.defaults())) {
@@ -203,11 +249,16 @@ class RunChanWebSocketAsteriskTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     static JsonNode ari(String path) throws Exception {
+        return ari("GET", path);
+    }
+
+    static JsonNode ari(String method, String path) throws Exception {
         String auth = Base64.getEncoder().encodeToString(
                 (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(asterisk.ariBaseUri() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody())
                 .header("Authorization", "Basic " + auth).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
-        return io.callscribe.event.EventJson.MAPPER.readTree(r.body());
+        assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isBetween(200, 204);
+        return r.body().isBlank() ? null : io.callscribe.event.EventJson.MAPPER.readTree(r.body());
     }
 }

@@ -12,9 +12,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * One loaded Sphinx4 recogniser (front end, search, acoustic model, dictionary, language model). Sphinx4's model
- * objects keep mutable scoring caches, so one instance decodes one stream at a time; {@link Sphinx4Recognizer} pools
- * instances so that a process loads models once per concurrent stream, not once per call.
+ * One decoder: Sphinx4's per-call parts (front end, scorer, search manager, active lists) built around the models the
+ * whole process shares ({@link SharedSphinx4Models}). One instance decodes one stream at a time; {@link
+ * Sphinx4Recognizer} pools instances.
  */
 final class Sphinx4Decoder {
 
@@ -24,6 +24,7 @@ final class Sphinx4Decoder {
     private final Recognizer recognizer;
     private final StreamDataSource dataSource;
     private final Duration loadTime;
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> onRelease = new java.util.concurrent.atomic.AtomicReference<>();
 
     private Sphinx4Decoder(ConfigurationManager configuration, Recognizer recognizer, StreamDataSource dataSource,
                            Duration loadTime) {
@@ -33,33 +34,50 @@ final class Sphinx4Decoder {
         this.loadTime = loadTime;
     }
 
-    static Sphinx4Decoder load(Sphinx4Settings settings, int sampleRate) throws RecognizerException {
+    /** Sphinx4's default configuration with these settings applied; nothing is loaded yet. */
+    static ConfigurationManager configured(Sphinx4Settings settings, int sampleRate) throws java.io.IOException {
+        ConfigurationManager cm = new ConfigurationManager(ConfigurationManagerUtils.resourceToURL(CONFIG));
+        Sphinx4Logging.routeToSlf4j();
+        for (Map.Entry<String, String> global : settings.globals().entrySet()) {
+            cm.setGlobalProperty(global.getKey(), global.getValue());
+        }
+        set(cm, "acousticModelLoader->location", settings.acousticModel());
+        set(cm, "dictionary->dictionaryPath", settings.dictionary());
+        set(cm, "dictionary->fillerPath", settings.acousticModel() + "/noisedict");
+        String lmComponent = languageModelComponent(settings);
+        set(cm, lmComponent + "->location", settings.languageModel());
+        set(cm, "lexTreeLinguist->languageModel", lmComponent);
+        set(cm, "dataSource->sampleRate", Integer.toString(sampleRate));
+        for (Map.Entry<String, String> local : settings.locals().entrySet()) {
+            set(cm, local.getKey(), local.getValue());
+        }
+        return cm;
+    }
+
+    /** The Sphinx4 component that reads the settings' language model file. */
+    static String languageModelComponent(Sphinx4Settings settings) {
+        String lm = settings.languageModel();
+        return lm.endsWith(".lm") ? "simpleNGramModel" : lm.endsWith(".dmp") ? "largeTrigramModel" : "trieNgramModel";
+    }
+
+    /** Builds a decoder on the shared models: the per-call parts only (milliseconds, a few MB). */
+    static Sphinx4Decoder create(Sphinx4Settings settings, int sampleRate, SharedSphinx4Models models)
+            throws RecognizerException {
         long started = System.nanoTime();
         try {
-            ConfigurationManager cm = new ConfigurationManager(ConfigurationManagerUtils.resourceToURL(CONFIG));
-            Sphinx4Logging.routeToSlf4j();
-            for (Map.Entry<String, String> global : settings.globals().entrySet()) {
-                cm.setGlobalProperty(global.getKey(), global.getValue());
+            ConfigurationManager cm = configured(settings, sampleRate);
+            models.install(cm);
+            models.lock().lock();
+            try {
+                Recognizer recognizer = cm.lookup("recognizer");
+                StreamDataSource dataSource = cm.lookup("dataSource");
+                recognizer.allocate();
+                return new Sphinx4Decoder(cm, recognizer, dataSource, Duration.ofNanos(System.nanoTime() - started));
+            } finally {
+                models.lock().unlock();
             }
-            set(cm, "acousticModelLoader->location", settings.acousticModel());
-            set(cm, "dictionary->dictionaryPath", settings.dictionary());
-            set(cm, "dictionary->fillerPath", settings.acousticModel() + "/noisedict");
-            String lm = settings.languageModel();
-            String lmComponent = lm.endsWith(".lm") ? "simpleNGramModel" : lm.endsWith(".dmp") ? "largeTrigramModel" : "trieNgramModel";
-            set(cm, lmComponent + "->location", lm);
-            set(cm, "lexTreeLinguist->languageModel", lmComponent);
-            set(cm, "dataSource->sampleRate", Integer.toString(sampleRate));
-            for (Map.Entry<String, String> local : settings.locals().entrySet()) {
-                set(cm, local.getKey(), local.getValue());
-            }
-            Recognizer recognizer = cm.lookup("recognizer");
-            StreamDataSource dataSource = cm.lookup("dataSource");
-            recognizer.allocate();
-            return new Sphinx4Decoder(cm, recognizer, dataSource, Duration.ofNanos(System.nanoTime() - started));
         } catch (RuntimeException | java.io.IOException e) {
-            throw new RecognizerException("sphinx4: cannot load models (acoustic model " + settings.acousticModel()
-                    + ", dictionary " + settings.dictionary() + ", language model " + settings.languageModel() + "): " + e,
-                    false, e);
+            throw new RecognizerException("sphinx4: cannot build a decoder on the loaded models: " + e, false, e);
         }
     }
 
@@ -89,11 +107,29 @@ final class Sphinx4Decoder {
         return loadTime;
     }
 
+    /** Runs {@code hook} once when this decoder is released (its stream's slot in the pool is then free). */
+    void onRelease(Runnable hook) {
+        onRelease.set(hook);
+    }
+
+    /** Back in the pool, idle: no stream's slot to free any more when it is released later. */
+    void clearOnRelease() {
+        onRelease.set(null);
+    }
+
+    /**
+     * Drops this decoder's per-call parts (the shared models stay: the linguist, models and loader it references are
+     * not deallocated through it).
+     */
     void release() {
         try {
             recognizer.deallocate();
         } catch (RuntimeException ignored) {
             // Already deallocated or broken mid-decode: nothing left to free but the heap it references.
+        }
+        Runnable hook = onRelease.getAndSet(null);
+        if (hook != null) {
+            hook.run();
         }
     }
 

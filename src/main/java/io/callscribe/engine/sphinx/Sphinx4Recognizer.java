@@ -6,28 +6,56 @@ import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.StreamOptions;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The embedded pure-Java engine: CMU Sphinx4 with the US-English models from the sphinx4-data jar, 16 kHz only.
  *
- * <p>Sphinx4's acoustic model, dictionary and language model keep mutable caches while decoding, so they cannot be
- * shared by concurrent streams. Instead, loaded decoders are kept in a pool: a stream takes an idle one (or loads a new
- * one, a few seconds and a few hundred MB) and gives it back when it ends cleanly. Models are thus loaded once per
- * concurrent stream for the life of the process. {@link #preload(int)} warms the pool before calls arrive.
+ * <p>The acoustic model, dictionary, language model and lex tree are loaded once per process, on first use (a few
+ * seconds), and shared by all concurrent streams ({@link SharedSphinx4Models}); each stream gets a fresh decoder with
+ * only the per-call parts (so its words never depend on an earlier call), prebuilt by {@link #preload(int)} or built
+ * when the stream opens. {@link #preload(int)} loads the models before calls arrive.
+ *
+ * <p>Concurrent streams are limited to what the heap holds: {@code maxStreams}, or by default
+ * ({@code maxStreams = 0}) the heap left beside the shared models divided by {@link #DECODER_HEAP_BYTES}. A stream
+ * beyond that is refused with an error naming the limit (the call gets an error event; nothing is dropped silently).
+ * Thread-safe.
  */
 public final class Sphinx4Recognizer implements Recognizer {
 
     public static final int SAMPLE_RATE = 16_000;
+    /** Heap one decoder needs while decoding (per-call parts and search state), from BENCHMARKS.md with a margin. */
+    public static final long DECODER_HEAP_BYTES = 40L << 20;
+    /** Heap kept free for everything else the process does. */
+    static final long HEAP_RESERVE_BYTES = 192L << 20;
     private static final Logger log = LoggerFactory.getLogger(Sphinx4Recognizer.class);
 
     private final Sphinx4Settings settings;
+    private final int maxStreamsSetting;
     private final ConcurrentLinkedDeque<Sphinx4Decoder> idle = new ConcurrentLinkedDeque<>();
+    private final ReentrantLock loading = new ReentrantLock();
+    private volatile SharedSphinx4Models models;
+    private volatile Semaphore streams;
+    private volatile int maxStreams;
     private volatile boolean closed;
 
-    public Sphinx4Recognizer(Sphinx4Settings settings) {
+    /**
+     * @param maxStreams concurrent streams allowed; 0 = as many as the heap holds (see the class description)
+     */
+    public Sphinx4Recognizer(Sphinx4Settings settings, int maxStreams) {
+        if (maxStreams < 0) {
+            throw new IllegalArgumentException("sphinx4 max streams must be >= 0 (0 = from the heap), not " + maxStreams);
+        }
         this.settings = settings;
+        this.maxStreamsSetting = maxStreams;
+    }
+
+    /** As many streams as the heap holds. */
+    public Sphinx4Recognizer(Sphinx4Settings settings) {
+        this(settings, 0);
     }
 
     /** With {@link Sphinx4Settings#fromSystemProperties()}. */
@@ -49,16 +77,28 @@ public final class Sphinx4Recognizer implements Recognizer {
         return settings;
     }
 
-    /** Loads decoders until {@code count} are idle, so the first calls do not wait for model loading. */
+    /** Loads the models and builds decoders until {@code count} are ready, so the first calls wait for nothing. */
     public void preload(int count) throws RecognizerException {
+        SharedSphinx4Models m = models();
         while (idle.size() < count) {
-            idle.push(load());
+            idle.push(Sphinx4Decoder.create(settings, SAMPLE_RATE, m));
         }
     }
 
-    /** Loaded decoders not in use by a stream. */
+    /** Decoders built ahead and not yet used by a stream. */
     public int idleDecoders() {
         return idle.size();
+    }
+
+    /** Concurrent streams allowed (known once the models are loaded; 0 before). */
+    public int maxStreams() {
+        return maxStreams;
+    }
+
+    /** Streams decoding now. */
+    public int activeStreams() {
+        Semaphore s = streams;
+        return s == null ? 0 : maxStreams - s.availablePermits();
     }
 
     @Override
@@ -70,11 +110,54 @@ public final class Sphinx4Recognizer implements Recognizer {
             throw new RecognizerException("sphinx4 stream " + options.label() + ": sample rate " + options.sampleRate()
                     + " Hz not supported, the US-English model needs " + SAMPLE_RATE + " Hz", false);
         }
-        Sphinx4Decoder decoder = idle.poll();
-        if (decoder == null) {
-            decoder = load();
+        SharedSphinx4Models m = models();
+        Semaphore slots = streams;
+        if (!slots.tryAcquire()) {
+            throw new RecognizerException("sphinx4 stream " + options.label() + " refused: all " + maxStreams
+                    + " decoders are busy (" + (maxStreamsSetting > 0 ? "the configured limit"
+                    : "what a " + (Runtime.getRuntime().maxMemory() >> 20) + " MB heap holds besides the shared models")
+                    + "); use a larger heap (-Xmx) or another engine for more concurrent calls", false);
         }
-        return new Sphinx4Stream(decoder, this::giveBack, options, listener, settings.noiseFloor());
+        try {
+            Sphinx4Decoder decoder = idle.poll();
+            if (decoder == null) {
+                decoder = Sphinx4Decoder.create(settings, SAMPLE_RATE, m);
+                log.debug("sphinx4 decoder for {} built in {} ms", options.label(), decoder.loadTime().toMillis());
+            }
+            decoder.onRelease(slots::release);
+            return new Sphinx4Stream(decoder, this::giveBack, options, listener, settings.noiseFloor());
+        } catch (RecognizerException | RuntimeException e) {
+            slots.release();
+            throw e;
+        }
+    }
+
+    private SharedSphinx4Models models() throws RecognizerException {
+        SharedSphinx4Models m = models;
+        if (m != null) {
+            return m;
+        }
+        loading.lock();
+        try {
+            if (models == null) {
+                Runtime rt = Runtime.getRuntime();
+                long before = rt.totalMemory() - rt.freeMemory();
+                SharedSphinx4Models loaded = loadOnPlatformThread();
+                long after = rt.totalMemory() - rt.freeMemory();
+                long shared = Math.max(0, after - before);
+                int limit = maxStreamsSetting > 0 ? maxStreamsSetting
+                        : (int) Math.max(1, (rt.maxMemory() - shared - HEAP_RESERVE_BYTES) / DECODER_HEAP_BYTES);
+                maxStreams = limit;
+                streams = new Semaphore(limit);
+                models = loaded;
+                log.info("sphinx4 models loaded once for all calls in {} ms (about {} MB of heap, {} tied-mixture "
+                                + "codebooks scored per thread); up to {} concurrent streams", loaded.loadTime().toMillis(),
+                        shared >> 20, loaded.codebooks(), limit);
+            }
+            return models;
+        } finally {
+            loading.unlock();
+        }
     }
 
     /**
@@ -82,21 +165,19 @@ public final class Sphinx4Recognizer implements Recognizer {
      * parked instead of holding one of the few carrier threads all that time, which starved every other virtual
      * thread of the service (AudioSocket readers, ARI events, teardown) while two legs loaded at once.
      */
-    private Sphinx4Decoder load() throws RecognizerException {
-        java.util.concurrent.CompletableFuture<Sphinx4Decoder> loading = new java.util.concurrent.CompletableFuture<>();
+    private SharedSphinx4Models loadOnPlatformThread() throws RecognizerException {
+        java.util.concurrent.CompletableFuture<SharedSphinx4Models> loading = new java.util.concurrent.CompletableFuture<>();
         Thread.ofPlatform().daemon().name("sphinx4-load").start(() -> {
             try {
-                loading.complete(Sphinx4Decoder.load(settings, SAMPLE_RATE));
+                loading.complete(SharedSphinx4Models.load(settings, SAMPLE_RATE));
             } catch (Throwable t) {
                 loading.completeExceptionally(t);
             }
         });
-        Sphinx4Decoder decoder;
         try {
-            decoder = loading.get();
+            return loading.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            loading.thenAccept(Sphinx4Decoder::release);
             throw new RecognizerException("sphinx4: interrupted while loading the models", false);
         } catch (java.util.concurrent.ExecutionException e) {
             switch (e.getCause()) {
@@ -106,16 +187,17 @@ public final class Sphinx4Recognizer implements Recognizer {
                 default -> throw new RecognizerException("sphinx4: cannot load the models: " + e.getCause(), false);
             }
         }
-        log.info("sphinx4 models loaded in {} ms", decoder.loadTime().toMillis());
-        return decoder;
     }
 
+    /**
+     * A stream ended cleanly. Its decoder is not reused: Sphinx4's front end adapts to the audio it heard (cepstral
+     * mean, speech classifier background level), so a reused decoder would make a call's words depend on the call
+     * before it. With the models shared, a fresh decoder costs milliseconds and a few MB.
+     */
     private void giveBack(Sphinx4Decoder decoder) {
-        if (closed) {
-            decoder.release();
-        } else {
-            idle.push(decoder);
-        }
+        decoder.clearOnRelease();
+        decoder.release();
+        streams.release();
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class AudioSocketCall implements AudioSource {
     private final Object dtmfLock = new Object();
     private final List<PendingDigit> pendingDtmf = new ArrayList<>(); // replayed to a late listener
     private final Object endLock = new Object();
-    private final Object writeLock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
 
     private volatile PcmFormat format;
     private volatile SpillingPcmBuffer buffer;
@@ -143,7 +143,8 @@ public final class AudioSocketCall implements AudioSource {
         if (length % 2 != 0) {
             throw new IllegalArgumentException("audio for " + description + " must be whole 16-bit samples, got " + length + " bytes");
         }
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             if (out == null) {
                 out = new BufferedOutputStream(socket.getOutputStream());
             }
@@ -153,6 +154,8 @@ public final class AudioSocketCall implements AudioSource {
                 out.write(AudioSocketCodec.encode(new AudioSocketMessage.Audio(8000, frame)));
             }
             out.flush();
+        } finally {
+            writeLock.unlock();
         }
     }
 

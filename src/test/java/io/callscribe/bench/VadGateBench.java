@@ -1,0 +1,180 @@
+package io.callscribe.bench;
+
+import io.callscribe.asr.Recognizer;
+import io.callscribe.audio.PcmFormat;
+import io.callscribe.engine.sphinx.Sphinx4Recognizer;
+import io.callscribe.engine.sphinx.Sphinx4Settings;
+import io.callscribe.engine.sphinx.WordErrorRate;
+import io.callscribe.event.TranscriptEvent;
+import io.callscribe.session.CallOutcome;
+import io.callscribe.session.CallSession;
+import io.callscribe.session.SessionSettings;
+import io.callscribe.source.AudioSource;
+import io.callscribe.vad.VadMode;
+
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * BENCHMARK: the voice-activity gate on two-speaker calls, gated and ungated side by side in one run on the same
+ * engine (embedded Sphinx4, one process, shared models). Each call's two legs (MixMonitor r()/t(): each silent while
+ * the other talks) are played in real time into a CallSession; the gated and the ungated session of a call run at the
+ * same time. Per session: audio received vs sent to the recogniser, WER of the whole call (finals of both legs in time
+ * order against the dialogue), and per final the delay from the end of its last word in the call to its delivery.
+ *
+ * <p>Usage: {@code VadGateBench IN.wav OUT.wav REFERENCE.txt REPEAT...}; REPEAT 1 = the sample call, 3 = the same
+ * call three times over (a longer call).
+ */
+public final class VadGateBench {
+
+    public static void main(String[] args) throws Exception {
+        byte[] in = pcm(Path.of(args[0]));
+        byte[] out = pcm(Path.of(args[1]));
+        String reference = Files.readString(Path.of(args[2]));
+        try (Sphinx4Recognizer engine = new Sphinx4Recognizer(Sphinx4Settings.defaults())) {
+            engine.preload(4);
+            System.out.println("| call | gate | received s | sent s | sent/received | WER | finals | final delay median s | p90 s |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
+            for (int i = 3; i < args.length; i++) {
+                int repeat = Integer.parseInt(args[i]);
+                String ref = (reference.trim() + "\n").repeat(repeat);
+                try (ExecutorService both = Executors.newVirtualThreadPerTaskExecutor()) {
+                    Future<Result> gated = both.submit(() -> run("gated", engine, repeat(in, repeat), repeat(out, repeat), VadMode.ON));
+                    Future<Result> ungated = both.submit(() -> run("ungated", engine, repeat(in, repeat), repeat(out, repeat), VadMode.OFF));
+                    for (Result r : List.of(gated.get(), ungated.get())) {
+                        List<Double> d = new ArrayList<>(r.delays);
+                        Collections.sort(d);
+                        System.out.printf(Locale.ROOT, "| %.0f s | %s | %.1f | %.1f | %.1f%% | %.1f%% | %d | %.2f | %.2f |%n",
+                                in.length * repeat / 16000.0, r.mode, r.received, r.sent, 100 * r.sent / r.received,
+                                100 * WordErrorRate.of(ref, r.text), r.finals, pct(d, 0.5), pct(d, 0.9));
+                    }
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    record Result(String mode, double received, double sent, String text, int finals, List<Double> delays) {
+    }
+
+    static Result run(String mode, Recognizer engine, byte[] in, byte[] out, VadMode vad) throws Exception {
+        List<TranscriptEvent.Final> finals = new CopyOnWriteArrayList<>();
+        List<Double> delays = new CopyOnWriteArrayList<>();
+        long[] start = {0};
+        double[] meter = new double[2];
+        PcmFormat format = PcmFormat.mono(8000);
+        CallSession session = new CallSession(mode, List.of(
+                new CallSession.Leg("caller", new PacedSource(format, in)),
+                new CallSession.Leg("agent", new PacedSource(format, out))),
+                engine, SessionSettings.defaults().withVad(vad), e -> {
+                    if (e instanceof TranscriptEvent.Final f) {
+                        finals.add(f);
+                        delays.add((System.nanoTime() - start[0]) / 1e9 - f.end());
+                    }
+                }).onGatedAudio((r, s) -> {
+                    synchronized (meter) {
+                        meter[0] += r;
+                        meter[1] += s;
+                    }
+                });
+        start[0] = System.nanoTime();
+        CallOutcome outcome = session.run();
+        if (!outcome.ok()) {
+            System.err.println(mode + ": " + outcome.errors());
+        }
+        String text = String.join(" ", finals.stream().sorted(Comparator.comparingDouble(TranscriptEvent.Final::start))
+                .map(TranscriptEvent.Final::text).toList());
+        return new Result(mode, meter[0], meter[1], text, finals.size(), delays);
+    }
+
+    static byte[] pcm(Path wav) throws Exception {
+        try (AudioInputStream s = AudioSystem.getAudioInputStream(wav.toFile())) {
+            if (s.getFormat().getSampleRate() != 8000 || s.getFormat().getChannels() != 1) {
+                throw new IllegalArgumentException(wav + ": expected 8 kHz mono");
+            }
+            return s.readAllBytes();
+        }
+    }
+
+    static byte[] repeat(byte[] pcm, int times) {
+        byte[] all = new byte[pcm.length * times];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(pcm, 0, all, i * pcm.length, pcm.length);
+        }
+        return all;
+    }
+
+    static double pct(List<Double> sorted, double p) {
+        return sorted.isEmpty() ? Double.NaN : sorted.get(Math.max(0, (int) Math.ceil(p * sorted.size()) - 1));
+    }
+
+    /** A leg played like a live call: 20 ms frames at the wall-clock pace. */
+    static final class PacedSource implements AudioSource {
+        private final PcmFormat format;
+        private final byte[] pcm;
+        private long startNanos = -1;
+        private int position;
+        private volatile boolean stopped;
+
+        PacedSource(PcmFormat format, byte[] pcm) {
+            this.format = format;
+            this.pcm = pcm;
+        }
+
+        @Override
+        public String description() {
+            return "paced pcm";
+        }
+
+        @Override
+        public PcmFormat format() {
+            return format;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws InterruptedException {
+            if (position >= pcm.length || stopped) {
+                return -1;
+            }
+            if (startNanos < 0) {
+                startNanos = System.nanoTime();
+            }
+            int frame = format.bytesFor(20);
+            long due = startNanos + (long) ((position + frame) / (2.0 * format.sampleRate()) * 1e9);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            int n = Math.min(Math.min(frame, length), pcm.length - position);
+            System.arraycopy(pcm, position, buffer, offset, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public boolean realTime() {
+            return true;
+        }
+
+        @Override
+        public void stop() {
+            stopped = true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
