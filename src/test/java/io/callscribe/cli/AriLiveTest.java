@@ -169,6 +169,17 @@ class AriLiveTest {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    @Test
+    void chanWebSocketTransportGivesTheSameTranscript() throws Exception {
+        Path out = dir.resolve("websocket");
+        try (RunCommand.Service service = callscribe(out, "--ari-transport", "websocket")) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
+            TestCalls.BridgedCall call = call16k("ws1", "ari-tests", callerSays.delayedBy(LEAD_IN),
+                    calleeSays.delayedBy(LEAD_IN + 0.3));
+            checkCall(service, out, call, "ws1");
+        }
+    }
+
     private void checkCall(RunCommand.Service service, Path out, TestCalls.BridgedCall call, String id)
             throws Exception {
         // The hang-up: the caller's Playback ends, the Local pairs go. Our streams must end within 2 s of it.
