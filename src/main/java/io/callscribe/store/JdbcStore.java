@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 

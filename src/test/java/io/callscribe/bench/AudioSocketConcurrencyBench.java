@@ -2,7 +2,7 @@ package io.callscribe.bench;
 
 import io.callscribe.asr.vosk.VoskWebSocketRecognizer;
 import io.callscribe.event.TranscriptEvent;
-import io.callscribe.server.JettyWebSocketHost;
+import io.callscribe.net.JettyWebSocketHost;
 import io.callscribe.service.CallManager;
 import io.callscribe.session.CallSession;
 import io.callscribe.session.SessionSettings;
