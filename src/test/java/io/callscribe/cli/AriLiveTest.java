@@ -245,9 +245,10 @@ class AriLiveTest {
         int viaAri = WordErrorRate.errors(truth, String.join(" ", heard));
         int fed = WordErrorRate.errors(truth, String.join(" ", direct));
         System.out.printf("ARI: %d errors in %d words via ARI, %d fed directly: %s%n", viaAri, words, fed, said);
-        // The speaker's own sentence reached the engine (its first word at least: Sphinx4 keeps it every time).
-        assertThat(heard).as("errors in '%s': %d via ARI, %d fed directly; %s", truth, viaAri, fed, said)
-                .isNotEmpty().startsWith(WordErrorRate.normalise(truth).get(0));
+        // The speaker's own sentence reached the engine: some of its words, whatever Sphinx4 made of the rest.
+        List<String> own = new ArrayList<>(heard);
+        own.retainAll(WordErrorRate.normalise(truth));
+        assertThat(own).as("errors in '%s': %d via ARI, %d fed directly; %s", truth, viaAri, fed, said).hasSizeGreaterThanOrEqualTo(2);
     }
 
     /** When call_end was emitted (epoch seconds). */
