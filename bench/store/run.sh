@@ -10,8 +10,10 @@ cd "$(dirname "$0")/../.."
 calls=${1:-100000}; queries=${2:-200}; shift $(( $# > 2 ? 2 : $# ))
 mvn -B -q -ntp -o test-compile
 mvn -B -q -ntp -o dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 tmp=$(mktemp -d); chmod 755 "$tmp"
+# a copy of the classes: a build in this tree during a long run must not pull them from under it
+cp -r target/classes "$tmp/classes"; cp -r target/test-classes "$tmp/test-classes"
+CP="$tmp/test-classes:$tmp/classes:$(cat target/bench-classpath.txt)"
 wanted=("$@"); [ ${#wanted[@]} -eq 0 ] && wanted=(sqlite postgresql)
 stores=()
 pg_pid=""

@@ -1,5 +1,6 @@
 package io.callscribe.asr;
 
+import io.callscribe.event.Word;
 import java.util.List;
 
 /** What a recogniser stream reports: a changing partial hypothesis, or a final utterance. */

@@ -1,6 +1,5 @@
 package io.callscribe.audio;
 
-import io.callscribe.source.AudioFormatException;
 
 import java.io.IOException;
 import java.io.InputStream;

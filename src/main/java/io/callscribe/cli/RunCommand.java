@@ -122,6 +122,27 @@ public final class RunCommand implements Callable<Integer> {
             description = "AudioSocket listener, or 'off' (default ${DEFAULT-VALUE}).")
     String audiosocket;
 
+    @Option(names = "--spool-max-calls", defaultValue = "200", paramLabel = "N",
+            description = "Spool recordings transcribed at once; more wait in the spool (default ${DEFAULT-VALUE}).")
+    int spoolMaxCalls;
+
+    @Option(names = "--audiosocket-max-calls", defaultValue = "500", paramLabel = "N",
+            description = "AudioSocket calls connected at once; more are refused (default ${DEFAULT-VALUE}).")
+    int audioSocketMaxCalls;
+
+    @Option(names = "--audiosocket-buffer-seconds", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Audio per AudioSocket call kept in memory while the recogniser lags (default ${DEFAULT-VALUE}).")
+    int audioSocketBufferSeconds;
+
+    @Option(names = "--audiosocket-max-spill-seconds", defaultValue = "3600", paramLabel = "SECONDS",
+            description = "Audio per AudioSocket call kept in a temp file beyond that; beyond both, the call ends with an error "
+                    + "and what arrived is transcribed (default ${DEFAULT-VALUE}).")
+    int audioSocketMaxSpillSeconds;
+
+    @Option(names = "--audiosocket-read-timeout", defaultValue = "60", paramLabel = "SECONDS",
+            description = "An AudioSocket call that sends nothing for this long has ended (default ${DEFAULT-VALUE}).")
+    int audioSocketReadTimeoutSeconds;
+
     @Option(names = "--ari", paramLabel = "URL",
             description = "Asterisk ARI (e.g. http://127.0.0.1:8088): transcribe every two-party bridge live, by snoop + externalMedia.")
     URI ari;
@@ -322,7 +343,10 @@ public final class RunCommand implements Callable<Integer> {
             HostPort audioSocketAddress = HostPort.parse(audiosocket, "--audiosocket");
             if (audioSocketAddress != null) {
                 s.audioSocket = AudioSocketServer.start(
-                        AudioSocketServer.Config.defaults(audioSocketAddress.port()).withHost(audioSocketAddress.host()),
+                        AudioSocketServer.Config.defaults(audioSocketAddress.port()).withHost(audioSocketAddress.host())
+                                .withMaxCalls(audioSocketMaxCalls).withBufferSeconds(audioSocketBufferSeconds)
+                                .withMaxSpillSeconds(audioSocketMaxSpillSeconds)
+                                .withReadTimeout(Duration.ofSeconds(audioSocketReadTimeoutSeconds)),
                         call -> {
                             AriSource ariSource = s.ari;
                             if (ariSource != null && ariSource.claim(call)) {
@@ -339,7 +363,9 @@ public final class RunCommand implements Callable<Integer> {
             if (websocketAddress != null) {
                 s.websocket = MediaWebSocketServer.start(MediaWebSocketServer.Config.loopback(websocketAddress.port())
                                 .withHost(websocketAddress.host()).withToken(websocketToken != null ? websocketToken : token),
-                        call -> s.calls.start(call.callId(), List.of(new CallSession.Leg(call.speaker(), call)))
+                        // A second connection for a live id is refused (CallManager.start); an id whose call ended gets a fresh one.
+                        call -> s.calls.start(s.calls.isLive(call.callId()) ? call.callId() : callIds.allocate(call.callId()),
+                                        List.of(new CallSession.Leg(call.speaker(), call)))
                                 .ifPresentOrElse(session -> { }, call::stop));
             }
             if (spool != null && !spool.isBlank() && !spool.equalsIgnoreCase("off")) {
@@ -347,7 +373,7 @@ public final class RunCommand implements Callable<Integer> {
                 Path dir = Path.of(spool);
                 s.spool = new SpoolWatcher(new SpoolWatcher.Settings(dir, spoolLegs, Duration.ofSeconds(1), Duration.ofSeconds(2),
                         stateFile != null ? stateFile : output.outDir.resolve(".spool-state"), includeExisting),
-                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls, outputFiles);
+                        new TailingRecordingOpener(tail, rawChannels, stereoSpeakers), s.calls, outputFiles).maxCalls(spoolMaxCalls);
                 s.spool.start();
             }
             log.info("recogniser: {}; transcripts in {}", recognizer.name(), output.outDir.toAbsolutePath());

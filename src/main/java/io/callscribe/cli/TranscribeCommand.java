@@ -2,7 +2,7 @@ package io.callscribe.cli;
 
 import io.callscribe.asr.Recognizer;
 import io.callscribe.service.TailingRecordingOpener;
-import io.callscribe.session.CallIds;
+import io.callscribe.event.CallIds;
 import io.callscribe.session.CallOutcome;
 import io.callscribe.session.CallSession;
 import io.callscribe.sink.SinkFanout;

@@ -3,7 +3,6 @@ package io.callscribe.event;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.callscribe.asr.Word;
 
 import java.util.List;
 

@@ -1,6 +1,5 @@
 package io.callscribe.event;
 
-import io.callscribe.asr.Word;
 
 import java.time.Instant;
 import java.util.List;

@@ -9,7 +9,7 @@ import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.RecognizerStreams;
 import io.callscribe.asr.StreamOptions;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.vosk.VoskCloseStatus;
 import io.callscribe.vosk.VoskCodec;
 import io.callscribe.vosk.VoskMessage;

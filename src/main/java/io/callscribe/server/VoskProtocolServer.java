@@ -1,5 +1,6 @@
 package io.callscribe.server;
 
+import io.callscribe.net.JettyWebSocketHost;
 import io.callscribe.asr.Recognizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package io.callscribe.service;
 
-import io.callscribe.session.CallIds;
+import io.callscribe.event.CallIds;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

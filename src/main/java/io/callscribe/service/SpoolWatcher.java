@@ -68,6 +68,8 @@ public final class SpoolWatcher implements AutoCloseable {
     private final Map<String, String> liveByName = new ConcurrentHashMap<>();
     private final ReentrantLock scanLock = new ReentrantLock();
     private volatile boolean running = true;
+    private volatile int maxCalls = Integer.MAX_VALUE;
+    private boolean atLimitLogged;
     private SpoolState state;
     private Path realDir;
     private WatchService watchService;
@@ -96,6 +98,18 @@ public final class SpoolWatcher implements AutoCloseable {
         this.calls = calls;
         this.handOff = handOff;
         this.ids = new CallIdAllocator(id -> calls.isLive(id) || handOff.exists(id) || state != null && state.idUsed(id));
+    }
+
+    /**
+     * At most this many spool calls run at once; further recordings wait in the spool (nothing is lost: the file is
+     * the buffer, and the call then transcribes it from its start). Logged once each time the limit is reached.
+     */
+    public SpoolWatcher maxCalls(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("--spool-max-calls must be at least 1, got " + limit);
+        }
+        this.maxCalls = limit;
+        return this;
     }
 
     /** Loads the state, skips recordings already done, and starts watching. */
@@ -165,14 +179,31 @@ public final class SpoolWatcher implements AutoCloseable {
                 return;
             }
             for (Path file : files) {
+                if (liveByName.size() + pending.size() >= maxCalls && !joinsPending(file)) {
+                    if (!handled.contains(file) && !atLimitLogged) {
+                        atLimitLogged = true;
+                        log.warn("spool: {} calls are being transcribed, the limit (--spool-max-calls); new recordings "
+                                + "such as {} wait in the spool", maxCalls, printable(file.getFileName()));
+                    }
+                    continue;
+                }
                 if (handled.add(file) && acceptable(file)) {
                     discovered(file);
                 }
+            }
+            if (liveByName.size() + pending.size() < maxCalls) {
+                atLimitLogged = false;
             }
             startDuePairs();
         } finally {
             scanLock.unlock();
         }
+    }
+
+    /** A leg or mix of a call already gathering: it does not count against the limit. */
+    private boolean joinsPending(Path file) {
+        String base = RecordingFormat.baseName(file);
+        return pending.keySet().stream().anyMatch(base::startsWith);
     }
 
     /** Refuses, with one log line, names that would forge log lines and links that lead out of the spool. */

@@ -1,5 +1,6 @@
 package io.callscribe.session;
 
+import io.callscribe.event.CallIds;
 import io.callscribe.asr.Recognizer;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.TranscriptSink;

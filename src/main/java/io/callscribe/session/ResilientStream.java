@@ -9,7 +9,7 @@ import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.RecognizerStreams;
 import io.callscribe.asr.StreamOptions;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package io.callscribe.source;
 
+import io.callscribe.audio.AudioFormatException;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.audio.WavHeader;
 import io.callscribe.audio.WavHeaderParser;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 
@@ -109,6 +109,9 @@ abstract class JdbcStore implements TranscriptStore {
         private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
         private final java.util.Set<String> known = new java.util.HashSet<>();
         private final Map<String, Added> added = new LinkedHashMap<>();
+        /** Finals inserted with addBatch (one round trip for the batch), in order: their call and text. */
+        private final List<TranscriptEvent.Final> batchedFinals = new ArrayList<>();
+        private PreparedStatement finalsInsert;
 
         private static final class Added {
             int finals;
@@ -166,14 +169,10 @@ abstract class JdbcStore implements TranscriptStore {
                     setSeconds(ps, 6, line.start());
                     setSeconds(ps, 7, line.end());
                     ps.setString(8, compactWords(line.words()));
-                    if (ps.executeUpdate() > 0) {
-                        Added a = added.computeIfAbsent(f.callId(), k -> new Added());
-                        a.finals++;
-                        if (!a.text.isEmpty()) {
-                            a.text.append('\n');
-                        }
-                        a.text.append(line.text());
-                    }
+                    ps.addBatch();
+                    finalsInsert = ps;
+                    batchedFinals.add(new TranscriptEvent.Final(f.callId(), line.at(), line.speaker(), line.text(),
+                            line.start(), line.end(), List.of()));
                 }
                 case StoreWrite.ErrorLine e -> {
                     ensureCall(e.callId(), e.at());
@@ -216,6 +215,21 @@ abstract class JdbcStore implements TranscriptStore {
         }
 
         void finish() throws SQLException {
+            if (finalsInsert != null) {
+                int[] counts = finalsInsert.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    // a row that was there already (a batch written again) counts 0: it is not added twice
+                    if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
+                        TranscriptEvent.Final line = batchedFinals.get(i);
+                        Added a = added.computeIfAbsent(line.call(), k -> new Added());
+                        a.finals++;
+                        if (!a.text.isEmpty()) {
+                            a.text.append('\n');
+                        }
+                        a.text.append(line.text());
+                    }
+                }
+            }
             for (Map.Entry<String, Added> e : added.entrySet()) {
                 PreparedStatement ps = ps("UPDATE calls SET finals = finals + ?, errors = errors + ? WHERE id = ?");
                 ps.setInt(1, e.getValue().finals);

@@ -6,7 +6,7 @@ import io.callscribe.asr.RecognitionResult.Alternative;
 import io.callscribe.asr.RecognitionResult.Final;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 
 import java.time.Duration;
 import java.util.List;

@@ -10,7 +10,7 @@ import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.RecognitionResult.Alternative;
 import io.callscribe.asr.RecognitionResult.Final;
 import io.callscribe.asr.RecognitionResult.Partial;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 
 import java.util.ArrayList;
 import java.util.List;

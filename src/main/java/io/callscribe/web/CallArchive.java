@@ -5,7 +5,7 @@ import io.callscribe.store.CallQuery;
 import io.callscribe.store.StoredCall;
 import io.callscribe.store.StoredTranscript;
 import io.callscribe.store.TranscriptStore;
-import io.callscribe.session.CallIds;
+import io.callscribe.event.CallIds;
 
 import java.time.LocalDate;
 import java.time.ZoneOffset;

@@ -1,7 +1,7 @@
 package io.callscribe.web;
 
 import io.callscribe.event.TranscriptEvent;
-import io.callscribe.session.CallIds;
+import io.callscribe.event.CallIds;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.transcript.CallTranscript;
 import org.slf4j.Logger;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
-import io.callscribe.session.CallIds;
+import io.callscribe.event.CallIds;
 import io.callscribe.store.CallPage;
 import io.callscribe.store.CallQuery;
 import io.callscribe.store.StoreException;

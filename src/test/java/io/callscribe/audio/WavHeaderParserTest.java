@@ -1,6 +1,5 @@
 package io.callscribe.audio;
 
-import io.callscribe.source.AudioFormatException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,7 @@ package io.callscribe.bench;
 
 import io.callscribe.asr.vosk.VoskWebSocketRecognizer;
 import io.callscribe.event.TranscriptEvent;
-import io.callscribe.server.JettyWebSocketHost;
+import io.callscribe.net.JettyWebSocketHost;
 import io.callscribe.service.CallManager;
 import io.callscribe.session.CallSession;
 import io.callscribe.session.SessionSettings;
@@ -75,7 +75,16 @@ public final class AudioSocketConcurrencyBench {
         {
             VoskWebSocketRecognizer recognizer = new VoskWebSocketRecognizer(java.net.URI.create(voskLine.replace("vosk=", "")));
             CallRegistry registry = new CallRegistry();
-            TranscriptSink sinks = new SinkFanout(List.of(new TranscriptFileSink(out), registry, new EndCounter()));
+            List<TranscriptSink> sinkList = new ArrayList<>(List.of(new TranscriptFileSink(out), registry, new EndCounter()));
+            // -Dbench.store=sqlite|sqlite:FILE|postgresql://...: the transcript store as in `callscribe run` (default off)
+            io.callscribe.store.TranscriptStore store = io.callscribe.store.Stores.open(
+                    System.getProperty("bench.store", "off"), out.resolve("calls.db"));
+            io.callscribe.sink.StoreSink storeSink = store == null ? null
+                    : new io.callscribe.sink.StoreSink(store, id -> "load", io.callscribe.sink.StoreSink.DEFAULT_QUEUE, null);
+            if (storeSink != null) {
+                sinkList.add(storeSink);
+            }
+            TranscriptSink sinks = new SinkFanout(sinkList);
             SessionSettings settings = new SessionSettings(200, 0, true, 0, List.of(), false, Duration.ofSeconds(30));
             CallManager calls = new CallManager(recognizer, settings, sinks);
             AudioSocketServer server = AudioSocketServer.start(AudioSocketServer.Config.defaults(0),
@@ -113,13 +122,20 @@ public final class AudioSocketConcurrencyBench {
             while ((EndCounter.ended.sum() < n || !calls.liveCalls().isEmpty()) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            System.out.printf(Locale.ROOT, "n=%d live_mid=%d ended=%d cpu_cores=%.2f heap_after_gc_mib=%.0f "
+            if (storeSink != null) {
+                storeSink.flush(Duration.ofSeconds(30));
+            }
+            System.out.printf(Locale.ROOT, "n=%d store=%s%s live_mid=%d ended=%d cpu_cores=%.2f heap_after_gc_mib=%.0f "
                             + "heap_peak_mib=%.0f threads_peak=%d %s busiest_threads=%s%n",
-                    n, liveAtMid, EndCounter.ended.sum(), (double) cpu / wall, heapAfterGc / 1048576.0,
+                    n, store == null ? "off" : store.describe(), storeSink == null ? ""
+                            : " store_pending=" + storeSink.pending() + " store_dropped=" + storeSink.dropped(), liveAtMid, EndCounter.ended.sum(), (double) cpu / wall, heapAfterGc / 1048576.0,
                     peakHeapUsed / 1048576.0, peakThreads, result, busiest);
             server.stop();
             calls.shutdown(Duration.ofSeconds(10));
             sinks.close();
+            if (store != null) {
+                store.close();
+            }
             recognizer.close();
         }
         System.exit(0);

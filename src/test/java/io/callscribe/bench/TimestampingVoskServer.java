@@ -1,10 +1,10 @@
 package io.callscribe.bench;
 
 import io.callscribe.asr.RecognitionResult;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.vosk.VoskCodec;
 import io.callscribe.vosk.VoskMessage;
-import io.callscribe.server.JettyWebSocketHost;
+import io.callscribe.net.JettyWebSocketHost;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.WebSocketListener;
 

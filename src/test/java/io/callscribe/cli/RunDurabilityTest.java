@@ -198,4 +198,23 @@ class RunDurabilityTest {
             assertThat(reread.entry(old, null)).hasValueSatisfying(e -> assertThat(e.done()).isTrue());
         }
     }
+
+    @Test
+    void recordingsBeyondTheSpoolCallLimitWaitAndAreAllTranscribed(@TempDir Path dir) throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Path out = dir.resolve("out");
+        try (ScriptedVoskServer vosk = ScriptedVoskServer.start();
+             CapturedLog log = CapturedLog.of(SpoolWatcher.class);
+             RunCommand.Service service = RunHarness.start(args(vosk, spool, out, "--spool-max-calls", "1", "--spool-legs", "off"))) {
+            for (int i = 1; i <= 3; i++) {
+                writeFinished(spool.resolve("q" + i + ".wav"), audio8k(i, i));
+            }
+            await().atMost(CALL_END).until(() -> complete(out.resolve("q1.json")) && complete(out.resolve("q2.json"))
+                    && complete(out.resolve("q3.json")));
+            assertThat(log.matching("the limit (--spool-max-calls)")).isNotEmpty().allMatch(l -> l.contains("wait in the spool"));
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertThat(words(readJson(out.resolve("q" + i + ".json")), null)).isEqualTo(expectedWords(i * 16000L));
+        }
+    }
 }

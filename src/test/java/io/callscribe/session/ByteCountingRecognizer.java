@@ -6,7 +6,7 @@ import io.callscribe.asr.Recognizer;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.StreamOptions;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;

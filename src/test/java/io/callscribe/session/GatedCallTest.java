@@ -125,9 +125,9 @@ class GatedCallTest {
         Run run = call("gated", client(server), SessionSettings.defaults().withVadTuning(TUNING), speechAndSilence());
 
         assertThat(run.outcome().ok()).isTrue();
-        List<io.callscribe.asr.Word> words = run.finals().stream().flatMap(f -> f.words().stream()).toList();
-        assertThat(words).extracting(io.callscribe.asr.Word::word).containsExactlyElementsOf(expectedWords());
-        for (io.callscribe.asr.Word w : words) {
+        List<io.callscribe.event.Word> words = run.finals().stream().flatMap(f -> f.words().stream()).toList();
+        assertThat(words).extracting(io.callscribe.event.Word::word).containsExactlyElementsOf(expectedWords());
+        for (io.callscribe.event.Word w : words) {
             int block = Integer.parseInt(w.word().substring(1));
             assertThat(w.start()).as(w.word() + " start").isCloseTo(block * 0.2, within(1e-9));
             assertThat(w.end()).as(w.word() + " end").isCloseTo((block + 1) * 0.2, within(1e-9));

@@ -1,6 +1,6 @@
 package io.callscribe.sink;
 
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.store.CallQuery;
 import io.callscribe.store.PostgresStore;

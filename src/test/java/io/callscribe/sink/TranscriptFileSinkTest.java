@@ -1,7 +1,7 @@
 package io.callscribe.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 import org.junit.jupiter.api.Test;

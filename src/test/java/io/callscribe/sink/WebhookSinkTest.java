@@ -3,7 +3,7 @@ package io.callscribe.sink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

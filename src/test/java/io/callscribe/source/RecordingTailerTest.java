@@ -1,5 +1,6 @@
 package io.callscribe.source;
 
+import io.callscribe.audio.AudioFormatException;
 import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.callscribe.store;
 
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.event.TranscriptEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

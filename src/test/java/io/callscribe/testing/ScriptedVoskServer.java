@@ -2,11 +2,11 @@ package io.callscribe.testing;
 
 import io.callscribe.asr.RecognitionResult.Alternative;
 import io.callscribe.asr.RecognitionResult.Final;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.vosk.VoskCodec;
 import io.callscribe.vosk.VoskMessage;
 import io.callscribe.vosk.VoskProtocolException;
-import io.callscribe.server.JettyWebSocketHost;
+import io.callscribe.net.JettyWebSocketHost;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.WebSocketListener;
 import org.eclipse.jetty.websocket.api.WebSocketPingPongListener;

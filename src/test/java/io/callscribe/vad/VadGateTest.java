@@ -4,7 +4,7 @@ import io.callscribe.asr.RecognitionListener;
 import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

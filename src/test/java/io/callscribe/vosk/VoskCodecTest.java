@@ -6,7 +6,7 @@ import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.RecognitionResult.Final;
 import io.callscribe.asr.RecognitionResult.Partial;
 import io.callscribe.asr.StreamOptions;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -178,20 +178,23 @@ class LiveServiceBrowserTest {
         browser.waitFor(() -> browser.count("#finished tbody tr[data-call='" + parcel + "']") == 1
                 && browser.count("#finished tbody tr[data-call='" + mortgage + "']") == 1);
 
-        // Search by a word of one transcript, open that call.
+        // Search by a word of one transcript (the store's full-text search, any case): one call row, and under it the
+        // matching line with the word marked; then open that call.
+        String rows = "#finished tbody tr:not(.match)";
         WebElement search = driver.findElement(By.id("search"));
         search.sendKeys("PARCEL");
-        browser.waitFor(() -> browser.count("#finished tbody tr") == 1
-                && browser.count("#finished tbody tr[data-call='" + parcel + "']") == 1);
+        browser.waitFor(() -> browser.count(rows) == 1
+                && browser.count(rows + "[data-call='" + parcel + "']") == 1
+                && browser.text("#finished tbody tr.match[data-call='" + parcel + "'] mark").equalsIgnoreCase("parcel"));
         search.clear();
         search.sendKeys("mortgage");
-        browser.waitFor(() -> browser.count("#finished tbody tr") == 1
-                && browser.count("#finished tbody tr[data-call='" + mortgage + "']") == 1);
+        browser.waitFor(() -> browser.count(rows) == 1
+                && browser.count(rows + "[data-call='" + mortgage + "']") == 1);
         search.clear();
         search.sendKeys("parcel");
-        browser.waitFor(() -> browser.count("#finished tbody tr[data-call='" + parcel + "']") == 1
-                && browser.count("#finished tbody tr") == 1);
-        driver.findElement(By.cssSelector("#finished tbody tr[data-call='" + parcel + "']")).click();
+        browser.waitFor(() -> browser.count(rows + "[data-call='" + parcel + "']") == 1
+                && browser.count(rows) == 1);
+        driver.findElement(By.cssSelector(rows + "[data-call='" + parcel + "']")).click();
         browser.waitFor(() -> driver.findElement(By.id("viewer")).isDisplayed()
                 && browser.text("#viewer-transcript").replaceAll("\\s*\\n\\d\\d:\\d\\d", "")
                         .startsWith("00:00 hello I am calling about my parcel it was due on monday"));

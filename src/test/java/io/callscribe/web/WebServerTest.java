@@ -1,7 +1,7 @@
 package io.callscribe.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.MetricsSink;

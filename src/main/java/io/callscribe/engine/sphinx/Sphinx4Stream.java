@@ -9,7 +9,7 @@ import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.asr.StreamOptions;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.audio.PcmFormat;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

@@ -1,7 +1,7 @@
 package io.callscribe.source.ari;
 
 import io.callscribe.event.CallParty;
-import io.callscribe.session.CallIds;
+import io.callscribe.event.CallIds;
 import io.callscribe.session.CallSession;
 import io.callscribe.source.audiosocket.AudioSocketCall;
 import org.slf4j.Logger;

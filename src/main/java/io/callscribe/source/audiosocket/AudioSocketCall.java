@@ -213,6 +213,12 @@ public final class AudioSocketCall implements AudioSource {
             if (end("protocol error: " + e.getMessage(), named)) {
                 log.warn("{}: closing connection: {}", description, e.getMessage());
             }
+        } catch (java.net.SocketTimeoutException e) {
+            String idle = String.format(java.util.Locale.ROOT, "%.1f", config.readTimeout().toMillis() / 1000.0);
+            if (end("no audio for " + idle + " s (read timeout)", null)) {
+                log.warn("{}: nothing received for {} s (--audiosocket-read-timeout); ending the call after {} s of audio",
+                        description, idle, seconds());
+            }
         } catch (IOException e) {
             // A reset or a closed socket after stop(): either way the peer's side is gone.
             if (end("connection closed by asterisk", null)) {
@@ -245,6 +251,18 @@ public final class AudioSocketCall implements AudioSource {
                     + a.sampleRate() + " Hz (kind " + AudioSocketCodec.hex(a.kind()) + ")");
         }
         if (a.pcm().length > 0) {
+            long limit = (long) (config.bufferSeconds() + config.maxSpillSeconds()) * f.bytesPerSecond();
+            if (buffer.backlog() + a.pcm().length > limit) {
+                String reason = "audio buffer full: more than " + (config.bufferSeconds() + config.maxSpillSeconds())
+                        + " s of audio waiting for the recogniser";
+                // The reader gets every byte buffered so far, then this error: the transcript keeps that audio.
+                if (end(reason, new AudioSocketProtocolException(description + ": " + reason + "; the call was ended"))) {
+                    log.warn("{}: {} (--audiosocket-buffer-seconds + --audiosocket-max-spill-seconds); ending the call, "
+                            + "the {} s received are transcribed", description, reason, seconds());
+                }
+                closeSocket();
+                throw new java.io.EOFException(reason);
+            }
             buffer.write(a.pcm());
         }
     }

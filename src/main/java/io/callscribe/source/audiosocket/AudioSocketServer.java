@@ -34,18 +34,43 @@ public final class AudioSocketServer implements AutoCloseable {
      * @param bufferSeconds    audio kept in memory per call when the consumer lags; beyond it, audio goes to a temp file
      * @param spillDir         where those temp files go
      * @param handshakeTimeout how long a new connection may take to send its UUID
+     * @param maxCalls         calls connected at once; a connection beyond it is closed before its UUID is read
+     * @param maxSpillSeconds  audio per call in the temp file; beyond it the call ends with an error, and the audio
+     *                         received until then is still transcribed
+     * @param readTimeout      a call that sends nothing (no audio, no DTMF) for this long has ended; TCP keepalive
+     *                         also finds a peer that vanished without closing
      */
-    public record Config(String host, int port, int maxPayload, int bufferSeconds, Path spillDir, Duration handshakeTimeout) {
+    public record Config(String host, int port, int maxPayload, int bufferSeconds, Path spillDir, Duration handshakeTimeout,
+                         int maxCalls, int maxSpillSeconds, Duration readTimeout) {
+        public static final int DEFAULT_MAX_CALLS = 500;
+        public static final int DEFAULT_MAX_SPILL_SECONDS = 3600;
+        public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
+
         public Config {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(spillDir, "spillDir");
             Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+            Objects.requireNonNull(readTimeout, "readTimeout");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("AudioSocket port must be 0..65535, got " + port);
             }
             if (bufferSeconds < 1) {
                 throw new IllegalArgumentException("AudioSocket bufferSeconds must be >= 1, got " + bufferSeconds);
             }
+            if (maxCalls < 1) {
+                throw new IllegalArgumentException("AudioSocket maxCalls must be >= 1, got " + maxCalls);
+            }
+            if (maxSpillSeconds < 0) {
+                throw new IllegalArgumentException("AudioSocket maxSpillSeconds must be >= 0, got " + maxSpillSeconds);
+            }
+            if (readTimeout.isNegative() || readTimeout.isZero()) {
+                throw new IllegalArgumentException("AudioSocket readTimeout must be positive, got " + readTimeout);
+            }
+        }
+
+        public Config(String host, int port, int maxPayload, int bufferSeconds, Path spillDir, Duration handshakeTimeout) {
+            this(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, DEFAULT_MAX_CALLS,
+                    DEFAULT_MAX_SPILL_SECONDS, DEFAULT_READ_TIMEOUT);
         }
 
         public static Config defaults(int port) {
@@ -54,19 +79,31 @@ public final class AudioSocketServer implements AutoCloseable {
         }
 
         public Config withHost(String bindHost) {
-            return new Config(bindHost, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout);
+            return new Config(bindHost, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, maxCalls, maxSpillSeconds, readTimeout);
         }
 
         public Config withBufferSeconds(int seconds) {
-            return new Config(host, port, maxPayload, seconds, spillDir, handshakeTimeout);
+            return new Config(host, port, maxPayload, seconds, spillDir, handshakeTimeout, maxCalls, maxSpillSeconds, readTimeout);
         }
 
         public Config withSpillDir(Path dir) {
-            return new Config(host, port, maxPayload, bufferSeconds, dir, handshakeTimeout);
+            return new Config(host, port, maxPayload, bufferSeconds, dir, handshakeTimeout, maxCalls, maxSpillSeconds, readTimeout);
         }
 
         public Config withHandshakeTimeout(Duration timeout) {
-            return new Config(host, port, maxPayload, bufferSeconds, spillDir, timeout);
+            return new Config(host, port, maxPayload, bufferSeconds, spillDir, timeout, maxCalls, maxSpillSeconds, readTimeout);
+        }
+
+        public Config withMaxCalls(int calls) {
+            return new Config(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, calls, maxSpillSeconds, readTimeout);
+        }
+
+        public Config withMaxSpillSeconds(int seconds) {
+            return new Config(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, maxCalls, seconds, readTimeout);
+        }
+
+        public Config withReadTimeout(Duration timeout) {
+            return new Config(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, maxCalls, maxSpillSeconds, timeout);
         }
     }
 
@@ -77,6 +114,8 @@ public final class AudioSocketServer implements AutoCloseable {
     private final Set<AudioSocketCall> calls = ConcurrentHashMap.newKeySet();
     private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong lastLimitLogMs = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean stopped;
 
     private AudioSocketServer(Config config, Consumer<AudioSocketCall> onCall) throws IOException {
@@ -122,7 +161,24 @@ public final class AudioSocketServer implements AutoCloseable {
                 }
                 return;
             }
-            Thread.ofVirtual().name("audiosocket-conn-" + socket.getPort()).start(() -> serve(socket));
+            if (connections.incrementAndGet() > config.maxCalls()) {
+                connections.decrementAndGet();
+                long now = System.currentTimeMillis();
+                long last = lastLimitLogMs.get();
+                if (now - last >= 10_000 && lastLimitLogMs.compareAndSet(last, now)) {
+                    log.warn("AudioSocket connection from {} refused: {} calls are connected, the limit "
+                            + "(--audiosocket-max-calls; logged at most every 10 s)", socket.getRemoteSocketAddress(), config.maxCalls());
+                }
+                closeQuietly(socket);
+                continue;
+            }
+            Thread.ofVirtual().name("audiosocket-conn-" + socket.getPort()).start(() -> {
+                try {
+                    serve(socket);
+                } finally {
+                    connections.decrementAndGet();
+                }
+            });
         }
     }
 
@@ -144,7 +200,10 @@ public final class AudioSocketServer implements AutoCloseable {
                 throw new AudioSocketProtocolException(first == null ? "closed before sending its UUID"
                         : "first message is kind " + AudioSocketCodec.hex(first.kind()) + ", expected the UUID (0x01)");
             }
-            socket.setSoTimeout(0); // audio may pause (hold, silence suppression); only hangup/EOF/stop end a call
+            // Audio may pause (hold, silence suppression), but not for longer than the read timeout; keepalive
+            // notices a peer that vanished without a FIN.
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, config.readTimeout().toMillis()));
+            enableKeepAlive(socket);
             call = new AudioSocketCall(uuid.id(), socket, codec, config);
         } catch (AudioSocketProtocolException e) {
             log.warn("AudioSocket connection from {} closed: {}", peer, e.getMessage());
@@ -202,6 +261,18 @@ public final class AudioSocketServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** TCP keepalive probing after 30 s idle, every 10 s, 3 probes (Linux); the OS defaults where not supported. */
+    static void enableKeepAlive(Socket socket) throws IOException {
+        socket.setKeepAlive(true);
+        try {
+            socket.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE, 30);
+            socket.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL, 10);
+            socket.setOption(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
+        } catch (UnsupportedOperationException e) {
+            // this platform keeps its own keepalive timing
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

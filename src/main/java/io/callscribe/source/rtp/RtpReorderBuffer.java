@@ -23,7 +23,6 @@ public final class RtpReorderBuffer {
     private final TreeMap<Long, Held> held = new TreeMap<>();
     private long next = -1; // extended sequence number of the next packet to play
     private long ssrc = -1;
-    private boolean played;
     private int lastPayloadLength = 640;
     private long duplicates;
     private long late;
@@ -43,19 +42,14 @@ public final class RtpReorderBuffer {
         if (ssrc != -1 && p.ssrc() != ssrc) {
             flush(out); // a new stream from Asterisk: play what the old one left, then start over
             next = -1;
-            played = false;
         }
         ssrc = p.ssrc();
         long ext = extend(p.sequence());
         if (next == -1) {
             next = ext;
         } else if (ext < next) {
-            if (!played && next - ext <= MAX_GAP_PACKETS) {
-                next = ext; // the stream's first packets arrived out of order: start earlier
-            } else {
-                late++;
-                return release(out, nowNanos);
-            }
+            late++; // its place was played or filled with silence already
+            return release(out, nowNanos);
         }
         if (held.containsKey(ext)) {
             duplicates++;
@@ -139,13 +133,12 @@ public final class RtpReorderBuffer {
         }
         out.add(le);
         next++;
-        played = true;
     }
 
     /** The 16-bit sequence number as a position in the stream, the nearest to {@code next} (wrap-around). */
     private long extend(int sequence) {
         if (next == -1) {
-            return sequence + 65536L; // room below for packets that arrive earlier than the first
+            return sequence + 65536L; // room below, so that an earlier packet still compares as earlier
         }
         int delta = (short) (sequence - (int) (next & 0xFFFF));
         return next + delta;

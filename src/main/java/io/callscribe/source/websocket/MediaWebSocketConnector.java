@@ -38,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #connect} returns once MEDIA_START arrived; the leg ends when Asterisk hangs up the channel (it closes the
  * WebSocket) or on {@link MediaWebSocketCall#stop()} (callscribe closes it, Asterisk hangs up the channel).
  * Thread-safe; one connector (one HTTP client, its selector thread and virtual-thread executor) serves any number
- * of legs and is closed after them.
+ * of legs and is closed after them ({@link #close}).
  */
 public final class MediaWebSocketConnector implements AutoCloseable {
 
@@ -132,9 +132,21 @@ public final class MediaWebSocketConnector implements AutoCloseable {
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
+    /**
+     * Closes the HTTP client. Meant for after the legs ended: legs still connected get up to 2 s to finish,
+     * then their sockets are aborted (their audio so far is kept; they end with a connection error).
+     */
     @Override
     public void close() {
-        http.close();
+        http.shutdown();
+        try {
+            if (!http.awaitTermination(Duration.ofSeconds(2))) {
+                http.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            http.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         executor.shutdownNow();
     }
 

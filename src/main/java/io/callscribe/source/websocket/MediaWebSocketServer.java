@@ -1,6 +1,6 @@
 package io.callscribe.source.websocket;
 
-import io.callscribe.server.JettyWebSocketHost;
+import io.callscribe.net.JettyWebSocketHost;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.WebSocketListener;
 import org.eclipse.jetty.websocket.server.JettyServerUpgradeRequest;

@@ -7,7 +7,7 @@ import io.callscribe.asr.RecognitionListener;
 import io.callscribe.asr.RecognitionResult;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.StreamOptions;
-import io.callscribe.asr.Word;
+import io.callscribe.event.Word;
 import io.callscribe.engine.sphinx.bench.SphinxTuningBench;
 import java.net.URISyntaxException;
 import java.nio.file.Files;

@@ -332,4 +332,84 @@ class AudioSocketServerTest {
             assertThat(files.toList()).isEmpty();
         }
     }
+
+    @Test
+    void audioBeyondTheMemoryAndDiskLimitsEndsTheCallKeepingWhatArrived() throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withBufferSeconds(1).withMaxSpillSeconds(2), call -> {
+            try {
+                go.await(); // a recogniser far slower than the caller
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        UUID flood = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        byte[] audio = FakeAsterisk.pattern(10, 8000 * 30); // 30 s sent at once
+        try (FakeAsterisk ast = FakeAsterisk.call(server.port(), flood)) {
+            try {
+                ast.sendAudio(8000, audio).hangup();
+            } catch (IOException closedByServer) {
+                // the server hung up on the flood
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> logLines().stream().anyMatch(l -> l.contains("audio buffer full")));
+        // Another call meanwhile is not affected.
+        byte[] small = FakeAsterisk.pattern(3, 8000);
+        Thread t = Thread.ofVirtual().start(() -> sendAndHangup(other, 8000, small));
+        go.countDown();
+        t.join();
+        Received r = result(flood);
+        assertThat(r.pcm()).isEqualTo(java.util.Arrays.copyOf(audio, 3 * 16000)); // 1 s in memory + 2 s on disk, in order
+        assertThat(r.error()).hasMessageContaining("audio buffer full: more than 3 s of audio waiting for the recogniser");
+        assertThat(r.endReason()).startsWith("audio buffer full");
+        assertThat(logLines()).filteredOn(l -> l.contains("audio buffer full")).hasSize(1)
+                .first().asString().contains("--audiosocket-max-spill-seconds").contains("3.0 s received are transcribed");
+        Received o = result(other);
+        assertThat(o.error()).isNull();
+        assertThat(o.pcm()).isEqualTo(small);
+        r.call().close();
+    }
+
+    @Test
+    void connectionsBeyondTheCallLimitAreRefusedOthersGoOn() throws Exception {
+        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withMaxCalls(2), call -> {
+        });
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        try (FakeAsterisk ca = FakeAsterisk.call(server.port(), a); FakeAsterisk cb = FakeAsterisk.call(server.port(), b)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.activeCalls() == 2);
+            try (FakeAsterisk cc = FakeAsterisk.connect("127.0.0.1", server.port())) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> logLines().stream().anyMatch(l -> l.contains("refused")));
+                assertThat(cc.serverClosed(2000)).isTrue();
+            }
+            ca.sendAudio(8000, FakeAsterisk.pattern(1, 1600)).hangup();
+            cb.sendAudio(8000, FakeAsterisk.pattern(2, 1600)).hangup();
+        }
+        assertThat(result(a).pcm()).isEqualTo(FakeAsterisk.pattern(1, 1600));
+        assertThat(result(b).pcm()).isEqualTo(FakeAsterisk.pattern(2, 1600));
+        assertThat(logLines()).filteredOn(l -> l.contains("refused")).hasSize(1).first().asString()
+                .contains("2 calls are connected, the limit (--audiosocket-max-calls");
+        // Below the limit again: a new call is taken.
+        UUID d = UUID.randomUUID();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.activeCalls() == 0);
+        sendAndHangup(d, 8000, FakeAsterisk.pattern(4, 800));
+        assertThat(result(d).pcm()).isEqualTo(FakeAsterisk.pattern(4, 800));
+    }
+
+    @Test
+    void aCallThatSendsNothingForTheReadTimeoutEnds() throws Exception {
+        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withReadTimeout(Duration.ofMillis(400)), call -> {
+        });
+        UUID id = UUID.randomUUID();
+        byte[] audio = FakeAsterisk.pattern(5, 1600);
+        try (FakeAsterisk ast = FakeAsterisk.call(server.port(), id)) {
+            ast.sendAudio(8000, audio); // then silence: no frames, no hangup, the socket stays open
+            Received r = result(id);
+            assertThat(r.pcm()).isEqualTo(audio);
+            assertThat(r.endReason()).isEqualTo("no audio for 0.4 s (read timeout)");
+        }
+        await().atMost(Duration.ofSeconds(2)).until(() -> logLines().stream()
+                .anyMatch(l -> l.contains("nothing received for 0.4 s (--audiosocket-read-timeout)")));
+    }
 }

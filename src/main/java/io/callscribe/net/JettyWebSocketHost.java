@@ -1,4 +1,4 @@
-package io.callscribe.server;
+package io.callscribe.net;
 
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;

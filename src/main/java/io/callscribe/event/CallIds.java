@@ -1,4 +1,4 @@
-package io.callscribe.session;
+package io.callscribe.event;
 
 import java.util.regex.Pattern;
 

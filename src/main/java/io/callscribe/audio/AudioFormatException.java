@@ -1,4 +1,4 @@
-package io.callscribe.source;
+package io.callscribe.audio;
 
 import java.io.IOException;
 

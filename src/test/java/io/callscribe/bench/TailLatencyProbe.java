@@ -1,7 +1,10 @@
-package io.callscribe.source;
+package io.callscribe.bench;
 
 import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
+import io.callscribe.source.RecordingFormat;
+import io.callscribe.source.RecordingTailer;
+import io.callscribe.source.TailOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +20,7 @@ import java.util.concurrent.Future;
  * (32 KiB flushes, paced by the clock) while a tailer follows it; for every flush, the delay is the time from
  * the write returning to the first {@code read} that returned bytes up to that file size.
  * <p>
- * {@code java -cp callscribe.jar io.callscribe.source.TailLatencyProbe [seconds-of-audio] [speed] [poll-ms] [watch]}
+ * {@code bench/tail/run.sh [seconds-of-audio] [speed] [poll-ms] [watch]} (benchmark code: not in the jar)
  */
 public final class TailLatencyProbe {
 
@@ -34,7 +37,7 @@ public final class TailLatencyProbe {
         @Override
         public String toString() {
             return String.format("poll %s%s: %d flushes, flush->read delay median %.2f ms, p99 %.2f ms, max %.2f ms",
-                    TailOptions.describe(options.pollInterval()), options.watch() ? " + WatchService" : "",
+                    options.pollInterval().toMillis() + " ms", options.watch() ? " + WatchService" : "",
                     delaysNanos.length, percentileMillis(50), percentileMillis(99), percentileMillis(100));
         }
     }
