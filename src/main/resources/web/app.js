@@ -162,6 +162,15 @@
         renderMeta(c);
         break;
       }
+      case 'dtmf': {
+        const c = liveCall(e.call);
+        stickToBottom(c.transcript, () => {
+          const line = lineFor({ start: e.start, speaker: e.speaker, text: 'pressed ' + e.digit }, 'dtmf');
+          line.dataset.digit = e.digit;
+          c.transcript.insertBefore(line, c.transcript.querySelector('.partial'));
+        });
+        break;
+      }
       case 'error': {
         const c = live.get(e.call);
         if (c) {

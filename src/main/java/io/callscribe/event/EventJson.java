@@ -49,6 +49,11 @@ public final class EventJson {
                     n.put("message", e.reason());
                 }
             }
+            case TranscriptEvent.Dtmf d -> {
+                speaker(n, d.speaker());
+                n.put("digit", d.digit());
+                seconds(n, "start", d.start());
+            }
             case TranscriptEvent.CallError e -> n.put("message", e.message());
         }
         return n;

@@ -56,6 +56,13 @@ public sealed interface TranscriptEvent {
         }
     }
 
+    /** A DTMF key the caller pressed; {@code start} is its position in the call's audio, in seconds. */
+    record Dtmf(String call, Instant at, String speaker, String digit, double start) implements TranscriptEvent {
+        public String kind() {
+            return "dtmf";
+        }
+    }
+
     record CallError(String call, Instant at, String message) implements TranscriptEvent {
         public String kind() {
             return "error";

@@ -62,6 +62,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
                         + "-channel audio must be split into legs first");
             }
             callFormat = format;
+            source.setDtmfListener((digit, atSeconds) -> session.emit(new TranscriptEvent.Dtmf(session.callId(),
+                    session.now(), leg.speaker(), String.valueOf(digit), atSeconds)));
             int engineRate = settings.asrRate() > 0 ? settings.asrRate()
                     : recognizer.requiredSampleRate().orElse(format.sampleRate());
             streamRate = format.sampleRate();

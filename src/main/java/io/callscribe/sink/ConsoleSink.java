@@ -64,6 +64,8 @@ public final class ConsoleSink implements TranscriptSink {
                         clock(f.start()), clock(f.end()), prefix(f.call(), f.speaker()), f.text()));
                 case TranscriptEvent.CallEnded e -> line(String.format(Locale.ROOT, "call %s ended (%s), %s of audio",
                         e.call(), e.reason(), clock(e.end())));
+                case TranscriptEvent.Dtmf d -> line(String.format(Locale.ROOT, "[%s] %skey %s pressed",
+                        clock(d.start()), prefix(d.call(), d.speaker()), d.digit()));
                 case TranscriptEvent.CallError e -> line("call " + e.call() + " error: " + e.message());
             }
         } finally {

@@ -89,6 +89,8 @@ public final class MetricsSink implements TranscriptSink {
             case TranscriptEvent.CallError e -> errorCounter(errorKind(e.message())).increment();
             case TranscriptEvent.Partial p -> {
             }
+            case TranscriptEvent.Dtmf d -> {
+            }
         }
     }
 

@@ -101,6 +101,9 @@ public final class StoreSink implements TranscriptSink {
             case TranscriptEvent.Partial p -> {
                 // partials are replaced by their final: not stored
             }
+            case TranscriptEvent.Dtmf d -> {
+                // the store's schema has no DTMF yet: the transcript files and the live feed carry the digits
+            }
             case TranscriptEvent.Final f -> {
                 CallState c = state(id);
                 int seq;

@@ -50,4 +50,11 @@ public interface AudioSource extends AutoCloseable {
 
     @Override
     void close() throws IOException;
+
+    /**
+     * Where the leg's DTMF digits go, for sources that carry them (AudioSocket); digits that came before are
+     * delivered first. The default ignores it: recordings have no DTMF.
+     */
+    default void setDtmfListener(DtmfListener listener) {
+    }
 }

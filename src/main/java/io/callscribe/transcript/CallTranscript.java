@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Everything known about one call, built from its events: metadata, finals in time order, the current
- * partial of each speaker, errors. Thread-safe; snapshots are immutable.
+ * partial of each speaker, DTMF digits, errors. Thread-safe; snapshots are immutable.
  */
 public final class CallTranscript {
 
@@ -26,6 +26,7 @@ public final class CallTranscript {
     private final List<TranscriptEvent.Final> finals = new ArrayList<>();
     private final Map<String, String> partials = new LinkedHashMap<>();
     private final List<String> errors = new ArrayList<>();
+    private final List<TranscriptEvent.Dtmf> dtmf = new ArrayList<>();
 
     public CallTranscript(String callId) {
         this.callId = callId;
@@ -49,6 +50,7 @@ public final class CallTranscript {
                 endReason = e.reason();
                 partials.clear();
             }
+            case TranscriptEvent.Dtmf d -> dtmf.add(d);
             case TranscriptEvent.CallError e -> errors.add(e.message());
         }
     }
@@ -58,7 +60,7 @@ public final class CallTranscript {
         // Legs deliver independently: order the transcript by when things were said, not when results came.
         ordered.sort(Comparator.comparingDouble(CallTranscript::sortKey));
         return new Snapshot(callId, source, startedAt, endedAt, audioSeconds, endReason, ordered,
-                Map.copyOf(partials), List.copyOf(errors), parties);
+                Map.copyOf(partials), List.copyOf(errors), parties, List.copyOf(dtmf));
     }
 
     public String callId() {
@@ -76,9 +78,17 @@ public final class CallTranscript {
     /** An immutable view of a call; {@code endedAt} is null while the call is live. */
     public record Snapshot(String callId, String source, Instant startedAt, Instant endedAt, double audioSeconds,
                            String endReason, List<TranscriptEvent.Final> finals, Map<String, String> partials,
-                           List<String> errors, List<CallParty> parties) {
+                           List<String> errors, List<CallParty> parties, List<TranscriptEvent.Dtmf> dtmf) {
         public Snapshot {
             parties = parties == null ? List.of() : List.copyOf(parties);
+            dtmf = dtmf == null ? List.of() : List.copyOf(dtmf);
+        }
+
+        /** A call without DTMF digits. */
+        public Snapshot(String callId, String source, Instant startedAt, Instant endedAt, double audioSeconds,
+                        String endReason, List<TranscriptEvent.Final> finals, Map<String, String> partials,
+                        List<String> errors, List<CallParty> parties) {
+            this(callId, source, startedAt, endedAt, audioSeconds, endReason, finals, partials, errors, parties, List.of());
         }
 
         /** A call whose parties are not known (every source but ARI). */

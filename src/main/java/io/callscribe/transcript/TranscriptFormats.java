@@ -39,6 +39,15 @@ public final class TranscriptFormats {
             n.remove("call");
             finals.add(n);
         }
+        if (!t.dtmf().isEmpty()) {
+            ArrayNode digits = root.putArray("dtmf");
+            for (TranscriptEvent.Dtmf d : t.dtmf()) {
+                ObjectNode n = EventJson.toNode(d);
+                n.remove("event");
+                n.remove("call");
+                digits.add(n);
+            }
+        }
         if (!t.errors().isEmpty()) {
             ArrayNode errors = root.putArray("errors");
             t.errors().forEach(errors::add);

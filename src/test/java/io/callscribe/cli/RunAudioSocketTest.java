@@ -77,6 +77,10 @@ class RunAudioSocketTest {
 
             JsonNode first = readJson(out.resolve(hungUp + ".json"));
             assertThat(first.get("end_reason").asText()).isEqualTo("hangup");
+            // The '5' pressed after 2 s of audio: a dtmf event, kept in the transcript with its call time.
+            assertThat(first.get("dtmf")).hasSize(1);
+            assertThat(first.at("/dtmf/0/digit").asText()).isEqualTo("5");
+            assertThat(first.at("/dtmf/0/start").asDouble()).isEqualTo(2.0);
             assertThat(first.get("audio_seconds").asDouble()).isEqualTo(3.0);
             assertThat(words(first, null)).isEqualTo(expectedWords(3 * 16000));
             assertThat(out.resolve(hungUp + ".txt")).isNotEmptyFile();

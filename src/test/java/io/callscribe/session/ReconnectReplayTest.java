@@ -128,6 +128,20 @@ class ReconnectReplayTest {
     }
 
     @Test
+    void aHugeReplyIsRefusedNotBufferedAndTheCallRecovers() throws Exception {
+        List<String> expected = cleanFinals();
+        ScriptedVoskServer faulty = server(0).faultAt(20, Fault.HUGE_REPLY);
+        try (io.callscribe.testing.CapturedLog log = io.callscribe.testing.CapturedLog.of(
+                io.callscribe.asr.vosk.VoskWebSocketStream.class)) {
+            Run run = call("huge", client(faulty.uri(), Duration.ofSeconds(5)));
+            assertThat(run.errors()).isEmpty();
+            assertThat(run.reconnects()).isEqualTo(1);
+            assertThat(run.finals()).isEqualTo(expected);
+            assertThat(log.matching("sent a reply of more than 1048576 characters")).hasSize(1);
+        }
+    }
+
+    @Test
     void stalledServerHitsTheReplyDeadlineAndTheCallMovesOn() throws Exception {
         List<String> expected = cleanFinals();
         ScriptedVoskServer stalling = server(0);

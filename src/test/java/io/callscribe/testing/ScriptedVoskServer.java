@@ -93,7 +93,9 @@ public final class ScriptedVoskServer implements AutoCloseable {
         /** Reply with an HTML error page instead of JSON. */
         GARBAGE,
         /** Reply with JSON that is no Vosk reply. */
-        UNEXPECTED_JSON
+        UNEXPECTED_JSON,
+        /** Reply with a 3 MB partial result (a server gone wrong; the client must not buffer it whole). */
+        HUGE_REPLY
     }
 
     private ScriptedVoskServer(int port) throws Exception {
@@ -302,6 +304,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
                     case DROP -> session.disconnect();
                     case GARBAGE -> reply("<html><body>502 Bad Gateway</body></html>");
                     case UNEXPECTED_JSON -> reply("{\"status\": \"overloaded\"}");
+                    case HUGE_REPLY -> reply("{\"partial\": \"" + "w".repeat(3 << 20) + "\"}");
                 }
                 return;
             }

@@ -302,9 +302,16 @@ public final class VoskWebSocketStream implements RecognizerStream {
         return e;
     }
 
+    /**
+     * Longest reply taken from a Vosk server, in characters: a final result of a long utterance with word timings is
+     * tens of kilobytes; a reply beyond this fails the stream instead of growing the heap.
+     */
+    static final int MAX_REPLY_CHARS = 1 << 20;
+
     /** Runs on the JDK client's thread; the client calls it for one message at a time. */
     private final class Receiver implements WebSocket.Listener {
         private final StringBuilder text = new StringBuilder();
+        private boolean tooLong;
 
         @Override
         public void onOpen(WebSocket webSocket) {
@@ -313,6 +320,19 @@ public final class VoskWebSocketStream implements RecognizerStream {
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            if (tooLong) {
+                return null; // failed: nothing more is requested or kept
+            }
+            if (text.length() + data.length() > MAX_REPLY_CHARS) {
+                tooLong = true;
+                text.setLength(0);
+                text.trimToSize();
+                log.warn("{}: vosk server {} sent a reply of more than {} characters; closing the stream",
+                        options.label(), server, MAX_REPLY_CHARS);
+                fail(new RecognizerException("vosk server " + server + " sent a reply of more than " + MAX_REPLY_CHARS
+                        + " characters for " + options.label() + " (a Vosk result is a few kilobytes)", true));
+                return null;
+            }
             text.append(data);
             if (last) {
                 String reply = text.toString();

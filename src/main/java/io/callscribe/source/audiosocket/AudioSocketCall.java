@@ -1,5 +1,6 @@
 package io.callscribe.source.audiosocket;
 
+import io.callscribe.source.DtmfListener;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.source.AudioSource;
 import org.slf4j.Logger;
@@ -36,7 +37,7 @@ public final class AudioSocketCall implements AudioSource {
     private final AudioSocketCodec codec;
     private final AudioSocketServer.Config config;
     private final CountDownLatch formatKnown = new CountDownLatch(1);
-    private final Object dtmfLock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock dtmfLock = new java.util.concurrent.locks.ReentrantLock();
     private final List<PendingDigit> pendingDtmf = new ArrayList<>(); // replayed to a late listener
     private final Object endLock = new Object();
     private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
@@ -111,13 +112,17 @@ public final class AudioSocketCall implements AudioSource {
     /**
      * Sets the listener for DTMF digits; digits that arrived before are delivered to it first, on this thread.
      */
+    @Override
     public void setDtmfListener(DtmfListener listener) {
-        synchronized (dtmfLock) {
+        dtmfLock.lock();
+        try {
             dtmfListener = listener;
             for (PendingDigit p : pendingDtmf) {
                 listener.onDtmf(p.digit(), p.atSeconds());
             }
             pendingDtmf.clear();
+        } finally {
+            dtmfLock.unlock();
         }
     }
 
@@ -269,7 +274,8 @@ public final class AudioSocketCall implements AudioSource {
 
     private void onDtmf(char digit) {
         double at = receivedSeconds();
-        synchronized (dtmfLock) {
+        dtmfLock.lock();
+        try {
             if (dtmfListener == null) {
                 pendingDtmf.add(new PendingDigit(digit, at));
                 return;
@@ -279,6 +285,8 @@ public final class AudioSocketCall implements AudioSource {
             } catch (RuntimeException e) {
                 log.warn("{}: DTMF listener failed on '{}': {}", description, digit, e.toString());
             }
+        } finally {
+            dtmfLock.unlock();
         }
     }
 

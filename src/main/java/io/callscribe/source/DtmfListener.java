@@ -1,6 +1,6 @@
-package io.callscribe.source.audiosocket;
+package io.callscribe.source;
 
-/** Receives the DTMF digits of one AudioSocket call, in order, on the connection's reader thread. Must be quick. */
+/** Receives the DTMF digits of one call leg, in order, on the source's reader thread. Must be quick. */
 @FunctionalInterface
 public interface DtmfListener {
 
