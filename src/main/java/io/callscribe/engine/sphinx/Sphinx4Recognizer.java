@@ -124,6 +124,9 @@ public final class Sphinx4Recognizer implements Recognizer {
                 decoder = Sphinx4Decoder.create(settings, SAMPLE_RATE, m);
                 log.debug("sphinx4 decoder for {} built in {} ms", options.label(), decoder.loadTime().toMillis());
             }
+            if (settings.freshStreams()) {
+                decoder.forgetAdaptation(); // on failure the decoder is dropped with the slot released below
+            }
             decoder.onRelease(slots::release);
             return new Sphinx4Stream(decoder, this::giveBack, options, listener, settings.noiseFloor());
         } catch (RecognizerException | RuntimeException e) {
