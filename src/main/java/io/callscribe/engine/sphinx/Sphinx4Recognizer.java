@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
 public final class Sphinx4Recognizer implements Recognizer {
 
     public static final int SAMPLE_RATE = 16_000;
-    /** Heap one decoder needs while decoding (per-call parts and search state), from BENCHMARKS.md with a margin. */
-    public static final long DECODER_HEAP_BYTES = 40L << 20;
+    /**
+     * Heap one decoder needs while decoding (per-call parts and search state): BENCHMARKS.md measured 2-15 MB retained
+     * per extra concurrent stream (8 MB on average); 24 MB leaves room for the search's peaks.
+     */
+    public static final long DECODER_HEAP_BYTES = 24L << 20;
     /** Heap kept free for everything else the process does. */
     static final long HEAP_RESERVE_BYTES = 192L << 20;
     private static final Logger log = LoggerFactory.getLogger(Sphinx4Recognizer.class);

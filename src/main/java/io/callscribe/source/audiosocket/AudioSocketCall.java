@@ -101,6 +101,9 @@ public final class AudioSocketCall implements AudioSource {
         return NO_AUDIO_FORMAT;
     }
 
+    /** A reader is woken once this much audio is buffered (or the call ended), not for every frame. */
+    static final int WAKE_MILLIS = 200;
+
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException, InterruptedException {
         formatKnown.await();
@@ -111,7 +114,9 @@ public final class AudioSocketCall implements AudioSource {
             }
             return -1;
         }
-        return b.read(buffer, offset, length);
+        // Up to a chunk (200 ms, what the session sends at a time) is collected before the reader wakes: at 1000
+        // calls that is 5,000 wake-ups a second instead of 50,000 (one per 20 ms frame).
+        return b.readAtLeast(buffer, offset, length, format.bytesFor(WAKE_MILLIS));
     }
 
     /**
