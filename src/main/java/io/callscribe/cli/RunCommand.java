@@ -158,8 +158,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "Stasis application name; also the prefix of the channels and bridges callscribe creates (default ${DEFAULT-VALUE}).")
     String ariApp;
 
-    @Option(names = "--ari-transport", defaultValue = "audiosocket", paramLabel = "audiosocket|rtp",
-            description = "How externalMedia streams each party to callscribe: AudioSocket over TCP to --audiosocket, or RTP over UDP (default ${DEFAULT-VALUE}).")
+    @Option(names = "--ari-transport", defaultValue = "audiosocket", paramLabel = "audiosocket|rtp|websocket",
+            description = "How externalMedia streams each party to callscribe: AudioSocket over TCP to --audiosocket, RTP over UDP, "
+                    + "or chan_websocket (callscribe connects to Asterisk's /media/ID; Asterisk 22.6+/23) (default ${DEFAULT-VALUE}).")
     String ariTransport;
 
     @Option(names = "--ari-media-host", defaultValue = "127.0.0.1", paramLabel = "HOST",

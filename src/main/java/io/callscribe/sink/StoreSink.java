@@ -144,9 +144,35 @@ public final class StoreSink implements TranscriptSink {
         }
     }
 
-    /** Metadata the source put on call_start (caller id, linkedid, ...); none yet from today's sources. */
-    private static Map<String, String> metadata(TranscriptEvent.CallStarted s) {
-        return Map.of();
+    /**
+     * The call's metadata as one flat map, from the parties the source put on call_start (ARI): {@code linkedid},
+     * and per party, prefixed by its role ({@code caller.number}, {@code caller.name}, {@code callee.number},
+     * {@code callee.uniqueid}, {@code caller.var.NAME}, ...). What the source did not say is left out.
+     */
+    static Map<String, String> metadata(TranscriptEvent.CallStarted s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (io.callscribe.event.CallParty p : s.parties()) {
+            String role = p.role() == null || p.role().isBlank() ? p.speaker() : p.role();
+            String prefix = m.containsKey(role + ".speaker") ? role + "." + p.speaker() + "." : role + ".";
+            put(m, prefix + "speaker", p.speaker());
+            put(m, "linkedid", p.linkedid());
+            put(m, prefix + "number", p.callerNumber());
+            put(m, prefix + "name", p.callerName());
+            put(m, prefix + "connected_number", p.connectedNumber());
+            put(m, prefix + "connected_name", p.connectedName());
+            put(m, prefix + "dialed_exten", p.dialedExten());
+            put(m, prefix + "context", p.context());
+            put(m, prefix + "uniqueid", p.uniqueid());
+            put(m, prefix + "channel", p.channel());
+            p.variables().forEach((k, v) -> put(m, prefix + "var." + k, v));
+        }
+        return m;
+    }
+
+    private static void put(Map<String, String> m, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            m.putIfAbsent(key, value);
+        }
     }
 
     private CallState state(String id) {

@@ -303,7 +303,8 @@ abstract class JdbcStore implements TranscriptStore {
             params.add((ps, i) -> ps.setString(i, q.source()));
         }
         if (q.number() != null) {
-            sql.append(" AND EXISTS (SELECT 1 FROM call_metadata m WHERE m.call_id = c.id AND m.value = ?)");
+            // IN (not a correlated EXISTS): the planner starts from the value index instead of probing every call
+            sql.append(" AND c.id IN (SELECT m.call_id FROM call_metadata m WHERE m.value = ?)");
             params.add((ps, i) -> ps.setString(i, q.number()));
         }
         if (!ranked && cursor.id() != null) {

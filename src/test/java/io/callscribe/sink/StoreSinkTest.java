@@ -74,6 +74,26 @@ class StoreSinkTest {
     }
 
     @Test
+    void theSourcesPartiesBecomeSearchableMetadata() {
+        try (TranscriptStore store = SqliteStore.open(dir.resolve("calls.db"));
+             StoreSink sink = new StoreSink(store, id -> "vosk", 1000, null)) {
+            var caller = new io.callscribe.event.CallParty("Alice", "caller", "PJSIP/alice-1", "1714.1", "1714.1",
+                    "+4930123", "Alice", "200", "Support", "", "from-internal", java.util.Map.of("QUEUE", "sales"));
+            var callee = new io.callscribe.event.CallParty("Support", "callee", "PJSIP/agent-2", "1714.2", "1714.1",
+                    "200", "Support", "+4930123", "Alice", "200", "from-internal", java.util.Map.of());
+            sink.accept(new TranscriptEvent.CallStarted("1714.1", T0, "ari", List.of(caller, callee)));
+            sink.accept(new TranscriptEvent.CallEnded("1714.1", T0.plusSeconds(5), 5, "hangup"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.find("1714.1").map(t -> t.call().ended() != null).orElse(false));
+            var meta = store.find("1714.1").orElseThrow().call().metadata();
+            assertThat(meta).containsEntry("linkedid", "1714.1").containsEntry("caller.number", "+4930123")
+                    .containsEntry("caller.name", "Alice").containsEntry("callee.number", "200")
+                    .containsEntry("callee.uniqueid", "1714.2").containsEntry("caller.var.QUEUE", "sales")
+                    .doesNotContainKey("caller.dialed_exten");
+            assertThat(store.search(new CallQuery(null, null, null, "+4930123", null, 10, null)).calls()).hasSize(1);
+        }
+    }
+
+    @Test
     void aHangingStoreNeverBlocksTheCallAndAFailingOneLosesNothingWhenItReturns() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (FaultyStore store = new FaultyStore(SqliteStore.open(dir.resolve("calls.db")));

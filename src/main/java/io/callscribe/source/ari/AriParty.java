@@ -32,6 +32,7 @@ final class AriParty {
 
     /** How long the AudioSocket connection may take to close after its channel was hung up before we close it. */
     private static final long MEDIA_CLOSE_WAIT_MS = 1000;
+    private static final long ADD_TO_BRIDGE_PATIENCE_MS = 5000;
     /** RTP has no close: after the hang-up, wait for packets in flight and the reorder hold (60 ms). */
     private static final long RTP_DRAIN_MS = 120;
 
@@ -48,6 +49,7 @@ final class AriParty {
     private final MediaTransport transport;
     private final String audioSocketHost;
     private final String rtpHost;
+    private final io.callscribe.source.websocket.MediaWebSocketConnector websocket;
     private final ReentrantLock setupLock = new ReentrantLock();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final CountDownLatch tornDown = new CountDownLatch(1);
@@ -60,7 +62,9 @@ final class AriParty {
     private volatile String endReason;
 
     AriParty(String callId, AriChannel channel, String bridge, CallParty info, AriClient ari, MediaTransport transport,
-             String audioSocketHost, String rtpHost, java.util.function.Consumer<AriParty> onTornDown) {
+             String audioSocketHost, String rtpHost, io.callscribe.source.websocket.MediaWebSocketConnector websocket,
+             java.util.function.Consumer<AriParty> onTornDown) {
+        this.websocket = websocket;
         this.callId = callId;
         this.channel = channel;
         this.bridge = bridge;
@@ -113,6 +117,10 @@ final class AriParty {
                 q.put("external_host", rtp.localAddress());
                 q.put("encapsulation", "rtp");
                 q.put("transport", "udp");
+            } else if (transport == MediaTransport.WEBSOCKET) {
+                q.put("encapsulation", "none");
+                q.put("transport", "websocket");
+                q.put("connection_type", "server");
             } else {
                 q.put("external_host", audioSocketHost);
                 q.put("encapsulation", "audiosocket");
@@ -130,9 +138,39 @@ final class AriParty {
                 }
                 audio.attach(rtp);
             }
-            addToBridge();
-            log.info("{}: snooping ({} {}, {})", label(), transport.name().toLowerCase(), snoopId,
-                    rtp != null ? "rtp to " + rtp.localAddress() : "audiosocket " + mediaId);
+            String how = rtp != null ? "rtp to " + rtp.localAddress() : "audiosocket " + mediaId;
+            if (transport == MediaTransport.WEBSOCKET) {
+                // chan_websocket's server-mode channel enters Stasis only once we are connected to /media/<id>,
+                // and sends MEDIA_START only once it is bridged: connect and bridge at the same time.
+                String connection = reply.path("channelvars").path("MEDIA_WEBSOCKET_CONNECTION_ID").asText("");
+                if (connection.isEmpty()) {
+                    throw new AriException("externalMedia (websocket) answered without MEDIA_WEBSOCKET_CONNECTION_ID", 0);
+                }
+                java.util.concurrent.CompletableFuture<io.callscribe.source.websocket.MediaWebSocketCall> connecting =
+                        new java.util.concurrent.CompletableFuture<>();
+                Thread.ofVirtual().name("ari-media-ws-" + mediaId).start(() -> {
+                    try {
+                        connecting.complete(websocket.connect(ari.settings().baseUri(), connection, ari.settings().user(),
+                                ari.settings().password(), ari.settings().requestTimeout()));
+                    } catch (Exception e) {
+                        connecting.completeExceptionally(e);
+                    }
+                });
+                addToBridge();
+                io.callscribe.source.websocket.MediaWebSocketCall ws;
+                try {
+                    ws = connecting.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+                if (!audio.attach(ws)) {
+                    ws.stop();
+                }
+                how = "websocket /media/" + connection;
+            } else {
+                addToBridge();
+            }
+            log.info("{}: snooping ({} {}, {})", label(), transport.name().toLowerCase(), snoopId, how);
         } catch (IOException e) {
             log.warn("{}: cannot transcribe this party: {}", label(), e.getMessage());
             audio.fail(new IOException(label() + ": " + e.getMessage(), e));
@@ -144,17 +182,23 @@ final class AriParty {
         }
     }
 
-    /** A snoop enters Stasis a moment after its POST returns: until then addChannel answers 422. */
+    /**
+     * A snoop enters Stasis a moment after its POST returns (on a busy Asterisk, seconds): until then addChannel
+     * answers 400 "Channel not found" or 422. Retried for up to {@link #ADD_TO_BRIDGE_PATIENCE_MS}.
+     */
     private void addToBridge() throws AriException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
+        long deadline = System.currentTimeMillis() + ADD_TO_BRIDGE_PATIENCE_MS;
+        long pause = 20;
+        while (true) {
             try {
                 ari.addToBridge(bridgeId, List.of(snoopId, mediaChannelId));
                 return;
             } catch (AriException e) {
-                if ((e.status() != 422 && e.status() != 400) || attempt >= 20) {
+                if ((e.status() != 422 && e.status() != 400) || System.currentTimeMillis() > deadline || ended.get()) {
                     throw e;
                 }
-                Thread.sleep(25);
+                Thread.sleep(pause);
+                pause = Math.min(200, pause * 2);
             }
         }
     }

@@ -78,6 +78,7 @@ public final class AriSource implements AutoCloseable {
     private final Map<String, String> skipped = new HashMap<>();        // channel -> why not transcribed (logged once)
     private final Set<String> warnedBridges = new HashSet<>();
     private final AriEventStream events;
+    private final io.callscribe.source.websocket.MediaWebSocketConnector websocket;
     private volatile boolean closed;
 
     private AriSource(Settings settings, CallStarter calls) {
@@ -86,6 +87,10 @@ public final class AriSource implements AutoCloseable {
         this.calls = calls;
         this.prefix = settings.ari().app() + "-";
         this.events = new AriEventStream(ari, new Handler());
+        this.websocket = settings.transport() == MediaTransport.WEBSOCKET
+                ? new io.callscribe.source.websocket.MediaWebSocketConnector(
+                        io.callscribe.source.websocket.MediaWebSocketCall.Config.defaults())
+                : null;
     }
 
     /**
@@ -385,7 +390,7 @@ public final class AriSource implements AutoCloseable {
             }
             for (int i = 0; i < 2; i++) {
                 AriParty p = new AriParty(linkedCallId, chans.get(i), bridgeId, infos.get(i), ari, settings.transport(),
-                        settings.audioSocketHost(), settings.rtpHost(), this::forget);
+                        settings.audioSocketHost(), settings.rtpHost(), websocket, this::forget);
                 created.add(p);
             }
         } finally {
@@ -529,8 +534,11 @@ public final class AriSource implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
+        }
+        if (websocket != null) {
+            websocket.close();
         }
     }
 

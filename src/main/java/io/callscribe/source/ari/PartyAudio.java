@@ -153,6 +153,7 @@ final class PartyAudio implements AudioSource {
         return switch (m) {
             case io.callscribe.source.audiosocket.AudioSocketCall a -> a.receivedSeconds();
             case io.callscribe.source.rtp.RtpReceiver r -> r.receivedSeconds();
+            case io.callscribe.source.websocket.MediaWebSocketCall w -> w.receivedSeconds();
             case null, default -> FORMAT.secondsOf(delivered.get());
         };
     }
