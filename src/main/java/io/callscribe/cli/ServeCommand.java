@@ -49,6 +49,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--show-words", arity = "1", description = "Word timings in finals by default: true or false (default true).")
     Boolean showWords;
 
+    @Option(names = "--max-connections", description = "Connections served at once; more are closed with 1013 "
+            + "\"try again later\" (default: 4 per core, at least 8).")
+    Integer maxConnections;
+
     /** Counted down once the server listens; lets tests and wrappers wait for it. */
     final CountDownLatch listening = new CountDownLatch(1);
     volatile VoskProtocolServer server;
@@ -72,7 +76,8 @@ public final class ServeCommand implements Callable<Integer> {
         overlay(values, "VOSK_SAMPLE_RATE", sampleRate);
         overlay(values, "VOSK_ALTERNATIVES", maxAlternatives);
         overlay(values, "VOSK_SHOW_WORDS", showWords);
-        return VoskServerSettings.fromEnvironment(values);
+        VoskServerSettings.Tuning tuning = VoskServerSettings.Tuning.defaults();
+        return VoskServerSettings.fromEnvironment(values, maxConnections == null ? tuning : tuning.withMaxConnections(maxConnections));
     }
 
     private static void overlay(Map<String, String> values, String variable, Object option) {

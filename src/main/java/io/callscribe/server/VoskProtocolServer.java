@@ -31,6 +31,8 @@ public final class VoskProtocolServer implements AutoCloseable {
     private final ScheduledExecutorService keepalive;
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong lastRefusalLogMs = new java.util.concurrent.atomic.AtomicLong();
     private final JettyWebSocketHost host;
 
     private VoskProtocolServer(Recognizer recognizer, VoskServerSettings settings) throws Exception {
@@ -42,8 +44,15 @@ public final class VoskProtocolServer implements AutoCloseable {
         Duration idle = settings.tuning().pingInterval().multipliedBy(3).plusSeconds(60);
         try {
             this.host = JettyWebSocketHost.start(settings.host(), settings.port(), settings.tuning().maxMessageBytes(), idle,
-                    (request, response) -> new VoskConnection(this, connectionIds.incrementAndGet(),
-                            request.getRemoteSocketAddress() == null ? "?" : request.getRemoteSocketAddress().toString()),
+                    (request, response) -> {
+                        String peer = request.getRemoteSocketAddress() == null ? "?" : request.getRemoteSocketAddress().toString();
+                        if (admitted.incrementAndGet() > settings.tuning().maxConnections()) {
+                            admitted.decrementAndGet();
+                            refused(peer);
+                            return new TryAgainLater();
+                        }
+                        return new VoskConnection(this, connectionIds.incrementAndGet(), peer);
+                    },
                     "vosk-ws");
         } catch (Exception e) {
             workers.shutdownNow();
@@ -95,6 +104,24 @@ public final class VoskProtocolServer implements AutoCloseable {
 
     void closed() {
         open.decrementAndGet();
+        admitted.decrementAndGet();
+    }
+
+    private void refused(String peer) {
+        long now = System.currentTimeMillis();
+        long last = lastRefusalLogMs.get();
+        if (now - last >= 10_000 && lastRefusalLogMs.compareAndSet(last, now)) {
+            log.warn("vosk connection from {} refused with 1013 try again later: {} connections are served, the limit "
+                    + "(--max-connections; logged at most every 10 s)", peer, settings.tuning().maxConnections());
+        }
+    }
+
+    /** A connection beyond the limit: closed with 1013 as soon as it opens, before any stream or decoder exists. */
+    private static final class TryAgainLater implements org.eclipse.jetty.websocket.api.WebSocketListener {
+        @Override
+        public void onWebSocketConnect(org.eclipse.jetty.websocket.api.Session session) {
+            session.close(io.callscribe.vosk.VoskCloseStatus.TRY_AGAIN_LATER.code(), "try again later: server at its connection limit");
+        }
     }
 
     @Override

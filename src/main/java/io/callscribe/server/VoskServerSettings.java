@@ -26,18 +26,38 @@ public record VoskServerSettings(String host, int port, int sampleRate, int maxA
      * @param replyWait       how long the reply to an audio message waits for the engine to report on it
      * @param finalWait       how long a reset waits for the utterance's final
      * @param finishTimeout   how long eof waits for the engine's last result
+     * @param maxConnections  connections served at once, each with its own recogniser stream (for Sphinx4 a decoder
+     *                        of the pool, ~150 MB): one beyond it is accepted and closed at once with 1013 "try
+     *                        again later", so the pool and the heap stay bounded
      */
     public record Tuning(int workers, int maxMessageBytes, Duration pingInterval, Duration replyWait,
-                         Duration finalWait, Duration finishTimeout) {
+                         Duration finalWait, Duration finishTimeout, int maxConnections) {
         public Tuning {
             if (workers < 1) {
                 throw new IllegalArgumentException("workers must be >= 1, got " + workers);
             }
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("maxConnections must be >= 1, got " + maxConnections);
+            }
+        }
+
+        public Tuning(int workers, int maxMessageBytes, Duration pingInterval, Duration replyWait,
+                      Duration finalWait, Duration finishTimeout) {
+            this(workers, maxMessageBytes, pingInterval, replyWait, finalWait, finishTimeout, defaultMaxConnections());
+        }
+
+        /** Four per core, at least 8. */
+        public static int defaultMaxConnections() {
+            return Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         }
 
         public static Tuning defaults() {
             return new Tuning(Runtime.getRuntime().availableProcessors(), 1 << 20, Duration.ofSeconds(20),
                     Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(60));
+        }
+
+        public Tuning withMaxConnections(int n) {
+            return new Tuning(workers, maxMessageBytes, pingInterval, replyWait, finalWait, finishTimeout, n);
         }
     }
 

@@ -293,6 +293,7 @@ public final class CallRegistry implements TranscriptSink {
         String id = s.callId();
         out.add(new TranscriptEvent.CallStarted(id, s.startedAt() == null ? now : s.startedAt(), s.source(), s.parties()));
         out.addAll(s.finals());
+        out.addAll(s.dtmf());
         for (Map.Entry<String, String> p : s.partials().entrySet()) {
             out.add(new TranscriptEvent.Partial(id, now, p.getKey().isEmpty() ? null : p.getKey(), p.getValue()));
         }

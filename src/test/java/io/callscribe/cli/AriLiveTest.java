@@ -10,6 +10,7 @@ import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.ari.AriException;
+import io.callscribe.testing.asterisk.DocSnippets;
 import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
@@ -59,7 +60,7 @@ class AriLiveTest {
 
     @BeforeAll
     static void start() throws Exception {
-        asterisk = PrivateAsterisk.builder(dir.resolve("asterisk")).extensions("""
+        asterisk = PrivateAsterisk.builder(dir.resolve("asterisk")).extensions(("""
                 [ari-tests]
                 exten => _[0-9a-zA-Z].,1,Set(CALLERID(all)="Alice Caller" <1001>)
                  same => n,Set(CALLSCRIBE_TEAM=support)
@@ -71,11 +72,7 @@ class AriLiveTest {
                 exten => _[0-9a-zA-Z].,1,Playback(SOUNDS_DIR/${EXTEN}-caller)
                  same => n,Hangup()
 
-                [ari-off]
-                exten => _[0-9a-zA-Z].,1,Set(CALLSCRIBE=off)
-                 same => n,Dial(Local/${EXTEN}@callscribe-callee/n)
-                 same => n,Hangup()
-                """.replace("SOUNDS_DIR", dir.resolve("asterisk").resolve("sounds").toString())).start();
+                """ + DocSnippets.asterisk("ari-off")).replace("SOUNDS_DIR", dir.resolve("asterisk").resolve("sounds").toString())).start();
         TestAudio.Clip speech = TestAudio.read(CLIP);
         callerSays = speech.slice(1.0, 4.4);
         calleeSays = speech.slice(5.1, 8.5);

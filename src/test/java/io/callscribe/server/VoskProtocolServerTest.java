@@ -74,6 +74,36 @@ class VoskProtocolServerTest {
     }
 
     @Test
+    void connectionsBeyondTheLimitAreClosedWith1013AndTheOthersGoOn() throws Exception {
+        TestRecognizer engine = new TestRecognizer(3200, 3);
+        Map<String, String> env = new java.util.HashMap<>(Map.of("VOSK_SERVER_PORT", "0"));
+        VoskServerSettings limited = VoskServerSettings.fromEnvironment(env, new VoskServerSettings.Tuning(2, 1 << 20,
+                Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(60), 2));
+        try (io.callscribe.testing.CapturedLog log = io.callscribe.testing.CapturedLog.of(VoskProtocolServer.class)) {
+            VoskProtocolServer server = start(engine, limited);
+            RawWebSocketClient a = RawWebSocketClient.connect(server.uri());
+            RawWebSocketClient b = RawWebSocketClient.connect(server.uri());
+            RawWebSocketClient c = RawWebSocketClient.connect(server.uri());
+            assertThat(c.closeStatus()).isEqualTo("1013 try again later: server at its connection limit");
+            assertThat(log.matching("refused with 1013")).hasSize(1).first().asString().contains("2 connections are served");
+            for (RawWebSocketClient ok : List.of(a, b)) {
+                ok.text("{\"config\" : {\"sample_rate\" : 8000.0}}");
+                ok.binary(CHUNK);
+                assertThat(reply(ok)).isEqualTo(json("{\"partial\": \"w1\"}"));
+                ok.text("{\"eof\" : 1}");
+                assertThat(reply(ok).get("text").asText()).isEqualTo("w1");
+                assertThat(ok.closeStatus()).isEqualTo("1000 ");
+            }
+            assertThat(engine.openedStreams()).hasSize(2); // the refused one never got a stream
+            await().atMost(5, TimeUnit.SECONDS).until(() -> server.openConnections() == 0);
+            RawWebSocketClient d = RawWebSocketClient.connect(server.uri()); // below the limit again
+            d.text("{\"eof\" : 1}");
+            assertThat(reply(d).get("text").asText()).isEmpty();
+            assertThat(d.closeStatus()).isEqualTo("1000 ");
+        }
+    }
+
+    @Test
     void answersEachMessageInVoskShapesAndClosesWith1000AfterEof() throws Exception {
         TestRecognizer engine = new TestRecognizer(3200, 3);
         VoskProtocolServer server = start(engine);

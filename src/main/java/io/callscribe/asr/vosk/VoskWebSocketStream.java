@@ -249,16 +249,12 @@ public final class VoskWebSocketStream implements RecognizerStream {
     }
 
     /** Messages sent and not answered yet. */
-    public long inFlight() {
+    long inFlight() {
         return sent.get() - received.get();
     }
 
-    public long bytesSent() {
+    long bytesSent() {
         return bytesSent.get();
-    }
-
-    public String server() {
-        return server;
     }
 
     private void checkUsable() throws RecognizerException {

@@ -85,6 +85,33 @@ final class Sphinx4Decoder {
         ConfigurationManagerUtils.setProperty(cm, componentProperty, value);
     }
 
+    /**
+     * Forgets what the front end adapted to on earlier streams: the speech classifier's levels and the live
+     * cepstral mean, which then starts again from the stream's own first frames. Sphinx4 has no public way to reset
+     * LiveCMN (its running sums are private and only ever null before the first frame): they are cleared
+     * reflectively, and a Sphinx4 without them fails here by name.
+     */
+    void forgetAdaptation() throws RecognizerException {
+        try {
+            Object classifier = configuration.lookup("speechClassifier");
+            if (classifier instanceof edu.cmu.sphinx.frontend.DataProcessor p) {
+                p.initialize();
+            }
+            Object cmn = configuration.lookup("liveCMN");
+            if (cmn != null) {
+                java.lang.reflect.Field sum = cmn.getClass().getDeclaredField("sum");
+                sum.setAccessible(true);
+                sum.set(cmn, null);
+                java.lang.reflect.Field initial = cmn.getClass().getDeclaredField("initialList");
+                initial.setAccessible(true);
+                ((java.util.List<?>) initial.get(cmn)).clear();
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new RecognizerException("sphinx4: cannot reset the front end for a fresh stream (freshStreams): " + e,
+                    false, e);
+        }
+    }
+
     /** Points the front end at the next stretch of audio; its data-start signal resets the endpointer. */
     void input(InputStream audio) {
         dataSource.setInputStream(audio);

@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
 public final class Sphinx4Recognizer implements Recognizer {
 
     public static final int SAMPLE_RATE = 16_000;
-    /** Heap one decoder needs while decoding (per-call parts and search state), from BENCHMARKS.md with a margin. */
-    public static final long DECODER_HEAP_BYTES = 40L << 20;
+    /**
+     * Heap one decoder needs while decoding (per-call parts and search state): BENCHMARKS.md measured 2-15 MB retained
+     * per extra concurrent stream (8 MB on average); 24 MB leaves room for the search's peaks.
+     */
+    public static final long DECODER_HEAP_BYTES = 24L << 20;
     /** Heap kept free for everything else the process does. */
     static final long HEAP_RESERVE_BYTES = 192L << 20;
     private static final Logger log = LoggerFactory.getLogger(Sphinx4Recognizer.class);
@@ -123,6 +126,9 @@ public final class Sphinx4Recognizer implements Recognizer {
             if (decoder == null) {
                 decoder = Sphinx4Decoder.create(settings, SAMPLE_RATE, m);
                 log.debug("sphinx4 decoder for {} built in {} ms", options.label(), decoder.loadTime().toMillis());
+            }
+            if (settings.freshStreams()) {
+                decoder.forgetAdaptation(); // on failure the decoder is dropped with the slot released below
             }
             decoder.onRelease(slots::release);
             return new Sphinx4Stream(decoder, this::giveBack, options, listener, settings.noiseFloor());

@@ -16,7 +16,8 @@ import java.util.Properties;
  * 8 kHz phone speech, spoken by flite's CMU ARCTIC voices, resampled to 16 kHz).
  */
 public record Sphinx4Settings(String acousticModel, String dictionary, String languageModel,
-                              Map<String, String> globals, Map<String, String> locals, int noiseFloor) {
+                              Map<String, String> globals, Map<String, String> locals, int noiseFloor,
+                              boolean freshStreams) {
 
     /** System properties {@code callscribe.sphinx4.<global>} and {@code callscribe.sphinx4.local.<component>.<property>}. */
     public static final String PROPERTY_PREFIX = "callscribe.sphinx4.";
@@ -49,7 +50,7 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
         l.put("decoder->featureBlockSize", "50");
         l.put("decoder->fireNonFinalResults", "true");
         return new Sphinx4Settings(MODEL_ROOT + "en-us", MODEL_ROOT + "cmudict-en-us.dict",
-                MODEL_ROOT + "en-us.lm.bin", g, l, 100);
+                MODEL_ROOT + "en-us.lm.bin", g, l, 100, false);
     }
 
     /** These settings with every {@code callscribe.sphinx4.*} entry of {@code properties} applied on top. */
@@ -71,10 +72,11 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
             } else {
                 String name = key.substring(PROPERTY_PREFIX.length());
                 result = switch (name) {
-                    case "acousticModel" -> new Sphinx4Settings(value, dictionary, languageModel, globals, locals, noiseFloor);
-                    case "dictionary" -> new Sphinx4Settings(acousticModel, value, languageModel, globals, locals, noiseFloor);
-                    case "languageModel" -> new Sphinx4Settings(acousticModel, dictionary, value, globals, locals, noiseFloor);
+                    case "acousticModel" -> new Sphinx4Settings(value, dictionary, languageModel, globals, locals, noiseFloor, freshStreams);
+                    case "dictionary" -> new Sphinx4Settings(acousticModel, value, languageModel, globals, locals, noiseFloor, freshStreams);
+                    case "languageModel" -> new Sphinx4Settings(acousticModel, dictionary, value, globals, locals, noiseFloor, freshStreams);
                     case "noiseFloor" -> result.withNoiseFloor(parseInt(key, value));
+                    case "freshStreams" -> result.withFreshStreams(Boolean.parseBoolean(value.trim()));
                     default -> result.withGlobal(name, value);
                 };
             }
@@ -90,7 +92,7 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
     public Sphinx4Settings withGlobal(String name, String value) {
         Map<String, String> g = new LinkedHashMap<>(globals);
         g.put(name, value);
-        return new Sphinx4Settings(acousticModel, dictionary, languageModel, g, locals, noiseFloor);
+        return new Sphinx4Settings(acousticModel, dictionary, languageModel, g, locals, noiseFloor, freshStreams);
     }
 
     public Sphinx4Settings withLocal(String componentProperty, String value) {
@@ -99,11 +101,22 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
         }
         Map<String, String> l = new LinkedHashMap<>(locals);
         l.put(componentProperty, value);
-        return new Sphinx4Settings(acousticModel, dictionary, languageModel, globals, l, noiseFloor);
+        return new Sphinx4Settings(acousticModel, dictionary, languageModel, globals, l, noiseFloor, freshStreams);
     }
 
     public Sphinx4Settings withNoiseFloor(int amplitude) {
-        return new Sphinx4Settings(acousticModel, dictionary, languageModel, globals, locals, amplitude);
+        return new Sphinx4Settings(acousticModel, dictionary, languageModel, globals, locals, amplitude, freshStreams);
+    }
+
+    /**
+     * With {@code true}, every stream starts from the front end's initial state (live cepstral mean, speech
+     * classifier levels) instead of what the pooled decoder adapted to on its previous stream: the same audio then
+     * gives the same transcript whatever the decoder heard before (tests comparing two ways in use it). The first
+     * utterance of a stream then waits for the live CMN's initial window (up to 2 s of speech) before decoding.
+     * Off by default: a long-running service keeps the adapted state, as BENCHMARKS.md measures.
+     */
+    public Sphinx4Settings withFreshStreams(boolean fresh) {
+        return new Sphinx4Settings(acousticModel, dictionary, languageModel, globals, locals, noiseFloor, fresh);
     }
 
     private static int parseInt(String key, String value) {
@@ -116,6 +129,7 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
 
     /** A short description for logs and benchmark tables. */
     public String describe() {
-        return "globals=" + globals + " locals=" + locals + " noiseFloor=" + noiseFloor;
+        return "globals=" + globals + " locals=" + locals + " noiseFloor=" + noiseFloor
+                + (freshStreams ? " freshStreams" : "");
     }
 }

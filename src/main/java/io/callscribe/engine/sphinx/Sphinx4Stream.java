@@ -124,11 +124,6 @@ public final class Sphinx4Stream implements RecognizerStream {
         return Duration.ofNanos(cpuNanos);
     }
 
-    /** Whether the decoding thread has ended (after finish, close or a failure). */
-    public boolean isTerminated() {
-        return !thread.isAlive();
-    }
-
     /** Waits for the decoding thread to end; for tests and benchmarks. */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         thread.join(timeout);

@@ -42,6 +42,8 @@ public final class SpillingPcmBuffer implements AutoCloseable {
 
     private boolean ended;
     private IOException failure;
+    /** Bytes the waiting reader needs before it is worth waking (0: no reader waits). */
+    private int waitingFor;
     private long totalWritten;
 
     public SpillingPcmBuffer(long memoryLimit, Path spillDir, String spillPrefix, SpillListener spillListener) {
@@ -66,7 +68,10 @@ public final class SpillingPcmBuffer implements AutoCloseable {
             } else {
                 appendToSpill(pcm);
             }
-            readable.signalAll();
+            // Wake the reader only once what it waits for is here: one wake-up per chunk, not per 20 ms frame.
+            if (waitingFor > 0 && memoryBytes + (spillWrite - spillRead) >= waitingFor) {
+                readable.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -153,20 +158,34 @@ public final class SpillingPcmBuffer implements AutoCloseable {
 
     /** Blocks until audio is available or the buffer ended; returns bytes read (even), or -1 at the end. */
     public int read(byte[] dst, int offset, int length) throws IOException, InterruptedException {
+        return readAtLeast(dst, offset, length, 2);
+    }
+
+    /**
+     * Like {@link #read}, but sleeps until {@code minimum} bytes are buffered (or the buffer ended), so a reader that
+     * collects chunks is woken once per chunk instead of once per frame the writer adds.
+     */
+    public int readAtLeast(byte[] dst, int offset, int length, int minimum) throws IOException, InterruptedException {
         int want = length & ~1;
         if (want == 0) {
             throw new IllegalArgumentException("read length must be at least one 16-bit sample, got " + length);
         }
+        int need = Math.max(2, Math.min(want, minimum & ~1));
         lock.lockInterruptibly();
         try {
-            while (memoryBytes == 0 && spillWrite == spillRead) {
-                if (ended) {
-                    if (failure != null) {
-                        throw failure;
-                    }
-                    return -1;
+            while (memoryBytes + (spillWrite - spillRead) < need && !ended) {
+                waitingFor = need;
+                try {
+                    readable.await();
+                } finally {
+                    waitingFor = 0;
                 }
-                readable.await();
+            }
+            if (memoryBytes == 0 && spillWrite == spillRead) {
+                if (failure != null) {
+                    throw failure;
+                }
+                return -1;
             }
             if (memoryBytes > 0) {
                 return readMemory(dst, offset, want);

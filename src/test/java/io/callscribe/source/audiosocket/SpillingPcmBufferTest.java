@@ -66,4 +66,29 @@ class SpillingPcmBufferTest {
         assertThat(buf.read(r, 0, 10)).isEqualTo(4);
         assertThatThrownBy(() -> buf.read(r, 0, 10)).isInstanceOf(IOException.class).hasMessage("bad frame");
     }
+
+    @Test
+    void aChunkReaderIsWokenOncePerChunkNotPerFrameAndEndReleasesItWithTheRest() throws Exception {
+        SpillingPcmBuffer buf = new SpillingPcmBuffer(1 << 20, dir, "t-", (f, mem) -> { });
+        java.util.concurrent.CompletableFuture<Integer> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return buf.readAtLeast(new byte[3200], 0, 3200, 3200);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        for (int i = 0; i < 9; i++) {
+            buf.write(chunk(i, 320));
+            Thread.sleep(5);
+            assertThat(first).as("woken before its chunk was complete").isNotDone();
+        }
+        buf.write(chunk(9, 320));
+        assertThat(first.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(3200);
+
+        buf.write(chunk(10, 640));
+        buf.end(); // hangup with less than a chunk buffered: the reader gets it, then the end
+        byte[] rest = new byte[3200];
+        assertThat(buf.readAtLeast(rest, 0, 3200, 3200)).isEqualTo(640);
+        assertThat(buf.readAtLeast(rest, 0, 3200, 3200)).isEqualTo(-1);
+    }
 }

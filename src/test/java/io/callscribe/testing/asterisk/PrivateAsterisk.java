@@ -69,6 +69,9 @@ public final class PrivateAsterisk implements AutoCloseable {
         private String extensions = "";
         private final Map<String, String> files = new LinkedHashMap<>();
         private final List<String> noload = new ArrayList<>();
+        private int fixedHttpPort;
+        private String user;
+        private String password;
 
         private Builder(Path workDir) {
             this.workDir = workDir.toAbsolutePath();
@@ -89,6 +92,19 @@ public final class PrivateAsterisk implements AutoCloseable {
             return this;
         }
 
+        /** HTTP port to use instead of a free one picked at start (for a test of a given http.conf). */
+        public Builder httpPort(int port) {
+            this.fixedHttpPort = port;
+            return this;
+        }
+
+        /** ARI user and password instead of generated ones (what the given ari.conf holds). */
+        public Builder ariCredentials(String ariUser, String ariPassword) {
+            this.user = ariUser;
+            this.password = ariPassword;
+            return this;
+        }
+
         /** Modules not to load (modules.conf autoloads every other one of the install). */
         public Builder noload(String... modules) {
             noload.addAll(List.of(modules));
@@ -106,11 +122,11 @@ public final class PrivateAsterisk implements AutoCloseable {
             if (run.resolve("asterisk.ctl").toString().length() > MAX_SOCKET_PATH) {
                 throw new IllegalArgumentException("work folder path too long for Asterisk's control socket: " + run);
             }
-            String user = "test" + hex(4);
-            String password = hex(16);
+            String user = this.user != null ? this.user : "test" + hex(4);
+            String password = this.password != null ? this.password : hex(16);
             IllegalStateException last = null;
-            for (int attempt = 0; attempt < 3; attempt++) {
-                int port = freePort();
+            for (int attempt = 0; attempt < (fixedHttpPort > 0 ? 1 : 3); attempt++) {
+                int port = fixedHttpPort > 0 ? fixedHttpPort : freePort();
                 writeConfig(install, port, user, password);
                 PrivateAsterisk asterisk = launch(install, port, user, password);
                 try {
@@ -221,7 +237,8 @@ public final class PrivateAsterisk implements AutoCloseable {
         pb.environment().put("LD_LIBRARY_PATH", install.libDir() + (old == null || old.isEmpty() ? "" : ":" + old));
     }
 
-    private static int freePort() throws IOException {
+    /** A port free on 127.0.0.1 now (another process may take it before it is bound). */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

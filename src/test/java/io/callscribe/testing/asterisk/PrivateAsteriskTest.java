@@ -54,6 +54,24 @@ class PrivateAsteriskTest {
         assertThat(asterisk.cli("module show like res_timing_timerfd")).contains("res_timing_timerfd");
     }
 
+    /** The http.conf and ari.conf blocks of docs/asterisk.md, with only the port and the password changed. */
+    @Test
+    void httpAndAriConfigOfTheDocWork(@TempDir Path other) throws Exception {
+        int port = PrivateAsterisk.freePort();
+        String password = "pw" + System.nanoTime();
+        try (PrivateAsterisk docConfigured = PrivateAsterisk.builder(other)
+                .file("http.conf", DocSnippets.asterisk("http-conf").replace("bindport = 8088", "bindport = " + port))
+                .file("ari.conf", DocSnippets.asterisk("ari-conf").replace("CHANGE-ME", password))
+                .httpPort(port).ariCredentials("callscribe", password)
+                .start()) {
+            String auth = Base64.getEncoder().encodeToString(("callscribe:" + password).getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> ok = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create(docConfigured.ariBaseUri() + "/asterisk/info")).header("Authorization", "Basic " + auth).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        }
+    }
+
     @Test
     void bridgedCallHasTwoPartiesAndEndsWithItsAudio() throws Exception {
         TestAudio.Clip speech = TestAudio.read(Path.of("src/test/resources/speech/two-utterances-16k.wav"));
