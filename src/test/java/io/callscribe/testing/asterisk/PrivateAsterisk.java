@@ -228,7 +228,10 @@ public final class PrivateAsterisk implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
             environment(pb, install);
-            return new PrivateAsterisk(install, workDir, port, user, password, pb.start());
+            Process process = pb.start();
+            // A test JVM that exits without close() (killed, or a failure before it) must not leave Asterisk behind.
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "private-asterisk-kill"));
+            return new PrivateAsterisk(install, workDir, port, user, password, process);
         }
     }
 
