@@ -2,6 +2,7 @@ package io.callscribe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.callscribe.engine.sphinx.Sphinx4Recognizer;
+import io.callscribe.engine.sphinx.Sphinx4Settings;
 import io.callscribe.engine.sphinx.WordErrorRate;
 import io.callscribe.event.EventJson;
 import io.callscribe.session.CallSession;
@@ -44,6 +45,11 @@ import static org.awaitility.Awaitility.await;
 class AriLiveTest {
 
     private static final double LEAD_IN = 5.0;
+    /** The callee starts this much after the caller. */
+    private static final double CALLEE_OFFSET = 0.3;
+    /** Issue 9: each ARI transcript within 3 WER points of the same clip fed directly to the same engine. */
+    private static final double MAX_WER_DIFFERENCE = 0.03;
+    private static final String FRESH_STREAMS = Sphinx4Settings.PROPERTY_PREFIX + "freshStreams";
     private static final String TRUTH_CALLER = "I would like to check the status of my order.";
     private static final String TRUTH_CALLEE = "Please send me a refund for the damaged item.";
     private static final Path CLIP = Path.of("src/test/resources/speech/two-utterances-16k.wav");
@@ -53,8 +59,9 @@ class AriLiveTest {
     static PrivateAsterisk asterisk;
     static TestAudio.Clip callerSays;
     static TestAudio.Clip calleeSays;
-    static List<String> callerDirect;
-    static List<String> calleeDirect;
+    /** Each sentence fed directly with no lead-in: where in it the engine finds speech. */
+    static JsonNode callerBare;
+    static JsonNode calleeBare;
     /** What each test call's speakers were heard saying, to compare the two transports. */
     static final java.util.Map<String, List<String>> heardBy = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -76,8 +83,8 @@ class AriLiveTest {
         TestAudio.Clip speech = TestAudio.read(CLIP);
         callerSays = speech.slice(1.0, 4.4);
         calleeSays = speech.slice(5.1, 8.5);
-        callerDirect = direct(callerSays, "caller-direct");
-        calleeDirect = direct(calleeSays, "callee-direct");
+        callerBare = direct(callerSays, "caller-bare");
+        calleeBare = direct(calleeSays, "callee-bare");
     }
 
     @AfterAll
@@ -93,18 +100,45 @@ class AriLiveTest {
     }
 
     /**
-     * The same clip fed to the same engine straight from a file, on a fresh recogniser: a pooled Sphinx4 decoder
-     * keeps its cepstral mean from the stream before, and each leg of a new service starts on a fresh one too.
+     * The same clip fed to the same engine straight from a file, with {@code callscribe.sphinx4.freshStreams} like
+     * the service under test: every stream starts from the front end's initial state, whatever was decoded before.
      */
-    private static List<String> direct(TestAudio.Clip clip, String id) throws Exception {
+    private static JsonNode direct(TestAudio.Clip clip, String id) throws Exception {
         Path wav = dir.resolve(id + ".wav");
         clip.writeWav(wav);
         Path out = dir.resolve("direct");
-        try (var engine = new Sphinx4Recognizer(); var sink = new TranscriptFileSink(out)) {
+        try (var engine = new Sphinx4Recognizer(Sphinx4Settings.fromSystemProperties().withFreshStreams(true)); var sink = new TranscriptFileSink(out)) {
             CallSession.single(id, RecordingTailer.open(wav, 0, 1, TailOptions.defaults()), engine,
                     SessionSettings.defaults(), sink).run();
         }
-        return RunHarness.words(RunHarness.readJson(out.resolve(id + ".json")), null);
+        return RunHarness.readJson(out.resolve(id + ".json"));
+    }
+
+    /** Where the first final of {@code speaker} (all speakers if null) starts in its stream, in seconds. */
+    private static double firstStart(JsonNode transcript, String speaker) {
+        for (JsonNode f : transcript.get("finals")) {
+            if (speaker == null || speaker.equals(f.path("speaker").asText(null))) {
+                return f.get("start").asDouble();
+            }
+        }
+        throw new AssertionError("no final for " + speaker + " in " + transcript);
+    }
+
+    /**
+     * The reference for one ARI party: its sentence fed directly after the same silence the party's stream had
+     * before the sentence. Even from the initial state, Sphinx4's transcript depends on that silence (measured with
+     * freshStreams: the callee's sentence alone 1 error, after the 5.3 s the played file has 7, through ARI 6),
+     * and the party's stream starts when the snoop is up, somewhere in the played lead-in. That silence is where the
+     * engine found the sentence in the party's stream minus where it finds it in the sentence alone.
+     */
+    private static Reference reference(TestAudio.Clip sentence, JsonNode bare, JsonNode heard, String speaker, String id)
+            throws Exception {
+        double leadIn = Math.max(0, firstStart(heard, speaker) - firstStart(bare, null));
+        JsonNode fed = direct(sentence.delayedBy(leadIn), id);
+        return new Reference(leadIn, RunHarness.words(fed, null));
+    }
+
+    private record Reference(double leadIn, List<String> words) {
     }
 
     private RunCommand.Service callscribe(Path out, String... extra) throws Exception {
@@ -113,7 +147,12 @@ class AriLiveTest {
                 "--audiosocket", "127.0.0.1:0", "--http", "off", "--spool", "off", "--out-dir", out.toString(),
                 "--events", out.resolve("events.jsonl").toString(), "--ari-variables", "CALLSCRIBE_TEAM"));
         args.addAll(List.of(extra));
-        return RunHarness.start(args.toArray(String[]::new));
+        System.setProperty(FRESH_STREAMS, "true"); // read once, when the service creates its engine
+        try {
+            return RunHarness.start(args.toArray(String[]::new));
+        } finally {
+            System.clearProperty(FRESH_STREAMS);
+        }
     }
 
     @Test
@@ -122,7 +161,7 @@ class AriLiveTest {
         // The call begins first: callscribe finds it with GET /bridges when it connects. Both sides talk only
         // after a lead-in, so that the words come after the snoop is up even on a busy machine.
         TestCalls.BridgedCall call = call16k("as1", "ari-tests", callerSays.delayedBy(LEAD_IN),
-                calleeSays.delayedBy(LEAD_IN + 0.3));
+                calleeSays.delayedBy(LEAD_IN + CALLEE_OFFSET));
         await().atMost(Duration.ofSeconds(5)).until(() -> asterisk.cli("bridge show all").contains("simple_bridge"));
         try (RunCommand.Service service = callscribe(out)) {
             checkCall(service, out, call, "as1");
@@ -135,7 +174,7 @@ class AriLiveTest {
         try (RunCommand.Service service = callscribe(out, "--ari-transport", "rtp")) {
             await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
             TestCalls.BridgedCall call = call16k("rtp1", "ari-tests", callerSays.delayedBy(LEAD_IN),
-                    calleeSays.delayedBy(LEAD_IN + 0.3));
+                    calleeSays.delayedBy(LEAD_IN + CALLEE_OFFSET));
             checkCall(service, out, call, "rtp1");
         }
     }
@@ -172,7 +211,7 @@ class AriLiveTest {
         try (RunCommand.Service service = callscribe(out, "--ari-transport", "websocket")) {
             await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
             TestCalls.BridgedCall call = call16k("ws1", "ari-tests", callerSays.delayedBy(LEAD_IN),
-                    calleeSays.delayedBy(LEAD_IN + 0.3));
+                    calleeSays.delayedBy(LEAD_IN + CALLEE_OFFSET));
             checkCall(service, out, call, "ws1");
         }
     }
@@ -217,10 +256,12 @@ class AriLiveTest {
 
         List<String> heardCaller = RunHarness.words(t, callerSpeaker);
         List<String> heardCallee = RunHarness.words(t, calleeSpeaker);
-        String said = "direct: caller " + callerDirect + " callee " + calleeDirect + "; via ARI: caller " + heardCaller
-                + " callee " + heardCallee;
-        assertSimilar(TRUTH_CALLER, heardCaller, callerDirect, said);
-        assertSimilar(TRUTH_CALLEE, heardCallee, calleeDirect, said);
+        Reference callerDirect = reference(callerSays, callerBare, t, callerSpeaker, id + "-caller-ref");
+        Reference calleeDirect = reference(calleeSays, calleeBare, t, calleeSpeaker, id + "-callee-ref");
+        String said = id + ": direct: caller " + callerDirect + " callee " + calleeDirect + "; via ARI: caller "
+                + heardCaller + " callee " + heardCallee;
+        assertSimilar(TRUTH_CALLER, heardCaller, callerDirect.words(), said);
+        assertSimilar(TRUTH_CALLEE, heardCallee, calleeDirect.words(), said);
         heardBy.put(id + "-caller", heardCaller);
         heardBy.put(id + "-callee", heardCallee);
 
@@ -229,19 +270,20 @@ class AriLiveTest {
     }
 
     /**
-     * Errors against what was said, through ARI and fed directly, printed; held to a sanity bound only. Sphinx4 on a
-     * ten-word sentence changes up to five words with the length of the silence before it (measured: the callee's
-     * sentence fed alone 1 error, after 5.3 s of silence 6, through ARI 6; the caller's 0, 2 and 0), because its live
-     * cepstral mean adapts to that silence, and an ARI party's stream starts whenever the snoop is up. Asterisk's
-     * snoop also inserts a 20 ms frame of zeros whenever its timer fires before the channel delivered audio
-     * (res_stasis_snoop.c snoop_read), seen once per sentence on this loaded machine. The transports are compared
-     * with each other in the report (see {@link #heardBy}).
+     * Issue 9: errors against what was said through ARI no more than 3 WER points above the same sentence fed
+     * directly (see {@link #reference}); on a ten-word sentence that is no more errors than fed directly. Both
+     * sides run with freshStreams, so what the decoder heard before does not count; the lead-in silence, which
+     * Sphinx4's transcript still depends on, is matched by {@link #reference}. Asterisk's snoop also inserts a 20 ms
+     * frame of zeros whenever its timer fires before the channel delivered audio (res_stasis_snoop.c snoop_read):
+     * the direct feed has none, so that is part of what is compared.
      */
     private static void assertSimilar(String truth, List<String> heard, List<String> direct, String said) {
         int words = WordErrorRate.normalise(truth).size();
         int viaAri = WordErrorRate.errors(truth, String.join(" ", heard));
         int fed = WordErrorRate.errors(truth, String.join(" ", direct));
         System.out.printf("ARI: %d errors in %d words via ARI, %d fed directly: %s%n", viaAri, words, fed, said);
+        assertThat((viaAri - fed) / (double) words).as("WER via ARI minus WER fed directly in '%s': %d via ARI, %d fed directly; %s",
+                truth, viaAri, fed, said).isLessThanOrEqualTo(MAX_WER_DIFFERENCE + 1e-9);
         // The speaker's own sentence reached the engine: some of its words, whatever Sphinx4 made of the rest.
         List<String> own = new ArrayList<>(heard);
         own.retainAll(WordErrorRate.normalise(truth));
