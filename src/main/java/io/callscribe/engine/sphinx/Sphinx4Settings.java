@@ -72,9 +72,9 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
             } else {
                 String name = key.substring(PROPERTY_PREFIX.length());
                 result = switch (name) {
-                    case "acousticModel" -> new Sphinx4Settings(value, dictionary, languageModel, globals, locals, noiseFloor, freshStreams);
-                    case "dictionary" -> new Sphinx4Settings(acousticModel, value, languageModel, globals, locals, noiseFloor, freshStreams);
-                    case "languageModel" -> new Sphinx4Settings(acousticModel, dictionary, value, globals, locals, noiseFloor, freshStreams);
+                    case "acousticModel" -> result.withAcousticModel(value);
+                    case "dictionary" -> result.withDictionary(value);
+                    case "languageModel" -> result.withLanguageModel(value);
                     case "noiseFloor" -> result.withNoiseFloor(parseInt(key, value));
                     case "freshStreams" -> result.withFreshStreams(Boolean.parseBoolean(value.trim()));
                     default -> result.withGlobal(name, value);
@@ -102,6 +102,18 @@ public record Sphinx4Settings(String acousticModel, String dictionary, String la
         Map<String, String> l = new LinkedHashMap<>(locals);
         l.put(componentProperty, value);
         return new Sphinx4Settings(acousticModel, dictionary, languageModel, globals, l, noiseFloor, freshStreams);
+    }
+
+    public Sphinx4Settings withAcousticModel(String location) {
+        return new Sphinx4Settings(location, dictionary, languageModel, globals, locals, noiseFloor, freshStreams);
+    }
+
+    public Sphinx4Settings withDictionary(String location) {
+        return new Sphinx4Settings(acousticModel, location, languageModel, globals, locals, noiseFloor, freshStreams);
+    }
+
+    public Sphinx4Settings withLanguageModel(String location) {
+        return new Sphinx4Settings(acousticModel, dictionary, location, globals, locals, noiseFloor, freshStreams);
     }
 
     public Sphinx4Settings withNoiseFloor(int amplitude) {
