@@ -13,8 +13,10 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -75,15 +77,29 @@ class RunSpoolTest {
         try (ScriptedVoskServer vosk = ScriptedVoskServer.start()) {
             // Still being written when the service starts: picked up from where the file begins.
             Path growing = spool.resolve("growing.wav");
-            Future<Void> gDone = writers.submit(writer(growing, g, 0));
+            // Its second half is written only once the service runs, so it is still open at start-up however long
+            // the service takes to start (the whole file takes 1.2 s at SPEED).
+            CountDownLatch serviceUp = new CountDownLatch(1);
+            Future<Void> gDone = writers.submit(() -> {
+                try (MixMonitorWriter w = MixMonitorWriter.wav(growing, RATE_8K, null)) {
+                    w.writeRealTime(Arrays.copyOfRange(g, 0, g.length / 2), SPEED);
+                    serviceUp.await();
+                    w.writeRealTime(Arrays.copyOfRange(g, g.length / 2, g.length), SPEED);
+                }
+                return null;
+            });
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(growing) && Files.size(growing) > 44);
 
             // --vad off: the scripted server's words are byte counts of the (synthetic) audio, so all of it is sent.
+            // The default idle timeout (15 s): at start-up a recording that has not grown for that long counts as
+            // finished, and "growing" flushes only every ~2 s, so a shorter one made it look finished whenever the
+            // service took a moment to start (a loaded machine).
             String[] args = {"--asr", vosk.uri().toString(), "--spool", spool.toString(), "--out-dir", out.toString(),
-                    "--audiosocket", "off", "--http", "127.0.0.1:0", "--idle-timeout", "3", "--vad", "off",
+                    "--audiosocket", "off", "--http", "127.0.0.1:0", "--idle-timeout", "15", "--vad", "off",
                     "--events", events1.toString()};
             List<Future<Void>> done = new ArrayList<>();
             try (RunCommand.Service service = RunHarness.start(args)) {
+                serviceUp.countDown();
                 done.add(writers.submit(writer(spool.resolve("A.wav"), a, 0)));
                 done.add(writers.submit(writer(spool.resolve("B.wav"), b, 300)));
                 done.add(writers.submit(writer(spool.resolve("C-in.wav"), cIn, 150)));
