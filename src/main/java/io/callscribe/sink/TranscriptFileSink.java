@@ -30,8 +30,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Writes {@code <dir>/<call>.json}, {@code .txt} and {@code .vtt}. While the call goes,
- * {@code <call>.json.partial} is rewritten (atomically) after every final with {@code "complete": false}, so a
- * call cut by a crash leaves what was final: at the next start, a {@code .json.partial} with no {@code .json}
+ * {@code <call>.json.partial} is rewritten (atomically) with {@code "complete": false} by a writer thread of its own,
+ * at most every {@link #PROGRESS_EVERY_MS} ms per call with finals since the last write (never on the event's thread:
+ * at 1000 calls a file write per final on the recogniser's threads stalled every call), so a call cut by a crash
+ * leaves what was final up to then: at the next start, a {@code .json.partial} with no {@code .json}
  * becomes the call's {@code .json}, still {@code "complete": false}. When the call ends, all three are written
  * atomically and durably (fsync, rename, fsync of the directory), the JSON last with {@code "complete": true},
  * and the partial file is removed. When the directory is not writable or full, ended transcripts wait in
@@ -44,6 +46,8 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     private static final Logger log = LoggerFactory.getLogger(TranscriptFileSink.class);
     /** Ended transcripts kept in memory while the directory cannot be written. */
     public static final int MAX_WAITING = 1000;
+    /** How often the in-progress files of calls with new finals are written. */
+    static final long PROGRESS_EVERY_MS = 1000;
 
     private final Path dir;
     private final Map<String, CallTranscript> live = new ConcurrentHashMap<>();
@@ -51,6 +55,11 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ScheduledExecutorService retry;
+    /** The newest snapshot of each live call not yet written to its in-progress file. */
+    private final Map<String, CallTranscript.Snapshot> progress = new ConcurrentHashMap<>();
+    /** Held while an in-progress file is written, so none is written once the call's end has begun. */
+    private final ReentrantLock progressLock = new ReentrantLock();
+    private final ScheduledExecutorService progressWriter;
     private volatile String problem;
     private boolean droppedLogged;
 
@@ -64,6 +73,9 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         recoverPartials();
         this.retry = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("transcript-retry").factory());
         retry.scheduleWithFixedDelay(this::retryUnwritten, retryEvery, retryEvery, unit);
+        this.progressWriter = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("transcript-progress").factory());
+        progressWriter.scheduleWithFixedDelay(this::writeProgress, PROGRESS_EVERY_MS, PROGRESS_EVERY_MS, TimeUnit.MILLISECONDS);
     }
 
     public Path dir() {
@@ -87,8 +99,14 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         CallTranscript t = live.computeIfAbsent(event.call(), CallTranscript::new);
         t.apply(event);
         if (event instanceof TranscriptEvent.Final || event instanceof TranscriptEvent.CallStarted) {
-            writeInProgress(t.snapshot());
+            progress.put(event.call(), t.snapshot());
         } else if (event instanceof TranscriptEvent.CallEnded) {
+            progressLock.lock();
+            try {
+                progress.remove(event.call());
+            } finally {
+                progressLock.unlock();
+            }
             CallTranscript.Snapshot snapshot = t.snapshot();
             boolean written = tryWrite(snapshot);
             lock.lock();
@@ -171,6 +189,23 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     @Override
     public boolean exists(String callId) {
         return live.containsKey(callId) || pending().contains(callId) || Files.exists(jsonPath(callId));
+    }
+
+    /** Writes the in-progress file of every call with finals since the last round (the progress writer's thread). */
+    private void writeProgress() {
+        for (String callId : progress.keySet()) {
+            progressLock.lock();
+            try {
+                CallTranscript.Snapshot t = progress.remove(callId);
+                if (t != null) {
+                    writeInProgress(t);
+                }
+            } catch (RuntimeException e) {
+                log.error("call {}: cannot write its transcript so far: {}", callId, e.toString());
+            } finally {
+                progressLock.unlock();
+            }
+        }
     }
 
     /** A live call's JSON so far: what a crash leaves. Failures only count toward {@link #problem()}. */
@@ -299,6 +334,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
 
     @Override
     public void close() {
+        progressWriter.shutdownNow();
         retry.shutdownNow();
         retryUnwritten();
         for (String call : pending()) {

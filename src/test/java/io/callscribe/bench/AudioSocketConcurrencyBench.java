@@ -87,7 +87,7 @@ public final class AudioSocketConcurrencyBench {
             TranscriptSink sinks = new SinkFanout(sinkList);
             SessionSettings settings = new SessionSettings(200, 0, true, 0, List.of(), false, Duration.ofSeconds(30));
             CallManager calls = new CallManager(recognizer, settings, sinks);
-            AudioSocketServer server = AudioSocketServer.start(AudioSocketServer.Config.defaults(0),
+            AudioSocketServer server = AudioSocketServer.start(AudioSocketServer.Config.defaults(0).withMaxCalls(Math.max(n, 1)), // capacity, not the limit
                     call -> calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
                             .ifPresentOrElse(s -> { }, call::stop));
             loadIn.println(server.port());
