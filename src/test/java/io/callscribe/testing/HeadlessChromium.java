@@ -101,6 +101,17 @@ public final class HeadlessChromium implements AutoCloseable {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(condition);
     }
 
+    /**
+     * Clicks the element {@code css} names, finding it again if the page re-rendered it between finding and clicking
+     * (the finished-calls table is rebuilt when a search or the store answers).
+     */
+    public void click(String css) {
+        waitFor(() -> {
+            driver.findElement(By.cssSelector(css)).click();
+            return true;
+        });
+    }
+
     /** Runs {@code script} in the page with a {@code done} callback; returns what it passed to {@code done}. */
     public Object async(String script, Object... args) {
         return driver.executeAsyncScript("const done = arguments[arguments.length - 1];" + script, args);

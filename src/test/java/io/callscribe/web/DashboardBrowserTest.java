@@ -111,7 +111,7 @@ class DashboardBrowserTest {
         search.clear();
         search.sendKeys("parcel");
         waitFor(() -> driver.findElements(By.cssSelector("#finished tbody tr")).size() == 1);
-        driver.findElement(By.cssSelector("#finished tbody tr[data-call='alpha']")).click();
+        browser.click("#finished tbody tr[data-call='alpha']");
         waitFor(() -> driver.findElement(By.id("viewer")).isDisplayed()
                 && text("#viewer-transcript").contains("my parcel never arrived"));
         assertThat(text("#viewer-meta")).contains("01:05").contains("hangup");

@@ -194,7 +194,7 @@ class LiveServiceBrowserTest {
         search.sendKeys("parcel");
         browser.waitFor(() -> browser.count(rows + "[data-call='" + parcel + "']") == 1
                 && browser.count(rows) == 1);
-        driver.findElement(By.cssSelector(rows + "[data-call='" + parcel + "']")).click();
+        browser.click(rows + "[data-call='" + parcel + "']");
         browser.waitFor(() -> driver.findElement(By.id("viewer")).isDisplayed()
                 && browser.text("#viewer-transcript").replaceAll("\\s*\\n\\d\\d:\\d\\d", "")
                         .startsWith("00:00 hello I am calling about my parcel it was due on monday"));
