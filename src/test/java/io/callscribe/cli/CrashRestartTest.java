@@ -94,6 +94,13 @@ class CrashRestartTest {
             // Three kills at random moments while the calls go on: SIGKILL, SIGKILL, SIGTERM.
             for (int k = 1; k <= 3; k++) {
                 Thread.sleep(700 + random.nextInt(1300));
+                if (k == 1) {
+                    // The first kill waits for a recording under way (a call lasts >= 2 s), so that at least one is cut
+                    // whatever the random delays and however fast the machine is.
+                    Path log0 = dir.resolve("service-0.log");
+                    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                            .until(() -> Files.readString(log0).matches("(?s).*call rec\\d+ started.*"));
+                }
                 kills.add(System.nanoTime());
                 if (k < 3) {
                     service.destroyForcibly(); // SIGKILL
