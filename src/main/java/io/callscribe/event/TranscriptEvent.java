@@ -49,10 +49,28 @@ public sealed interface TranscriptEvent {
         }
     }
 
-    /** The call ended; {@code end} is the audio duration in seconds. */
+    /**
+     * The call ended; {@code end} is the audio duration in seconds. A {@code reason} starting with
+     * {@link #INCOMPLETE} says the transcript covers only part of the call (callscribe stopped while the call went on).
+     */
     record CallEnded(String call, Instant at, double end, String reason) implements TranscriptEvent {
+        /** How the reason of a call whose transcript covers only part of it starts. */
+        public static final String INCOMPLETE = "incomplete";
+        /** The reason of a call still going on when callscribe shut down (SIGTERM): transcribed up to then. */
+        public static final String SHUT_DOWN = INCOMPLETE + ": callscribe shut down while the call went on; finals up to then";
+
         public String kind() {
             return "call_end";
+        }
+
+        /** False when the transcript covers only part of the call. */
+        public boolean complete() {
+            return isComplete(reason);
+        }
+
+        /** False for an end reason saying the transcript covers only part of the call. */
+        public static boolean isComplete(String reason) {
+            return reason == null || !reason.startsWith(INCOMPLETE);
         }
     }
 

@@ -156,7 +156,7 @@ public final class CallManager implements AutoCloseable {
         if (!running.isEmpty()) {
             log.info("ending {} live call(s), waiting up to {} s for their final results", running.size(), grace.toSeconds());
         }
-        running.forEach(r -> r.session().stop());
+        running.forEach(r -> r.session().stopForShutdown());
         long deadline = System.nanoTime() + grace.toNanos();
         int cut = 0;
         for (Running r : running) {

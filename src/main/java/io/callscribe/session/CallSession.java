@@ -45,6 +45,7 @@ public final class CallSession {
     private final List<LegStreamer> streamers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final AtomicBoolean shutDown = new AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Runnable onReconnect = () -> {
     };
@@ -162,14 +163,30 @@ public final class CallSession {
         // The first leg that failed explains the call's end best; otherwise any leg's reason is the call's.
         String reason = streamers.stream().filter(l -> !l.errors().isEmpty()).findFirst()
                 .orElse(streamers.get(0)).endReason();
+        if (shutDown.get() && errors.isEmpty()) {
+            reason = TranscriptEvent.CallEnded.SHUT_DOWN;
+        }
         emit(new TranscriptEvent.CallEnded(callId, now(), seconds, reason));
         log.info("call {} ended: {}, {} s of audio, {} finals{}", callId, reason, String.format("%.1f", seconds),
                 finals, errors.isEmpty() ? "" : ", " + errors.size() + " error(s)");
         return new CallOutcome(callId, seconds, finals, reason, errors);
     }
 
-    /** Ends the call from outside (SIGTERM, API hangup): audio already received is still transcribed. */
+    /** Ends the call from outside (API hangup): audio already received is still transcribed. */
     public void stop() {
+        stopRequested.set(true);
+        for (Leg leg : legs) {
+            leg.source().stop();
+        }
+    }
+
+    /**
+     * Ends the call because callscribe shuts down (SIGTERM) while it goes on: audio already received is still
+     * transcribed, and the call ends with reason {@link TranscriptEvent.CallEnded#SHUT_DOWN}, so its transcript says
+     * it covers only part of the call (a spool recording is transcribed again, whole, after the restart).
+     */
+    public void stopForShutdown() {
+        shutDown.set(true);
         stopRequested.set(true);
         for (Leg leg : legs) {
             leg.source().stop();

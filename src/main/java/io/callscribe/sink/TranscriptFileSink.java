@@ -35,7 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * at 1000 calls a file write per final on the recogniser's threads stalled every call), so a call cut by a crash
  * leaves what was final up to then: at the next start, a {@code .json.partial} with no {@code .json}
  * becomes the call's {@code .json}, still {@code "complete": false}. When the call ends, all three are written
- * atomically and durably (fsync, rename, fsync of the directory), the JSON last with {@code "complete": true},
+ * atomically and durably (fsync, rename, fsync of the directory), the JSON last with {@code "complete": true}
+ * ({@code false} for a call cut by callscribe's own shutdown, see {@link TranscriptEvent.CallEnded#complete()}),
  * and the partial file is removed. When the directory is not writable or full, ended transcripts wait in
  * memory (at most {@link #MAX_WAITING}), are retried every few seconds and written when space returns;
  * {@link #problem()} says so meanwhile (for {@code /ready}). It is also a {@link TranscriptHandOff}: a source
@@ -237,11 +238,12 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
+    /** Writes the ended call's files; its JSON says {@code "complete": false} when the call was cut by a shutdown. */
     private void write(CallTranscript.Snapshot t) throws IOException {
         AtomicFiles.write(dir.resolve(t.callId() + ".txt"), TranscriptFormats.text(t).getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(dir.resolve(t.callId() + ".vtt"), TranscriptFormats.webVtt(t).getBytes(StandardCharsets.UTF_8));
         // The JSON goes last: "complete": true means the call's files are complete.
-        AtomicFiles.write(jsonPath(t.callId()), json(t, true));
+        AtomicFiles.write(jsonPath(t.callId()), json(t, TranscriptEvent.CallEnded.isComplete(t.endReason())));
         Files.deleteIfExists(partialPath(t.callId()));
         problem = null;
     }
@@ -272,7 +274,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
                     }
                     ObjectNode node = (ObjectNode) EventJson.MAPPER.readTree(partial.toFile());
                     node.put("complete", false);
-                    node.put("end_reason", "incomplete: callscribe stopped before the call ended; finals up to then");
+                    node.put("end_reason", TranscriptEvent.CallEnded.INCOMPLETE + ": callscribe stopped before the call ended; finals up to then");
                     AtomicFiles.write(jsonPath(callId), (EventJson.MAPPER.writerWithDefaultPrettyPrinter()
                             .writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
                     Files.delete(partial);

@@ -1,7 +1,9 @@
 package io.callscribe.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.callscribe.asr.vosk.VoskWebSocketRecognizer;
 import io.callscribe.audio.PcmFormat;
+import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.service.CallManager;
 import io.callscribe.sink.SinkFanout;
@@ -112,7 +114,10 @@ class ShutdownTest {
                 // wordsPerFinal 100: the only final is the one eof produces, so it proves end of stream was sent.
                 assertThat(PositionalAudio.finals(events, id)).containsExactly("w1 w2 w3 w4 w5 [0.000-1.000]");
                 assertThat(Files.readString(dir.resolve(id + ".txt"))).contains("w1 w2 w3 w4 w5");
-                assertThat(dir.resolve(id + ".json")).exists();
+                // The calls went on when the service stopped: their transcripts say they cover only part of them.
+                JsonNode json = EventJson.MAPPER.readTree(dir.resolve(id + ".json").toFile());
+                assertThat(json.get("complete").asBoolean()).as(id).isFalse();
+                assertThat(json.get("end_reason").asText()).as(id).isEqualTo(TranscriptEvent.CallEnded.SHUT_DOWN);
             }
             assertNoTempFiles();
             assertThat(calls.liveCalls()).isEmpty();
