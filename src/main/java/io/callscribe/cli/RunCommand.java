@@ -163,8 +163,10 @@ public final class RunCommand implements Callable<Integer> {
                     + "or chan_websocket (callscribe connects to Asterisk's /media/ID; Asterisk 22.6+/23) (default ${DEFAULT-VALUE}).")
     String ariTransport;
 
-    @Option(names = "--ari-media-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
-            description = "Address Asterisk reaches callscribe at for media (AudioSocket connects there; RTP receivers bind it) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--ari-media-host", defaultValue = "127.0.0.1", paramLabel = "HOST[:PORT]",
+            description = "Address Asterisk reaches callscribe at for media: AudioSocket connects there (PORT: when Asterisk reaches "
+                    + "the --audiosocket listener through another port, e.g. a port forward; default the listener's), RTP "
+                    + "receivers bind HOST (default ${DEFAULT-VALUE}).")
     String ariMediaHost;
 
     @Option(names = "--ari-contexts", split = ",", paramLabel = "CONTEXT",
@@ -406,9 +408,20 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ari-callers: not a regular expression: " + e.getDescription());
         }
         AriCallFilter filter = new AriCallFilter(ariContexts == null ? java.util.Set.of() : java.util.Set.copyOf(ariContexts), callers);
+        HostPort media = mediaAddress(ariMediaHost.strip(), audioSocketPort);
         return new AriSource.Settings(AriSettings.of(ari, ariUser, ariPassword, ariApp), transport,
-                ariMediaHost + ":" + audioSocketPort, ariMediaHost, filter, ariRoles, byCallerId,
+                media.toString(), media.host(), filter, ariRoles, byCallerId,
                 ariVariables == null ? List.of() : ariVariables);
+    }
+
+    /** {@code --ari-media-host}: HOST, HOST:PORT, [IPV6] or [IPV6]:PORT (a bare IPv6 address is a host); no PORT: {@code port}. */
+    static HostPort mediaAddress(String text, int port) {
+        boolean bracketed = text.startsWith("[") && text.contains("]");
+        boolean withPort = bracketed ? text.substring(text.indexOf(']') + 1).startsWith(":") : text.chars().filter(c -> c == ':').count() == 1;
+        if (withPort) {
+            return HostPort.parse(text, "--ari-media-host");
+        }
+        return new HostPort(bracketed ? text.substring(1, text.indexOf(']')) : text, port);
     }
 
     private void checkConfigKeys() throws java.io.IOException {

@@ -144,6 +144,10 @@ class AriLiveTest {
                 "--ari-user", asterisk.ariUser(), "--ari-password", asterisk.ariPassword(),
                 "--audiosocket", "127.0.0.1:0", "--http", "off", "--spool", "off", "--out-dir", out.toString(),
                 "--events", out.resolve("events.jsonl").toString(), "--ari-variables", "CALLSCRIBE_TEAM"));
+        if (List.of(extra).contains("--audiosocket")) {
+            int at = args.indexOf("--audiosocket");
+            args.subList(at, at + 2).clear(); // the test chose the listener's address
+        }
         args.addAll(List.of(extra));
         System.setProperty(FRESH_STREAMS, "true"); // read once, when the service creates its engine
         try {
@@ -305,6 +309,118 @@ class AriLiveTest {
         try (Stream<Path> files = Files.list(out)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".json")).findFirst().orElse(null);
         }
+    }
+
+    /**
+     * Issue 9's bound, on a call long enough for it to mean something: the bundled 62 s support call (the caller's
+     * and the agent's side, about 70 words each; one word is 1.4 points), both sides through ARI snoop +
+     * externalMedia over AudioSocket, with a tap between Asterisk and callscribe's listener ({@code --ari-media-host
+     * HOST:PORT}). What Asterisk sent is checked against what was played (every speech frame of each side arrives,
+     * unchanged), then fed directly, as a finished two-leg call, to the same engine with the same settings: the live
+     * call's word error rate must be within 3 points of the direct one.
+     */
+    @Test
+    void aLongCallThroughAriIsWithinThreeWerPointsOfTheSameAudioFedDirectly() throws Exception {
+        Path out = dir.resolve("long");
+        TestAudio.Clip callerSide = TestAudio.read(Path.of("samples/support-call-in.wav")).at(16000);
+        TestAudio.Clip agentSide = TestAudio.read(Path.of("samples/support-call-out.wav")).at(16000);
+        List<String> lines = Files.readAllLines(Path.of("samples/support-call.txt"));
+        StringBuilder callerTruth = new StringBuilder();
+        StringBuilder agentTruth = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            (i % 2 == 0 ? agentTruth : callerTruth).append(lines.get(i)).append(' '); // the agent speaks first
+        }
+        int listenerPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            listenerPort = s.getLocalPort();
+        }
+        try (AudioSocketTap tap = new AudioSocketTap(listenerPort);
+             RunCommand.Service service = callscribe(out, "--audiosocket", "127.0.0.1:" + listenerPort,
+                     "--ari-media-host", "127.0.0.1:" + tap.port())) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
+            TestCalls.BridgedCall call = call16k("long1", "ari-tests", callerSide.delayedBy(LEAD_IN), agentSide.delayedBy(LEAD_IN));
+            await().atMost(Duration.ofSeconds((long) call.seconds() * 3 + 10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> asterisk.channels().stream().noneMatch(c -> c.startsWith("Local/long1@")));
+            await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().activeParties() == 0);
+            asterisk.awaitNoChannels(Duration.ofSeconds(2));
+            Path json = await().atMost(Duration.ofSeconds(180)).until(() -> transcript(out), p -> p != null);
+            JsonNode live = RunHarness.readJson(json);
+            String callerSpeaker = live.get("parties").get(0).get("speaker").asText();
+            String agentSpeaker = live.get("parties").get(1).get("speaker").asText();
+
+            assertThat(tap.connections()).as("one AudioSocket connection per party").isEqualTo(2);
+            byte[][] tapped = {tap.audioOf(0), tap.audioOf(1)};
+            // Which connection is whose: the one holding more of the caller's speech frames is the caller's.
+            boolean firstIsCaller = speechFramesFound(callerSide.pcm(), tapped[0]) >= speechFramesFound(callerSide.pcm(), tapped[1]);
+            byte[] callerHeard = tapped[firstIsCaller ? 0 : 1];
+            byte[] agentHeard = tapped[firstIsCaller ? 1 : 0];
+            double callerIntact = speechFramesFound(callerSide.pcm(), callerHeard);
+            double agentIntact = speechFramesFound(agentSide.pcm(), agentHeard);
+            System.out.printf("ARI long call: speech frames arrived unchanged: caller %.4f, agent %.4f%n", callerIntact, agentIntact);
+            assertThat(callerIntact).as("caller's speech frames that reached callscribe unchanged").isGreaterThanOrEqualTo(0.98);
+            assertThat(agentIntact).as("agent's speech frames that reached callscribe unchanged").isGreaterThanOrEqualTo(0.98);
+
+            JsonNode fed = directTwoLeg("long1-direct", callerSpeaker, new TestAudio.Clip(callerHeard, 16000),
+                    agentSpeaker, new TestAudio.Clip(agentHeard, 16000));
+            int words = WordErrorRate.normalise(callerTruth.toString()).size() + WordErrorRate.normalise(agentTruth.toString()).size();
+            int liveErrors = WordErrorRate.errors(callerTruth.toString(), String.join(" ", RunHarness.words(live, callerSpeaker)))
+                    + WordErrorRate.errors(agentTruth.toString(), String.join(" ", RunHarness.words(live, agentSpeaker)));
+            int fedErrors = WordErrorRate.errors(callerTruth.toString(), String.join(" ", RunHarness.words(fed, callerSpeaker)))
+                    + WordErrorRate.errors(agentTruth.toString(), String.join(" ", RunHarness.words(fed, agentSpeaker)));
+            String said = String.format("WER over %d words: %.3f through ARI, %.3f fed directly; via ARI caller %s agent %s; "
+                            + "fed caller %s agent %s", words, (double) liveErrors / words, (double) fedErrors / words,
+                    RunHarness.words(live, callerSpeaker), RunHarness.words(live, agentSpeaker),
+                    RunHarness.words(fed, callerSpeaker), RunHarness.words(fed, agentSpeaker));
+            System.out.println("ARI long call: " + said);
+            assertThat(Math.abs(liveErrors - fedErrors) / (double) words).as(said).isLessThanOrEqualTo(0.03 + 1e-9);
+            assertThat((double) fedErrors / words).as("a bound that catches broken audio: " + said).isLessThan(0.7);
+        }
+    }
+
+    /**
+     * The share of {@code played}'s speech frames (20 ms, not near-silent) found unchanged among {@code heard}'s
+     * 20 ms frames: Playback and the snoop move whole frames, so every frame of the file arrives as one frame.
+     */
+    private static double speechFramesFound(byte[] played, byte[] heard) {
+        int frame = 640;
+        java.util.Set<java.nio.ByteBuffer> arrived = new java.util.HashSet<>();
+        for (int at = 0; at + frame <= heard.length; at += frame) {
+            arrived.add(java.nio.ByteBuffer.wrap(heard, at, frame).slice());
+        }
+        int speech = 0;
+        int found = 0;
+        for (int at = 0; at + frame <= played.length; at += frame) {
+            int peak = 0;
+            for (int i = at; i < at + frame; i += 2) {
+                peak = Math.max(peak, Math.abs((short) ((played[i] & 0xff) | (played[i + 1] << 8))));
+            }
+            if (peak < 300) {
+                continue; // silence: matches anywhere, proves nothing
+            }
+            speech++;
+            if (arrived.contains(java.nio.ByteBuffer.wrap(played, at, frame).slice())) {
+                found++;
+            }
+        }
+        assertThat(speech).as("speech frames in the played side").isGreaterThan(100);
+        return (double) found / speech;
+    }
+
+    /** Two sides fed to the engine directly as one finished two-leg call, with the service's settings. */
+    private static JsonNode directTwoLeg(String id, String speakerA, TestAudio.Clip a, String speakerB, TestAudio.Clip b)
+            throws Exception {
+        Path wavA = dir.resolve(id + "-a.wav");
+        Path wavB = dir.resolve(id + "-b.wav");
+        a.writeWav(wavA);
+        b.writeWav(wavB);
+        Path out = dir.resolve("direct");
+        try (var engine = new Sphinx4Recognizer(Sphinx4Settings.fromSystemProperties().withFreshStreams(true));
+             var sink = new TranscriptFileSink(out)) {
+            new CallSession(id, List.of(new CallSession.Leg(speakerA, RecordingTailer.open(wavA, 0, 1, TailOptions.defaults())),
+                    new CallSession.Leg(speakerB, RecordingTailer.open(wavB, 0, 1, TailOptions.defaults()))), engine,
+                    SessionSettings.defaults(), sink).run();
+        }
+        return RunHarness.readJson(out.resolve(id + ".json"));
     }
 
     @Test

@@ -19,6 +19,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RunConfigTest {
 
     @Test
+    void ariMediaHostTakesAnOptionalPortForTheAudioSocketTarget() {
+        assertThat(RunCommand.mediaAddress("10.0.0.5", 9092)).isEqualTo(new HostPort("10.0.0.5", 9092));
+        assertThat(RunCommand.mediaAddress("pbx-gw:19092", 9092)).isEqualTo(new HostPort("pbx-gw", 19092));
+        assertThat(RunCommand.mediaAddress("fd00::5", 9092)).isEqualTo(new HostPort("fd00::5", 9092));
+        assertThat(RunCommand.mediaAddress("[fd00::5]", 9092)).isEqualTo(new HostPort("fd00::5", 9092));
+        assertThat(RunCommand.mediaAddress("[fd00::5]:19092", 9092)).isEqualTo(new HostPort("fd00::5", 19092));
+        assertThatThrownBy(() -> RunCommand.mediaAddress("pbx-gw:port", 9092)).hasMessageContaining("--ari-media-host")
+                .hasMessageContaining("pbx-gw:port");
+    }
+
+    @Test
     void flagsBeatEnvironmentBeatConfigFileBeatDefaults(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("callscribe.yaml");
         Files.writeString(yaml, """
