@@ -28,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * No {@code synchronized} around blocking code anywhere in main: on JDK 21-23 a virtual thread that blocks
  * inside a monitor pins its carrier thread, so a few quiet recordings could starve every other call.
  *
- * <p>Why bytecode and not {@code -Djdk.tracePinnedThreads=full}: the issue asks for a JDK 21 run with that flag,
- * but no JDK 21 can be had here (Debian offers 17, the machine has Temurin 25, where monitors no longer pin and
- * the flag reports nothing). This test checks the rule itself, on any JDK: it reads every class of
+ * <p>Beside {@code VirtualThreadPinningTest}, which runs the service under load on a Java 21 runtime with
+ * {@code -Djdk.tracePinnedThreads=full} and so sees only the paths that load takes, this test checks the rule itself,
+ * for every path and on any JDK (on 24+ monitors no longer pin and the flag reports nothing): it reads every class of
  * {@code target/classes}, builds the call graph inside main (a call through an interface or superclass reaches
  * every main implementation), marks as blocking every method that reaches a blocking primitive (sleep, wait,
  * park, lock and latch waits, queue put/take, future get, join, stream/channel/socket/file I/O, printing), and
