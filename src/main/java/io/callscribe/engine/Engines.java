@@ -49,7 +49,10 @@ public final class Engines {
     /** sphinx4 (embedded), vosk (libvosk, needs a model), vosk-ws (Vosk servers, needs addresses). */
     public static Engines builtIn() {
         return new Engines()
-                .register("sphinx4", choice -> new Sphinx4Recognizer())
+                .register("sphinx4", choice -> {
+                    rejectModel(choice, "the embedded Sphinx4 engine has its own models");
+                    return new Sphinx4Recognizer();
+                })
                 .register("vosk", Engines::libvosk)
                 .register("vosk-ws", Engines::voskServers);
     }
@@ -78,6 +81,14 @@ public final class Engines {
         return maker.apply(choice);
     }
 
+    /** A model directory given to an engine that would ignore it is refused, so that nobody thinks it is in use. */
+    private static void rejectModel(Choice choice, String why) {
+        if (choice.model() != null) {
+            throw new IllegalArgumentException("--model " + choice.model() + " is for --engine vosk (libvosk), but the engine is "
+                    + choice.engineName() + ": " + why);
+        }
+    }
+
     private static Recognizer libvosk(Choice choice) {
         if (choice.model() == null) {
             throw new IllegalArgumentException("--engine vosk needs --model DIR; " + VoskModelDirectory.HOW_TO_GET);
@@ -93,6 +104,7 @@ public final class Engines {
         if (choice.asr() == null || choice.asr().isBlank()) {
             throw new IllegalArgumentException("--engine vosk-ws needs --asr ws://HOST:PORT");
         }
+        rejectModel(choice, "--asr " + choice.asr() + " sends the audio to a Vosk server, which has its own model");
         List<Recognizer> servers = new ArrayList<>();
         for (String address : choice.asr().split(",")) {
             String a = address.strip();

@@ -10,11 +10,15 @@ import io.callscribe.server.VoskServerSettings;
 import io.callscribe.testing.RecordingListener;
 import io.callscribe.testing.TestRecognizer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -125,5 +129,19 @@ class ServeCommandTest {
         assertThat(cli.execute("--engine", "vosk", "--model", "/nonexistent/vosk-model", "--port", "0")).isEqualTo(2);
         assertThat(err.toString().strip()).startsWith("callscribe serve: ").contains("/nonexistent/vosk-model")
                 .doesNotContain("\n");
+    }
+
+    @Test
+    void aModelDirectoryForAnEngineThatIgnoresItIsRefusedInOneLine(@TempDir Path dir) throws Exception {
+        Path model = Files.createDirectories(dir.resolve("vosk-model"));
+        for (String[] args : List.of(new String[]{"--model", model.toString(), "--port", "0"},
+                new String[]{"--asr", "ws://127.0.0.1:1", "--model", model.toString(), "--port", "0"})) {
+            StringWriter err = new StringWriter();
+            CommandLine cli = new CommandLine(new ServeCommand(Engines.builtIn(), Map.of()));
+            cli.setErr(new PrintWriter(err, true));
+            assertThat(cli.execute(args)).as("%s", List.of(args)).isEqualTo(2);
+            assertThat(err.toString().strip()).as("%s", List.of(args)).startsWith("callscribe serve: --model " + model)
+                    .contains("is for --engine vosk").doesNotContain("\n");
+        }
     }
 }
