@@ -29,15 +29,17 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Writes {@code <dir>/<call>.json}, {@code .txt} and {@code .vtt}. While the call goes,
- * {@code <call>.json.partial} is rewritten (atomically) with {@code "complete": false} by a writer thread of its own,
- * at most every {@link #PROGRESS_EVERY_MS} ms per call with finals since the last write (never on the event's thread:
- * at 1000 calls a file write per final on the recogniser's threads stalled every call), so a call cut by a crash
- * leaves what was final up to then: at the next start, a {@code .json.partial} with no {@code .json}
- * becomes the call's {@code .json}, still {@code "complete": false}. When the call ends, all three are written
+ * Writes {@code <dir>/<call>.json}, {@code .txt} and {@code .vtt}. While the call goes, its {@link ProgressLog}
+ * {@code <call>.progress.jsonl} gets one line per final appended (the {@code call_start} line first) by a writer
+ * thread of its own, at most every {@link #PROGRESS_EVERY_MS} ms (never on the event's thread: at 1000 calls a file
+ * write per final on the recogniser's threads stalled every call; and appending, not rewriting the whole transcript
+ * each time, keeps the writer's cost per final constant), so a call cut by a crash leaves what was final up to then,
+ * less at most the last second: at the next start, a {@code .progress.jsonl} (or the {@code .json.partial} of an
+ * older version) with no {@code .json} becomes the call's {@code .json}, {@code "complete": false} and an
+ * {@code end_reason} starting with {@code incomplete}; a last line cut by the crash is passed over. When the call ends, all three are written
  * atomically and durably (fsync, rename, fsync of the directory), the JSON last with {@code "complete": true}
  * ({@code false} for a call cut by callscribe's own shutdown, see {@link TranscriptEvent.CallEnded#complete()}),
- * and the partial file is removed. When the directory is not writable or full, ended transcripts wait in
+ * and then its in-progress log is removed. When the directory is not writable or full, ended transcripts wait in
  * memory (at most {@link #MAX_WAITING}), are retried every few seconds and written when space returns;
  * {@link #problem()} says so meanwhile (for {@code /ready}). It is also a {@link TranscriptHandOff}: a source
  * counts a call as handled only once {@link #awaitWritten} says its files are durable. Thread-safe.
@@ -47,7 +49,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     private static final Logger log = LoggerFactory.getLogger(TranscriptFileSink.class);
     /** Ended transcripts kept in memory while the directory cannot be written. */
     public static final int MAX_WAITING = 1000;
-    /** How often the in-progress files of calls with new finals are written. */
+    /** How often the in-progress logs of calls with new finals are appended to. */
     static final long PROGRESS_EVERY_MS = 1000;
 
     private final Path dir;
@@ -56,11 +58,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ScheduledExecutorService retry;
-    /** The newest snapshot of each live call not yet written to its in-progress file. */
-    private final Map<String, CallTranscript.Snapshot> progress = new ConcurrentHashMap<>();
-    /** Held while an in-progress file is written, so none is written once the call's end has begun. */
-    private final ReentrantLock progressLock = new ReentrantLock();
-    private final ScheduledExecutorService progressWriter;
+    private final ProgressLog progress;
     private volatile String problem;
     private boolean droppedLogged;
 
@@ -69,14 +67,16 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     }
 
     TranscriptFileSink(Path dir, long retryEvery, TimeUnit unit) {
+        this(dir, retryEvery, unit, PROGRESS_EVERY_MS);
+    }
+
+    TranscriptFileSink(Path dir, long retryEvery, TimeUnit unit, long progressEveryMs) {
         this.dir = dir;
         probe();
         recoverPartials();
         this.retry = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("transcript-retry").factory());
         retry.scheduleWithFixedDelay(this::retryUnwritten, retryEvery, retryEvery, unit);
-        this.progressWriter = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("transcript-progress").factory());
-        progressWriter.scheduleWithFixedDelay(this::writeProgress, PROGRESS_EVERY_MS, PROGRESS_EVERY_MS, TimeUnit.MILLISECONDS);
+        this.progress = new ProgressLog(dir, progressEveryMs, this::failed);
     }
 
     public Path dir() {
@@ -87,8 +87,9 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         return dir.resolve(callId + ".json");
     }
 
-    public Path partialPath(String callId) {
-        return dir.resolve(callId + ".json.partial");
+    /** The live call's in-progress log (JSON lines: {@code call_start}, then its finals). */
+    public Path progressPath(String callId) {
+        return progress.path(callId);
     }
 
     public Path textPath(String callId) {
@@ -99,15 +100,8 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     public void accept(TranscriptEvent event) {
         CallTranscript t = live.computeIfAbsent(event.call(), CallTranscript::new);
         t.apply(event);
-        if (event instanceof TranscriptEvent.Final || event instanceof TranscriptEvent.CallStarted) {
-            progress.put(event.call(), t.snapshot());
-        } else if (event instanceof TranscriptEvent.CallEnded) {
-            progressLock.lock();
-            try {
-                progress.remove(event.call());
-            } finally {
-                progressLock.unlock();
-            }
+        progress.add(event);
+        if (event instanceof TranscriptEvent.CallEnded) {
             CallTranscript.Snapshot snapshot = t.snapshot();
             boolean written = tryWrite(snapshot);
             lock.lock();
@@ -192,32 +186,6 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         return live.containsKey(callId) || pending().contains(callId) || Files.exists(jsonPath(callId));
     }
 
-    /** Writes the in-progress file of every call with finals since the last round (the progress writer's thread). */
-    private void writeProgress() {
-        for (String callId : progress.keySet()) {
-            progressLock.lock();
-            try {
-                CallTranscript.Snapshot t = progress.remove(callId);
-                if (t != null) {
-                    writeInProgress(t);
-                }
-            } catch (RuntimeException e) {
-                log.error("call {}: cannot write its transcript so far: {}", callId, e.toString());
-            } finally {
-                progressLock.unlock();
-            }
-        }
-    }
-
-    /** A live call's JSON so far: what a crash leaves. Failures only count toward {@link #problem()}. */
-    private void writeInProgress(CallTranscript.Snapshot t) {
-        try {
-            AtomicFiles.write(partialPath(t.callId()), json(t, false), false);
-        } catch (IOException e) {
-            failed(e);
-        }
-    }
-
     private boolean tryWrite(CallTranscript.Snapshot t) {
         try {
             write(t);
@@ -244,7 +212,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         AtomicFiles.write(dir.resolve(t.callId() + ".vtt"), TranscriptFormats.webVtt(t).getBytes(StandardCharsets.UTF_8));
         // The JSON goes last: "complete": true means the call's files are complete.
         AtomicFiles.write(jsonPath(t.callId()), json(t, TranscriptEvent.CallEnded.isComplete(t.endReason())));
-        Files.deleteIfExists(partialPath(t.callId()));
+        progress.finish(t.callId());
         problem = null;
     }
 
@@ -258,35 +226,92 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         }
     }
 
+    /** Why a recovered transcript is incomplete. */
+    static final String CUT_SHORT = TranscriptEvent.CallEnded.INCOMPLETE + ": callscribe stopped before the call ended; finals up to then";
+
     /** The transcripts of calls cut by a crash: what was final becomes the call's JSON, marked incomplete. */
     private void recoverPartials() {
+        recover(ProgressLog.SUFFIX, this::fromProgressLog);
+        recover(".json.partial", TranscriptFileSink::fromOlderPartial); // left by a version before the progress log
+    }
+
+    private interface Recovery {
+        byte[] json(Path file, String callId) throws IOException;
+    }
+
+    private void recover(String suffix, Recovery recovery) {
         if (!Files.isDirectory(dir)) {
             return;
         }
-        try (var files = Files.newDirectoryStream(dir, "*.json.partial")) {
-            for (Path partial : files) {
-                String name = partial.getFileName().toString();
-                String callId = name.substring(0, name.length() - ".json.partial".length());
+        try (var files = Files.newDirectoryStream(dir, "*" + suffix)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String callId = name.substring(0, name.length() - suffix.length());
                 try {
                     if (Files.exists(jsonPath(callId))) {
-                        Files.delete(partial); // the call was transcribed to its end after all
+                        Files.delete(file); // the call was transcribed to its end after all
                         continue;
                     }
-                    ObjectNode node = (ObjectNode) EventJson.MAPPER.readTree(partial.toFile());
-                    node.put("complete", false);
-                    node.put("end_reason", TranscriptEvent.CallEnded.INCOMPLETE + ": callscribe stopped before the call ended; finals up to then");
-                    AtomicFiles.write(jsonPath(callId), (EventJson.MAPPER.writerWithDefaultPrettyPrinter()
-                            .writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
-                    Files.delete(partial);
+                    AtomicFiles.write(jsonPath(callId), recovery.json(file, callId));
+                    Files.delete(file);
                     log.warn("call {}: callscribe stopped before the call ended; its transcript so far is {} (incomplete)",
                             callId, jsonPath(callId));
                 } catch (IOException | RuntimeException e) {
-                    log.warn("call {}: cannot recover the transcript of a call cut short from {}: {}", callId, partial, e.toString());
+                    log.warn("call {}: cannot recover the transcript of a call cut short from {}: {}", callId, file, e.toString());
                 }
             }
         } catch (IOException e) {
             log.warn("transcripts: cannot list {}: {}", dir, e.getMessage());
         }
+    }
+
+    /**
+     * The call's JSON from its in-progress log. A line that is not an event of this call is passed over: the last one
+     * may have been cut by the crash; another one is logged.
+     */
+    private byte[] fromProgressLog(Path file, String callId) throws IOException {
+        CallTranscript t = new CallTranscript(callId);
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                TranscriptEvent e = EventJson.fromNode(EventJson.MAPPER.readTree(line));
+                if (!e.call().equals(callId)) {
+                    throw new IllegalArgumentException("an event of call " + e.call());
+                }
+                t.apply(e);
+            } catch (IOException | IllegalArgumentException e) {
+                if (i < lines.size() - 1) {
+                    log.warn("call {}: line {} of {} is not an event ({}); passed over", callId, i + 1, file,
+                            e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse(""));
+                }
+                // else: the last line, cut by the crash mid-write
+            }
+        }
+        CallTranscript.Snapshot s = t.snapshot();
+        // No end time (the end was not seen); the audio known to be transcribed goes as far as the last final.
+        return json(new CallTranscript.Snapshot(s.callId(), s.source(), s.startedAt(), null, lastFinalEnd(s), CUT_SHORT,
+                s.finals(), Map.of(), s.errors(), s.parties(), s.dtmf()), false);
+    }
+
+    private static double lastFinalEnd(CallTranscript.Snapshot s) {
+        double end = 0;
+        for (TranscriptEvent.Final f : s.finals()) {
+            if (!Double.isNaN(f.end())) {
+                end = Math.max(end, f.end());
+            }
+        }
+        return end;
+    }
+
+    private static byte[] fromOlderPartial(Path file, String callId) throws IOException {
+        ObjectNode node = (ObjectNode) EventJson.MAPPER.readTree(file.toFile());
+        node.put("complete", false);
+        node.put("end_reason", CUT_SHORT);
+        return (EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Checks that the directory takes a file, so a read-only or full directory shows in {@link #problem()} at once. */
@@ -336,9 +361,9 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
 
     @Override
     public void close() {
-        progressWriter.shutdownNow();
         retry.shutdownNow();
         retryUnwritten();
+        progress.close();
         for (String call : pending()) {
             log.error("call {}: transcript could not be written to {}; a spool recording is transcribed again after "
                     + "a restart, an AudioSocket call's transcript is lost with this process", call, dir);

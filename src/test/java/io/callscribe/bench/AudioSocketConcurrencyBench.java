@@ -164,7 +164,9 @@ public final class AudioSocketConcurrencyBench {
         }
         byName.entrySet().stream().sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed()).limit(5)
                 .forEach(e -> top.add(e.getKey().replace(' ', '_') + ":" + String.format(Locale.ROOT, "%.2f", e.getValue())));
-        return String.join(",", top);
+        // The transcript files' writer thread, named even when it is not among the busiest (BENCHMARKS.md section 9).
+        return String.join(",", top) + String.format(Locale.ROOT, " transcript_progress_cores=%.4f",
+                byName.getOrDefault("transcript-progress", 0.0));
     }
 
     /** Counts ended calls, to know when every call's final result is in. */

@@ -80,7 +80,8 @@ class RunDurabilityTest {
                 rec = MixMonitorWriter.wav(spool.resolve("cut.wav"), RATE_8K, null);
                 rec.write(first);
                 // The first finals are out: the call is well under way when the service stops (SIGTERM's path).
-                await().atMost(CALL_END).until(() -> Files.exists(out.resolve("cut.json.partial")));
+                await().atMost(CALL_END).until(() -> Files.exists(out.resolve("cut.progress.jsonl"))
+                        && Files.readString(out.resolve("cut.progress.jsonl")).contains("\"event\":\"final\""));
             }
             assertThat(readJson(out.resolve("cut.json")).get("audio_seconds").asDouble()).isLessThan(4);
             rec.write(rest);
@@ -98,7 +99,7 @@ class RunDurabilityTest {
         assertThat(words(cut, null)).isEqualTo(expectedWords(whole.length));
         assertThat(words(readJson(out.resolve("while-down.json")), null)).isEqualTo(expectedWords(2 * 16000));
         assertThat(transcripts(out)).containsExactly("cut.json", "while-down.json");
-        assertThat(Files.exists(out.resolve("cut.json.partial"))).isFalse();
+        assertThat(Files.exists(out.resolve("cut.progress.jsonl"))).isFalse();
     }
 
     @Test

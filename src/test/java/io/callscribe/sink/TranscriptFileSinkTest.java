@@ -70,4 +70,93 @@ class TranscriptFileSinkTest {
         }
         assertThat(Files.readString(dir.resolve("c1.txt"))).isEqualTo("hello there\nmy order is late\n");
     }
+
+    @Test
+    void aLiveCallsFinalsAreAppendedToItsProgressLogWhichGoesWhenTheCallEnds(@TempDir Path dir) throws Exception {
+        String id = "1700000000.7";
+        try (var sink = new TranscriptFileSink(dir, 5, TimeUnit.SECONDS, 50)) {
+            sink.accept(new TranscriptEvent.CallStarted(id, T0, "recording /tmp/x.wav"));
+            sink.accept(new TranscriptEvent.Partial(id, T0, null, "hel"));
+            sink.accept(new TranscriptEvent.Final(id, T0, null, "hello there", 0.5, 1.25, List.of()));
+            Path log = sink.progressPath(id);
+            assertThat(log.getFileName().toString()).isEqualTo(id + ".progress.jsonl");
+            await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 2);
+            long sizeAfterTwo = Files.size(log);
+            sink.accept(new TranscriptEvent.Final(id, T0, null, "my order is late", 2.0, 3.5, List.of()));
+            sink.accept(new TranscriptEvent.Dtmf(id, T0, null, "5", 3.75));
+            await().atMost(5, TimeUnit.SECONDS).until(() -> Files.readAllLines(log).size() == 4);
+            List<String> lines = Files.readAllLines(log);
+            // Appended, not rewritten: the first lines stay as they were; partials are not kept.
+            assertThat(Files.readString(log)).startsWith(lines.get(0) + "\n" + lines.get(1) + "\n");
+            assertThat(Files.size(log)).isGreaterThan(sizeAfterTwo);
+            assertThat(lines).extracting(l -> EventJson.MAPPER.readTree(l).get("event").asText())
+                    .containsExactly("call_start", "final", "final", "dtmf");
+            assertThat(Files.exists(sink.jsonPath(id))).isFalse();
+
+            sink.accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(4), 4.0, "recording closed"));
+            assertThat(sink.awaitWritten(id, java.time.Duration.ofSeconds(5))).isTrue();
+            await().atMost(5, TimeUnit.SECONDS).until(() -> !Files.exists(log));
+        }
+        assertThat(EventJson.MAPPER.readTree(dir.resolve(id + ".json").toFile()).get("complete").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aCallCutByACrashBecomesItsIncompleteJsonAtTheNextStart(@TempDir Path dir) throws Exception {
+        String id = "cut";
+        try (var sink = new TranscriptFileSink(dir, 5, TimeUnit.SECONDS, 50)) {
+            sink.accept(new TranscriptEvent.CallStarted(id, T0, "audiosocket 127.0.0.1:5000"));
+            sink.accept(new TranscriptEvent.Final(id, T0, "caller", "hello there", 0.5, 1.25,
+                    List.of(new Word("hello", 0.5, 0.9, 0.98), new Word("there", 0.9, 1.25, 0.91))));
+            sink.accept(new TranscriptEvent.Dtmf(id, T0, "caller", "7", 1.5));
+            await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(sink.progressPath(id))
+                    && Files.readAllLines(sink.progressPath(id)).size() == 3);
+            // no call_end: the process dies here (close() writes what is queued, as the last round before a kill did)
+        }
+        assertThat(Files.exists(dir.resolve(id + ".json"))).isFalse();
+        try (var restarted = new TranscriptFileSink(dir)) {
+            JsonNode json = EventJson.MAPPER.readTree(dir.resolve(id + ".json").toFile());
+            assertThat(json.get("complete").asBoolean()).isFalse();
+            assertThat(json.get("end_reason").asText()).startsWith(TranscriptEvent.CallEnded.INCOMPLETE);
+            assertThat(json.get("source").asText()).isEqualTo("audiosocket 127.0.0.1:5000");
+            assertThat(json.get("finals")).hasSize(1);
+            assertThat(json.get("finals").get(0).get("words").get(1).get("word").asText()).isEqualTo("there");
+            assertThat(json.get("dtmf").get(0).get("digit").asText()).isEqualTo("7");
+            assertThat(json.get("audio_seconds").asDouble()).isEqualTo(1.25);
+            assertThat(json.has("ended")).isFalse();
+            assertThat(Files.exists(restarted.progressPath(id))).isFalse();
+        }
+    }
+
+    @Test
+    void aLastLineCutByTheCrashIsPassedOverAndTheRestRecovered(@TempDir Path dir) throws Exception {
+        String id = "torn";
+        String start = EventJson.toLine(new TranscriptEvent.CallStarted(id, T0, "recording /tmp/torn.wav"));
+        String first = EventJson.toLine(new TranscriptEvent.Final(id, T0, null, "first words", 0.0, 1.0, List.of()));
+        String second = EventJson.toLine(new TranscriptEvent.Final(id, T0, null, "second words", 1.0, 2.0, List.of()));
+        // The crash cut the third line halfway through its write.
+        Files.writeString(dir.resolve(id + ".progress.jsonl"),
+                start + "\n" + first + "\n" + second + "\n" + second.substring(0, second.length() / 2));
+        try (var sink = new TranscriptFileSink(dir)) {
+            JsonNode json = EventJson.MAPPER.readTree(dir.resolve(id + ".json").toFile());
+            assertThat(json.get("complete").asBoolean()).isFalse();
+            assertThat(json.get("end_reason").asText()).startsWith("incomplete");
+            assertThat(json.get("finals")).extracting(f -> f.get("text").asText())
+                    .containsExactly("first words", "second words");
+            assertThat(Files.exists(dir.resolve(id + ".progress.jsonl"))).isFalse();
+        }
+    }
+
+    @Test
+    void aProgressLogWhoseCallEndedIsOnlyRemoved(@TempDir Path dir) throws Exception {
+        try (var sink = new TranscriptFileSink(dir)) {
+            playCall(sink, "done");
+        }
+        Files.writeString(dir.resolve("done.progress.jsonl"),
+                EventJson.toLine(new TranscriptEvent.CallStarted("done", T0, "recording /tmp/done.wav")) + "\n");
+        String before = Files.readString(dir.resolve("done.json"));
+        try (var sink = new TranscriptFileSink(dir)) {
+            assertThat(Files.exists(dir.resolve("done.progress.jsonl"))).isFalse();
+        }
+        assertThat(Files.readString(dir.resolve("done.json"))).isEqualTo(before);
+    }
 }
