@@ -7,6 +7,7 @@ import io.callscribe.testing.FakeAsterisk;
 import io.callscribe.testing.Jdk21;
 import io.callscribe.testing.RequiresJdk21;
 import io.callscribe.testing.ScriptedVoskServer;
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,8 +52,9 @@ import static org.awaitility.Awaitility.await;
  * prints a stack trace each time a virtual thread parks while pinned) and one carrier thread
  * ({@code -Djdk.virtualThreadScheduler.parallelism=1}, so a pin would also stall every other call). Load: quiet spool
  * recordings that MixMonitor-like writers grow in bursts with pauses (their legs wait for audio most of the time),
- * AudioSocket calls in real time, and the HTTP API polled plus the live feed followed, all at once; the recogniser is
- * the labelled {@link ScriptedVoskServer} double. Then the output must hold no pinned-thread trace and every call must
+ * one of them an r()/t() pair, AudioSocket calls in real time, the HTTP API polled plus the live feed followed, a
+ * webhook endpoint and the event log, all at once, with the default SQLite store; the recogniser is the labelled
+ * {@link ScriptedVoskServer} double. Then the output must hold no pinned-thread trace and every call must
  * have its complete transcript. A canary process with a deliberate {@code synchronized} sleep on a virtual thread,
  * run on the same runtime with the same flags, must be reported: so the check cannot pass because the runtime ignores
  * the flag (a JDK 24+, where monitors no longer pin).
@@ -83,6 +86,16 @@ class VirtualThreadPinningTest {
         URI base = URI.create("http://127.0.0.1:" + httpPort);
         ExecutorService load = Executors.newVirtualThreadPerTaskExecutor();
         Process service = null;
+        Map<String, Integer> webhookEvents = new ConcurrentHashMap<>();
+        HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        webhook.setExecutor(load);
+        webhook.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            webhookEvents.merge(io.callscribe.event.EventJson.MAPPER.readTree(body).path("event").asText("?"), 1, Integer::sum);
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        webhook.start();
         try (ScriptedVoskServer vosk = ScriptedVoskServer.start()) {
             List<String> cmd = new ArrayList<>(List.of(java.toString()));
             cmd.addAll(JVM_FLAGS);
@@ -91,6 +104,8 @@ class VirtualThreadPinningTest {
                     "--audiosocket", "127.0.0.1:" + audioSocketPort, "--http", "127.0.0.1:" + httpPort,
                     "--out-dir", out.toString(), "--store", "sqlite:" + dir.resolve("calls.db"),
                     "--state-file", dir.resolve("spool-state.json").toString(),
+                    "--events", dir.resolve("events.jsonl").toString(),
+                    "--webhook", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook",
                     "--idle-timeout", "10", "--vad", "off"));
             Process started = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             service = started;
@@ -139,14 +154,21 @@ class VirtualThreadPinningTest {
 
             // Quiet recordings: 3 bursts of 1.5 s of audio (written at twice real time) with 2.5 s pauses. With
             // MixMonitor's 32 KiB buffer the file grows only every ~2 s of audio: the legs wait most of the time.
+            // The last one is an r()/t() pair (pair-in.wav, pair-out.wav): one call, two legs.
             List<Future<?>> work = new ArrayList<>();
-            Map<Integer, Integer> recorded = new ConcurrentHashMap<>();
+            Map<String, Integer> recorded = new ConcurrentHashMap<>();
+            List<String> files = new ArrayList<>();
             for (int i = 0; i < RECORDINGS; i++) {
+                files.add("rec" + i);
+            }
+            files.addAll(List.of("pair-in", "pair-out"));
+            for (int i = 0; i < files.size(); i++) {
                 int n = i;
+                String name = files.get(i);
                 work.add(load.submit(() -> {
-                    Thread.sleep(300L * n);
+                    Thread.sleep(300L * Math.min(n, RECORDINGS));
                     int bytes = 0;
-                    try (MixMonitorWriter w = MixMonitorWriter.wav(spool.resolve("rec" + n + ".wav"), RATE_8K, null)) {
+                    try (MixMonitorWriter w = MixMonitorWriter.wav(spool.resolve(name + ".wav"), RATE_8K, null)) {
                         for (int burst = 0; burst < 3; burst++) {
                             byte[] pcm = audio8k(1.5, 10 * n + burst);
                             w.writeRealTime(pcm, 2.0);
@@ -154,7 +176,7 @@ class VirtualThreadPinningTest {
                             Thread.sleep(2500);
                         }
                     }
-                    recorded.put(n, bytes);
+                    recorded.put(name, bytes);
                     return null;
                 }));
             }
@@ -178,7 +200,9 @@ class VirtualThreadPinningTest {
                 f.get(60, TimeUnit.SECONDS);
             }
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> complete(out, "rec", RECORDINGS) && sent.keySet().stream().allMatch(id -> done(out, id.toString())));
+                    .until(() -> complete(out, "rec", RECORDINGS) && done(out, "pair")
+                            && sent.keySet().stream().allMatch(id -> done(out, id.toString()))
+                            && webhookEvents.getOrDefault("call_end", 0) == RECORDINGS + 1 + SOCKET_CALLS);
             done.set(true);
             poller.get(10, TimeUnit.SECONDS);
             if (feedBody.get() != null) {
@@ -188,8 +212,11 @@ class VirtualThreadPinningTest {
 
             for (int i = 0; i < RECORDINGS; i++) {
                 JsonNode t = readJson(out.resolve("rec" + i + ".json"));
-                assertThat(words(t, null)).as("rec%d", i).isEqualTo(expectedWords(recorded.get(i)));
+                assertThat(words(t, null)).as("rec%d", i).isEqualTo(expectedWords(recorded.get("rec" + i)));
             }
+            JsonNode pair = readJson(out.resolve("pair.json"));
+            assertThat(words(pair, "caller")).as("pair, caller").isEqualTo(expectedWords(recorded.get("pair-in")));
+            assertThat(words(pair, "agent")).as("pair, agent").isEqualTo(expectedWords(recorded.get("pair-out")));
             for (Map.Entry<UUID, Integer> call : sent.entrySet()) {
                 JsonNode t = readJson(out.resolve(call.getKey() + ".json"));
                 assertThat(t.get("complete").asBoolean()).as("call %s complete", call.getKey()).isTrue();
@@ -198,7 +225,10 @@ class VirtualThreadPinningTest {
             assertThat(badStatus).as("API answers other than 200").isEmpty();
             assertThat(polls.get()).as("API requests answered while the calls ran").isGreaterThan(50);
             assertThat(feedFinals.get()).as("finals seen on the live feed").isGreaterThan(0);
+            assertThat(RunHarness.startedCalls(dir.resolve("events.jsonl"))).as("event log").hasSize(RECORDINGS + 1 + SOCKET_CALLS);
+            assertThat(webhookEvents.get("call_start")).as("webhook call_start posts").isEqualTo(RECORDINGS + 1 + SOCKET_CALLS);
         } finally {
+            webhook.stop(0);
             load.shutdownNow();
             if (service != null) {
                 service.destroy();
