@@ -114,7 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
                 legs.add(new CallSession.Leg(track.speaker(), RecordingTailer.open(recording, 0, 1, TailOptions.defaults())));
             }
             try (SinkFanout fanout = new SinkFanout(sinks)) {
-                CallSession session = new CallSession(CALL_ID, legs, recognizer, streaming.settings(false), fanout);
+                CallSession session = new CallSession(CALL_ID, legs, recognizer, streaming.settings(false).withFailedAudio(output.failedAudio()), fanout);
                 registry.attach(CALL_ID, new CallControl(recognizer.name(), session::stop, session::lagSeconds,
                         session::audioSeconds));
                 Signals.onTerminate(session::stop);

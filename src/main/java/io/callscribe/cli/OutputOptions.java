@@ -1,5 +1,6 @@
 package io.callscribe.cli;
 
+import io.callscribe.session.FailedAudio;
 import io.callscribe.sink.ConsoleSink;
 import io.callscribe.sink.JsonLinesSink;
 import io.callscribe.sink.TranscriptFileSink;
@@ -24,7 +25,19 @@ final class OutputOptions {
             description = "Where <call>.json, .txt and .vtt are written at end of call (default ./${DEFAULT-VALUE}).")
     Path outDir;
 
+    @Option(names = "--keep-failed-audio", defaultValue = "3600", paramLabel = "SECONDS|off",
+            description = "When the recogniser fails for good mid-call, keep the audio it did not transcribe (from its "
+                    + "last final to the end of the call) in <out-dir>/<call>.unrecognised.wav for `callscribe transcribe`, "
+                    + "at most this many seconds per speaker; off = keep nothing. Recordings are kept anyway "
+                    + "(default ${DEFAULT-VALUE}).")
+    String keepFailedAudio = "3600";
+
     TranscriptFileSink files;
+
+    /** What a call keeps of its audio once its recogniser failed for good. */
+    FailedAudio failedAudio() {
+        return FailedAudio.parse(keepFailedAudio, outDir);
+    }
 
     /** The sinks for a command; {@code showCallId} when several calls share the console. */
     List<TranscriptSink> sinks(boolean console, boolean showCallId) throws IOException {

@@ -6,6 +6,7 @@ import io.callscribe.service.CallManager;
 import io.callscribe.service.SpoolWatcher;
 import io.callscribe.service.TailingRecordingOpener;
 import io.callscribe.session.CallSession;
+import io.callscribe.session.FailedAudio;
 import io.callscribe.sink.KafkaSink;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.sink.SinkFanout;
@@ -303,6 +304,12 @@ public final class RunCommand implements Callable<Integer> {
                 sinks.add(new WebhookSink(ws, s.metrics::webhookFailed, s.metrics::webhookDropped));
             }
             Duration keep = retain == null || retain.isBlank() ? null : Retention.parse(retain);
+            FailedAudio failedAudio = output.failedAudio();
+            TranscriptFileSink transcriptFiles = output.files;
+            java.util.function.Consumer<String> removeFiles = id -> {
+                transcriptFiles.delete(id);
+                failedAudio.delete(id);
+            };
             Path stateDir = (stateFile != null ? stateFile : output.outDir.resolve(".spool-state")).toAbsolutePath().getParent();
             s.store = Stores.open(store, stateDir.resolve("calls.db"));
             if (s.store != null) {
@@ -311,7 +318,7 @@ public final class RunCommand implements Callable<Integer> {
                 sinks.add(s.storeSink);
                 log.info("transcript store: {}", s.store.describe());
                 if (keep != null) {
-                    s.retention = Retention.start(s.store, keep, output.files::delete, Clock.systemUTC(), Duration.ofHours(1));
+                    s.retention = Retention.start(s.store, keep, removeFiles, Clock.systemUTC(), Duration.ofHours(1));
                 }
             } else if (keep != null) {
                 throw new IllegalArgumentException("--retain needs a store (--store is off)");
@@ -326,7 +333,7 @@ public final class RunCommand implements Callable<Integer> {
                     .register(prometheus);
             CallIdAllocator callIds = new CallIdAllocator(id -> s.calls.isLive(id) || outputFiles.exists(id));
             Recognizer recognizer = s.recognizer;
-            s.calls = new CallManager(recognizer, streaming.settings(false), s.sinks)
+            s.calls = new CallManager(recognizer, streaming.settings(false).withFailedAudio(failedAudio), s.sinks)
                     .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
                             session::stop, session::lagSeconds, session::audioSeconds)))
                     .onEnded(outcome -> s.registry.detach(outcome.callId()))
@@ -338,7 +345,7 @@ public final class RunCommand implements Callable<Integer> {
                 WebSettings web = new WebSettings(httpAddress.host(), httpAddress.port(), token, httpAllowedHosts);
                 TranscriptFileSink files = output.files;
                 s.web = WebServer.start(web, s.registry, prometheus).readiness(() -> recognizer.unavailableReason()
-                        .or(files::problem).map(Readiness::notReady).orElseGet(Readiness::ok)).removeFiles(files::delete);
+                        .or(files::problem).map(Readiness::notReady).orElseGet(Readiness::ok)).removeFiles(removeFiles);
                 if (s.store != null) {
                     s.web.archive(new CallArchive(s.store));
                 }

@@ -72,7 +72,7 @@ public final class TranscribeCommand implements Callable<Integer> {
         List<CallSession.Leg> legs = TailingRecordingOpener.legsOf(source, channels, speakers, null);
         try (Recognizer recognizer = engine.create();
              SinkFanout sinks = new SinkFanout(output.sinks(true, false))) {
-            CallSession session = new CallSession(id, legs, recognizer, streaming.settings(realTime), sinks);
+            CallSession session = new CallSession(id, legs, recognizer, streaming.settings(realTime).withFailedAudio(output.failedAudio()), sinks);
             Signals.onTerminate(session::stop);
             CallOutcome outcome = session.run();
             sinks.close();

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * How a call session ended.
  *
- * @param audioSeconds call audio sent to the recogniser (the longest leg)
+ * @param audioSeconds call audio received (the longest leg), all of it also when the recogniser failed
  * @param finals       final results delivered
  * @param endReason    why the call ended (recording closed, hangup, stopped, ...)
  * @param errors       problems that hit this call (empty when it went well)

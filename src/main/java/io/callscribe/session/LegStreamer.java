@@ -39,6 +39,15 @@ final class LegStreamer implements Runnable, RecognitionListener {
     private volatile int streamRate;
     private volatile RecognizerStream top;
     private volatile VadGate gate;
+    private volatile ResilientStream resilient;
+    /** The chunk being filled and how much of it is filled: the leg thread's only. */
+    private byte[] chunk;
+    private int fill;
+    /** Set once the recogniser failed for good: the rest of the call is read without waiting for any recogniser. */
+    private volatile boolean unrecognised;
+    /** The WAV of a failed leg's audio and the call byte offset where it starts; leg thread only. */
+    private UnrecognisedAudio keptAudio;
+    private long keptFrom;
     private volatile long bytesReceived;
     private volatile double answeredSeconds;
     private volatile int finals;
@@ -75,8 +84,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
             endReason = "interrupted";
             Thread.currentThread().interrupt();
         } catch (RecognizerException e) {
-            fail(e.getMessage());
             endReason = "recogniser failed";
+            keepUnrecognised(source, stream, e);
         } catch (IOException e) {
             fail(e.getMessage());
             endReason = "audio error";
@@ -106,20 +115,21 @@ final class LegStreamer implements Runnable, RecognitionListener {
     private RecognizerStream openStream(int callRate, int engineRate) throws RecognizerException, InterruptedException {
         Optional<VadTuning> tuning = settings.gateFor(session.legs().size());
         if (tuning.isEmpty()) {
-            return ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, this,
+            resilient = ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, this,
                     settings.reconnect(), session::reconnected);
+            return resilient;
         }
         VadGate g = VadGate.open(tuning.get(), callRate, session.gateMeter(), this, results ->
-                ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate, results,
-                        settings.reconnect(), session::reconnected));
+                resilient = ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate,
+                        results, settings.reconnect(), session::reconnected));
         gate = g;
         return g;
     }
 
     private void pump(AudioSource source, RecognizerStream stream, PcmFormat format)
             throws IOException, InterruptedException {
-        byte[] chunk = new byte[format.bytesFor(settings.chunkMillis())];
-        int fill = 0;
+        chunk = new byte[format.bytesFor(settings.chunkMillis())];
+        fill = 0;
         long startNanos = System.nanoTime();
         long sentBytes = 0;
         while (true) {
@@ -144,6 +154,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
         endReason = source.endReason();
         if (fill > 0) {
             send(stream, chunk, fill, format.sampleRate());
+            fill = 0;
         }
     }
 
@@ -162,6 +173,159 @@ final class LegStreamer implements Runnable, RecognitionListener {
         if (wait > 0) {
             TimeUnit.NANOSECONDS.sleep(wait);
         }
+    }
+
+    /**
+     * The recogniser failed for good: the call goes on without it. Its audio is kept as the settings say
+     * ({@link FailedAudio}): from the last point a final confirmed (the replay buffer, with a gate's dropped silence
+     * put back as zeros) to the end of the call, into a WAV next to the transcript, so that transcribing it later
+     * covers all that was not transcribed. A recording keeps its audio itself. Either way the source is read to its
+     * end, so the call lasts as long as its audio and {@code audio_seconds} is what arrived.
+     */
+    private void keepUnrecognised(AudioSource source, RecognizerStream stream, RecognizerException failure) {
+        unrecognised = true;
+        PcmFormat format = callFormat;
+        FailedAudio keep = settings.failedAudio();
+        UnrecognisedAudio wav = null;
+        try {
+            Optional<java.nio.file.Path> recording = source.recording();
+            if (recording.isPresent()) {
+                fail(failure.getMessage() + "; " + source.description() + " is kept: transcribe it again with "
+                        + "`callscribe transcribe " + recording.get() + "`");
+            } else if (keep.off()) {
+                fail(failure.getMessage() + "; the rest of the call's audio is not kept (--keep-failed-audio off)");
+            } else {
+                try {
+                    wav = UnrecognisedAudio.create(keep, session.callId(), leg.speaker(), format);
+                    keptAudio = wav;
+                    double from = format.secondsOf(writeUnconfirmed(stream, wav));
+                    fail(failure.getMessage() + String.format(java.util.Locale.ROOT,
+                            "; the call's audio from %.2f s on is kept in %s: transcribe it with `callscribe transcribe %s`",
+                            from, wav.file(), wav.file()));
+                    if (closedWhenFull(wav, keep)) {
+                        wav = null;
+                    }
+                } catch (IOException e) {
+                    fail(failure.getMessage() + "; the rest of the call's audio cannot be kept"
+                            + (wav == null ? " in " + keep.dir() : " in " + wav.file()) + ": " + e.getMessage());
+                    wav = closeQuietly(wav);
+                    keptAudio = null;
+                }
+            }
+            if (stream != null) {
+                stream.close(); // the connection and the replay buffer (its spill file) are not needed any more
+            }
+            wav = drain(source, wav, keep);
+            if (wav != null) {
+                wav.close();
+            }
+            UnrecognisedAudio kept = keptAudio;
+            if (kept != null) {
+                log.info("call {}: kept {} s of audio the recogniser did not transcribe ({} s to {} s of the call) in {}",
+                        label(), seconds(kept.dataBytes()), seconds(keptFrom), seconds(keptFrom + kept.dataBytes()),
+                        kept.file());
+            }
+        } catch (IOException e) {
+            fail("cannot finish the kept audio " + (wav == null ? "" : wav.file()) + ": " + e.getMessage());
+            keptAudio = null;
+        } catch (InterruptedException e) {
+            closeQuietly(wav);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Writes the audio received and not confirmed by a final: returns its call byte offset. Sent audio is in the
+     * replay buffer; with a gate in front, the gate puts it back in call time; what the leg read and neither took
+     * (the rest of the chunk being sent) follows.
+     */
+    private long writeUnconfirmed(RecognizerStream stream, UnrecognisedAudio wav)
+            throws IOException, InterruptedException {
+        ResilientStream r = resilient;
+        VadGate g = gate;
+        long from;
+        long taken;
+        if (stream == null || r == null) {
+            from = 0; // the recogniser failed before it took any audio
+            taken = 0;
+        } else if (g == null) {
+            from = r.abandon(); // ungated: what was sent is the call audio
+            r.replayUnconfirmed(wav::write);
+            taken = r.sentBytes();
+        } else {
+            long sentFrom = r.abandon();
+            from = g.rebuildCallAudio(sentFrom, sink -> r.replayUnconfirmed(sink::write), wav::write);
+            taken = g.takenBytes();
+        }
+        long rest = bytesReceived - taken;
+        if (rest < 0 || rest > fill) {
+            log.warn("call {}: the recogniser took {} bytes of the {} received, with {} in the chunk being sent; "
+                    + "the kept audio may be off by the difference", label(), taken, bytesReceived, fill);
+            rest = Math.max(0, Math.min(rest, fill));
+        }
+        if (rest > 0) {
+            wav.write(chunk, (int) (fill - rest), (int) rest);
+        }
+        keptFrom = from;
+        return from;
+    }
+
+    /** Reads the source to the end of the call, keeping what {@code wav} takes; returns it, or null once it failed. */
+    private UnrecognisedAudio drain(AudioSource source, UnrecognisedAudio wav, FailedAudio keep)
+            throws InterruptedException {
+        byte[] buffer = chunk != null ? chunk : new byte[callFormat.bytesFor(settings.chunkMillis())];
+        try {
+            int n;
+            while ((n = source.read(buffer, 0, buffer.length)) >= 0) {
+                bytesReceived += n;
+                if (wav != null && !keepOrClose(wav, buffer, n, keep)) {
+                    wav = null;
+                }
+            }
+        } catch (IOException e) {
+            fail(e.getMessage());
+        }
+        return wav;
+    }
+
+    /** Writes to the kept audio; false once it is closed (full or broken): the rest of the call is not kept. */
+    private boolean keepOrClose(UnrecognisedAudio wav, byte[] pcm, int length, FailedAudio keep) {
+        try {
+            wav.write(pcm, 0, length);
+            return !closedWhenFull(wav, keep);
+        } catch (IOException e) {
+            fail("cannot keep more of the call's audio in " + wav.file() + ": " + e.getMessage());
+            closeQuietly(wav);
+            keptAudio = null;
+            return false;
+        }
+    }
+
+    /** Once the kept audio reached its limit: says so once, finishes the file; true when it did. */
+    private boolean closedWhenFull(UnrecognisedAudio wav, FailedAudio keep) {
+        if (!wav.full()) {
+            return false;
+        }
+        String at = String.format(java.util.Locale.ROOT, "%.2f", callFormat.secondsOf(keptFrom + wav.dataBytes()));
+        fail("kept audio reached --keep-failed-audio " + keep.maxSeconds() + " s at " + at + " s of the call: "
+                + wav.file() + " ends there, the rest of the call is not kept");
+        closeQuietly(wav);
+        return true;
+    }
+
+    private String seconds(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.2f", callFormat.secondsOf(bytes));
+    }
+
+    private UnrecognisedAudio closeQuietly(UnrecognisedAudio wav) {
+        if (wav != null) {
+            try {
+                wav.close();
+            } catch (IOException e) {
+                log.warn("call {}: cannot finish the kept audio {}: {}", label(), wav.file(), e.getMessage());
+            }
+        }
+        return null;
     }
 
     /** The source broke, but audio it gave before is already with the recogniser: still get its final. */
@@ -246,6 +410,9 @@ final class LegStreamer implements Runnable, RecognitionListener {
      * partial too; engines that cannot tell count up to the last final's end).
      */
     double lagSeconds() {
+        if (unrecognised) {
+            return 0; // the recogniser is gone: no audio waits for it
+        }
         RecognizerStream s = top;
         double answered = answeredSeconds;
         if (s != null && streamRate > 0) {

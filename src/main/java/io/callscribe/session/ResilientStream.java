@@ -153,6 +153,41 @@ final class ResilientStream implements RecognizerStream {
         return reconnects;
     }
 
+    /**
+     * For a leg whose recogniser failed for good: takes no more results (a late reply of the failed connection is
+     * ignored and moves nothing) and returns the offset from which no final confirmed the audio: the replay buffer's
+     * start, stable from now on. Sender thread, before {@link #close()}.
+     */
+    long abandon() {
+        lock.lock();
+        try {
+            generation++; // every stream's results are stale from now on
+            return buffer.start();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** After {@link #abandon()}: passes {@code sink} the audio from {@link #abandon()}'s offset to {@link #sentBytes()}. */
+    void replayUnconfirmed(ReplayBuffer.Sink sink) throws IOException, InterruptedException {
+        lock.lock();
+        try {
+            buffer.replay(sink); // resets are not audio: a sink ignores them by default
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Offset after the last byte accepted: all audio sent (or held to send) so far. */
+    long sentBytes() {
+        lock.lock();
+        try {
+            return buffer.end();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -281,11 +316,11 @@ final class ResilientStream implements RecognizerStream {
         }
     }
 
-    /** Moves the commit point; called on the result thread. */
-    private void commit(long offset) {
+    /** Moves the commit point for the stream of generation {@code gen}; called on the result thread. */
+    private void commit(int gen, long offset) {
         lock.lock();
         try {
-            if (offset <= committed) {
+            if (gen != generation || offset <= committed) {
                 return;
             }
             committed = offset;
@@ -344,7 +379,7 @@ final class ResilientStream implements RecognizerStream {
                 } finally {
                     lock.unlock();
                 }
-                commit(end);
+                commit(gen, end);
                 listener.onResult(f);
                 return;
             }
@@ -361,7 +396,7 @@ final class ResilientStream implements RecognizerStream {
                 return;
             }
             Final shifted = shift(f, (double) committedBefore / bytesPerSecond);
-            commit(endBytes);
+            commit(gen, endBytes);
             if (!shifted.isEmpty()) {
                 listener.onResult(shifted);
             }

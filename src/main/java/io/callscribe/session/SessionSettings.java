@@ -20,10 +20,12 @@ import java.util.List;
  * @param reconnect       how a leg recovers from a broken recogniser connection (reconnect and replay)
  * @param vad             whether legs pass a voice-activity gate before the recogniser (default: two-leg calls do)
  * @param vadTuning       the gate's tuning when it is on; null = the one {@code vad} names
+ * @param failedAudio     what a leg keeps of its audio once its recogniser failed for good (default: nothing)
  */
 public record SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
                               List<String> phraseList, boolean realTime, Duration finishTimeout,
-                              ReconnectPolicy reconnect, VadMode vad, VadTuning vadTuning) {
+                              ReconnectPolicy reconnect, VadMode vad, VadTuning vadTuning,
+                              FailedAudio failedAudio) {
 
     public SessionSettings {
         if (chunkMillis < 10 || chunkMillis > 5000) {
@@ -35,6 +37,15 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
         phraseList = List.copyOf(phraseList);
         java.util.Objects.requireNonNull(reconnect, "reconnect");
         java.util.Objects.requireNonNull(vad, "vad");
+        java.util.Objects.requireNonNull(failedAudio, "failedAudio");
+    }
+
+    /** Without a choice for failed audio: {@link FailedAudio#OFF}. */
+    public SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
+                           List<String> phraseList, boolean realTime, Duration finishTimeout,
+                           ReconnectPolicy reconnect, VadMode vad, VadTuning vadTuning) {
+        this(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout, reconnect, vad,
+                vadTuning, FailedAudio.OFF);
     }
 
     /** Without a voice-activity choice: {@link VadMode#AUTO}. */
@@ -56,28 +67,34 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
 
     public SessionSettings withRealTime(boolean realTime) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, vad, vadTuning);
+                reconnect, vad, vadTuning, failedAudio);
     }
 
     public SessionSettings withReconnect(ReconnectPolicy policy) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                policy, vad, vadTuning);
+                policy, vad, vadTuning, failedAudio);
     }
 
     public SessionSettings withFinishTimeout(Duration timeout) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, timeout,
-                reconnect, vad, vadTuning);
+                reconnect, vad, vadTuning, failedAudio);
     }
 
     public SessionSettings withVad(VadMode mode) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, mode, null);
+                reconnect, mode, null, failedAudio);
     }
 
     /** Gates every leg with this tuning (tests, benchmarks). */
     public SessionSettings withVadTuning(VadTuning tuning) {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, VadMode.ON, tuning);
+                reconnect, VadMode.ON, tuning, failedAudio);
+    }
+
+    /** Keeps a failed leg's audio as {@code failed} says. */
+    public SessionSettings withFailedAudio(FailedAudio failed) {
+        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
+                reconnect, vad, vadTuning, failed);
     }
 
     /** The gate tuning for a call of {@code legs} legs, or empty when its legs are not gated. */

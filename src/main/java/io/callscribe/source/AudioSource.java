@@ -4,6 +4,8 @@ import io.callscribe.audio.AudioFormatException;
 import io.callscribe.audio.PcmFormat;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Live audio of one call leg, pulled by the call session on its own (virtual) thread.
@@ -41,6 +43,14 @@ public interface AudioSource extends AutoCloseable {
      */
     default boolean realTime() {
         return false;
+    }
+
+    /**
+     * The file that keeps this leg's audio for good, when there is one (a recording): a leg whose recogniser fails
+     * then keeps no copy of its own, since the recording can be transcribed again. Empty for live audio.
+     */
+    default Optional<Path> recording() {
+        return Optional.empty();
     }
 
     /** Why the call ended, once {@link #read} returned -1 (e.g. "recording closed", "idle 15 s", "hangup"). */

@@ -75,6 +75,11 @@ public final class ChannelSplitter {
         }
 
         @Override
+        public java.util.Optional<java.nio.file.Path> recording() {
+            return upstream.recording();
+        }
+
+        @Override
         public PcmFormat format() throws IOException, InterruptedException {
             PcmFormat f = upstream.format();
             if (f.channels() != 2) {

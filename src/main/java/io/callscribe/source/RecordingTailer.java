@@ -107,6 +107,11 @@ public final class RecordingTailer implements AudioSource {
         return file;
     }
 
+    @Override
+    public java.util.Optional<Path> recording() {
+        return java.util.Optional.of(file);
+    }
+
     /** File offset of the next audio byte {@link #read} will return; for latency measurement. Any thread. */
     public long filePosition() {
         return position;

@@ -61,6 +61,18 @@ final class OffsetMap {
         return streamOffset + e.getValue() - e.getKey();
     }
 
+    /** Call byte of stream byte {@code streamOffset}, taken as a start (the stretch it opens or lies in). */
+    long startToCall(long streamOffset) {
+        Map.Entry<Long, Long> e = stretches.floorEntry(Math.max(0, streamOffset));
+        return streamOffset + e.getValue() - e.getKey();
+    }
+
+    /** Stream byte where the next stretch after the one holding {@code streamOffset} begins; MAX_VALUE if none yet. */
+    long nextStretch(long streamOffset) {
+        Long next = stretches.higherKey(streamOffset);
+        return next == null ? Long.MAX_VALUE : next;
+    }
+
     /** Stretches recorded so far (one per resumption after a dropped silence, plus the start). */
     int size() {
         return stretches.size();

@@ -8,6 +8,7 @@ import io.callscribe.asr.RecognizerException;
 import io.callscribe.asr.RecognizerStream;
 import io.callscribe.event.Word;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
@@ -100,8 +101,8 @@ public final class VadGate implements RecognizerStream {
             partialFill += n;
             pos += n;
             if (partialFill == frameBytes) {
+                partialFill = 0; // before the frame: if the recogniser fails in it, the frame is counted once
                 frame(partial, 0);
-                partialFill = 0;
             }
         }
         for (; end - pos >= frameBytes; pos += frameBytes) {
@@ -246,6 +247,83 @@ public final class VadGate implements RecognizerStream {
     @Override
     public void close() {
         downstream.close();
+    }
+
+    /** Receives call audio, in call order. */
+    @FunctionalInterface
+    public interface CallAudio {
+        void write(byte[] pcm, int offset, int length) throws IOException;
+    }
+
+    /** Replays, in order, audio this gate sent, from a given sent offset on (a replay buffer's content). */
+    @FunctionalInterface
+    public interface SentAudio {
+        void replay(CallAudio sink) throws IOException, InterruptedException;
+    }
+
+    /** Bytes of call audio given to this gate so far that it has taken in (whole frames and a short one). Sender thread. */
+    public long takenBytes() {
+        return received + partialFill;
+    }
+
+    /**
+     * For a leg whose recogniser failed for good: rebuilds the call audio from the call position of sent byte
+     * {@code sentFrom} up to {@link #takenBytes()} into {@code out}: the audio sent from {@code sentFrom} on (replayed
+     * by {@code sent}) at its call position, the silence the gate dropped as digital silence (zeros), then the audio
+     * it holds and has not sent (the lead-in before an onset, a short frame). So the rebuilt audio lines up with the
+     * call: a time in it plus the returned start is a call time. Returns the call byte offset of its first byte.
+     * Sender thread, once the stream below has failed.
+     */
+    public long rebuildCallAudio(long sentFrom, SentAudio sent, CallAudio out) throws IOException, InterruptedException {
+        long start = map.endToCall(sentFrom);
+        Rebuilt rebuilt = new Rebuilt(start, out);
+        long[] next = {sentFrom};
+        sent.replay((pcm, offset, length) -> {
+            int done = 0;
+            while (done < length) {
+                long s = next[0];
+                int n = (int) Math.min(length - done, map.nextStretch(s) - s);
+                rebuilt.put(map.startToCall(s), pcm, offset + done, n);
+                next[0] += n;
+                done += n;
+            }
+        });
+        long heldAt = received - ringFill;
+        int first = Math.min(ringFill, ring.length - ringStart);
+        rebuilt.put(heldAt, ring, ringStart, first);
+        rebuilt.put(heldAt + first, ring, 0, ringFill - first);
+        rebuilt.put(received, partial, 0, partialFill);
+        rebuilt.fillTo(takenBytes());
+        return start;
+    }
+
+    /** Call audio written in call order: gaps become zeros, overlaps (none expected) are skipped. */
+    private static final class Rebuilt {
+        private static final byte[] ZEROS = new byte[8192];
+        private final CallAudio out;
+        private long position;
+
+        Rebuilt(long start, CallAudio out) {
+            this.position = start;
+            this.out = out;
+        }
+
+        void put(long callOffset, byte[] pcm, int offset, int length) throws IOException {
+            fillTo(callOffset);
+            int skip = (int) Math.min(length, Math.max(0, position - callOffset));
+            if (length - skip > 0) {
+                out.write(pcm, offset + skip, length - skip);
+                position += length - skip;
+            }
+        }
+
+        void fillTo(long callOffset) throws IOException {
+            while (position < callOffset) {
+                int n = (int) Math.min(ZEROS.length, callOffset - position);
+                out.write(ZEROS, 0, n);
+                position += n;
+            }
+        }
     }
 
     /** Results of the downstream stream, moved into call time. */

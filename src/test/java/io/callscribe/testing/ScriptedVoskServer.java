@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Faults on demand: {@link #replyDelay} (slow server), {@link #pauseReplies()} (hold every reply until
  * {@link #resumeReplies()}), {@link #closeAfterMessages} (close with a code instead of the n-th reply),
- * {@link #dropConnections()} (TCP drop, the client sees 1006), {@link #ping()} (pongs are counted),
+ * {@link #closeConnectionAfterMessages} (the same for one connection only), {@link #dropConnections()} (TCP drop, the client sees 1006), {@link #ping()} (pongs are counted),
  * {@link #faultAt} (one fault at the n-th binary message counted over all connections: close with 1011,
  * TCP drop, a non-JSON reply or an unexpected JSON reply).
  *
@@ -83,6 +83,8 @@ public final class ScriptedVoskServer implements AutoCloseable {
     private volatile java.util.function.IntFunction<String> audioNaming = first -> "a" + first;
     private final AtomicInteger totalBinary = new AtomicInteger();
     private final java.util.Map<Integer, Fault> faults = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, int[]> connectionFaults = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, String> connectionFaultReasons = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One-off faults for {@link #faultAt}. */
     public enum Fault {
@@ -187,6 +189,16 @@ public final class ScriptedVoskServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ faults
 
+    /**
+     * Only the {@code connection}-th connection opened (1-based) closes with {@code code} on its {@code n}-th binary
+     * message instead of replying; the others go on: one call's recogniser fails while the other calls are served.
+     */
+    public ScriptedVoskServer closeConnectionAfterMessages(int connection, int n, int code, String reason) {
+        connectionFaults.put(connection, new int[]{n, code});
+        connectionFaultReasons.put(connection, reason);
+        return this;
+    }
+
     /** Sends a ping on every open connection; answers are counted by {@link #pongs()}. */
     public void ping() throws IOException {
         for (Connection c : connections) {
@@ -245,6 +257,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
     /** One client connection: the script state of its stream. */
     private final class Connection implements WebSocketListener, WebSocketPingPongListener {
         private volatile Session session;
+        private volatile int number;
         private int sampleRate = defaultSampleRate;
         private int maxAlternatives;
         private boolean words = true;
@@ -258,7 +271,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
         @Override
         public void onWebSocketConnect(Session session) {
             this.session = session;
-            opened.incrementAndGet();
+            number = opened.incrementAndGet();
             connections.add(this);
         }
 
@@ -295,6 +308,11 @@ public final class ScriptedVoskServer implements AutoCloseable {
             messages++;
             if (messages >= closeAfterMessages) {
                 session.close(closeCode, closeReason);
+                return;
+            }
+            int[] own = connectionFaults.get(number);
+            if (own != null && messages >= own[0]) {
+                session.close(own[1], connectionFaultReasons.get(number));
                 return;
             }
             Fault fault = faults.remove(totalBinary.incrementAndGet());
