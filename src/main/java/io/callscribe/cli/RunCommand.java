@@ -15,6 +15,7 @@ import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.store.Retention;
 import io.callscribe.store.Stores;
 import io.callscribe.store.TranscriptStore;
+import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.sink.WebhookSettings;
 import io.callscribe.sink.WebhookSink;
@@ -281,6 +282,23 @@ public final class RunCommand implements Callable<Integer> {
         stopRequested.countDown();
     }
 
+    /**
+     * Calls this instance left live in the store when it stopped without ending them (killed, crashed) would look
+     * live forever: they end now as incomplete, before this instance takes its first call. Calls of other instances
+     * sharing the store are theirs. A store that fails here is logged; calls go on.
+     */
+    private static void endCallsLeftOpen(TranscriptStore store) {
+        try {
+            List<String> ended = store.endLeftOpen(java.time.Instant.now(), TranscriptEvent.CallEnded.INCOMPLETE
+                    + ": callscribe stopped before the call ended; finals up to then");
+            for (String id : ended) {
+                log.warn("call {}: callscribe stopped before the call ended; the store has it as incomplete", id);
+            }
+        } catch (RuntimeException e) {
+            log.error("transcript store {}: cannot end the calls this instance left open: {}", store.describe(), e.getMessage());
+        }
+    }
+
     Service service() {
         return service;
     }
@@ -311,8 +329,10 @@ public final class RunCommand implements Callable<Integer> {
                 failedAudio.delete(id);
             };
             Path stateDir = (stateFile != null ? stateFile : output.outDir.resolve(".spool-state")).toAbsolutePath().getParent();
-            s.store = Stores.open(store, stateDir.resolve("calls.db"));
+            // this instance's name in a shared store: host and state directory (stable across restarts)
+            s.store = Stores.open(store, stateDir.resolve("calls.db"), Stores.defaultInstance() + ":" + stateDir);
             if (s.store != null) {
+                endCallsLeftOpen(s.store);
                 String recognizerName = s.recognizer.name();
                 s.storeSink = new StoreSink(s.store, id -> recognizerName, StoreSink.DEFAULT_QUEUE, prometheus);
                 sinks.add(s.storeSink);

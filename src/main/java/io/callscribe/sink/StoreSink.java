@@ -25,7 +25,7 @@ import java.util.function.Function;
 
 /**
  * Writes every call into a {@link TranscriptStore} as it goes: its start, each final and error the moment it
- * arrives, its end. {@link #accept} only puts the write on a bounded queue (never blocks a call); one writer thread
+ * arrives, each DTMF key, its end. {@link #accept} only puts the write on a bounded queue (never blocks a call); one writer thread
  * takes what is waiting, writes it in one transaction and, when the database fails, keeps the same batch and
  * retries with backoff until it is back (logging once that it is down and once that it is back), then catches up.
  * When the queue is full the write is dropped and counted. Metrics: {@code callscribe_store_up},
@@ -41,10 +41,11 @@ public final class StoreSink implements TranscriptSink {
     private static final Duration FIRST_RETRY = Duration.ofMillis(200);
     private static final Duration MAX_RETRY = Duration.ofSeconds(5);
 
-    /** What the sink numbers per call: finals and errors in arrival order, the speakers heard. */
+    /** What the sink numbers per call: finals, errors and DTMF keys in arrival order, the speakers heard. */
     private static final class CallState {
         int finals;
         int errors;
+        int dtmf;
         final Set<String> speakers = new LinkedHashSet<>();
     }
 
@@ -102,7 +103,12 @@ public final class StoreSink implements TranscriptSink {
                 // partials are replaced by their final: not stored
             }
             case TranscriptEvent.Dtmf d -> {
-                // the store's schema has no DTMF yet: the transcript files and the live feed carry the digits
+                CallState c = state(id);
+                int seq;
+                synchronized (c) {
+                    seq = c.dtmf++;
+                }
+                enqueue(new StoreWrite.DtmfKey(id, seq, d));
             }
             case TranscriptEvent.Final f -> {
                 CallState c = state(id);

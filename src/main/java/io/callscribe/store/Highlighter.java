@@ -58,6 +58,25 @@ final class Highlighter {
         return seen.size();
     }
 
+    /** How often each search word (by its stem) occurs among {@code spans} of {@code line}. */
+    static java.util.Map<String, Integer> stemCounts(String line, List<int[]> spans) {
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        for (int[] s : spans) {
+            counts.merge(stem(line.substring(s[0], s[1]).toLowerCase(Locale.ROOT)), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** The number of words in {@code line}. */
+    static int wordCount(String line) {
+        int n = 0;
+        Matcher m = WORD.matcher(line);
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
     static String stem(String w) {
         for (String suffix : new String[]{"ing", "ed", "es", "ly", "s"}) {
             if (w.length() > suffix.length() + 2 && w.endsWith(suffix)) {

@@ -32,9 +32,17 @@ abstract class JdbcStore implements TranscriptStore {
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() { };
 
     protected final HikariDataSource pool;
+    /** Stored with every call this store starts; {@link #endLeftOpen} ends only this instance's calls. */
+    protected final String instance;
 
-    JdbcStore(HikariDataSource pool) {
+    JdbcStore(HikariDataSource pool, String instance) {
         this.pool = pool;
+        this.instance = instance;
+    }
+
+    @Override
+    public String instance() {
+        return instance;
     }
 
     // ---- dialect -------------------------------------------------------------------------------------------
@@ -56,24 +64,20 @@ abstract class JdbcStore implements TranscriptStore {
     abstract void unindex(Connection c, List<String> callIds) throws SQLException;
 
     /**
-     * The search clauses for {@code words} (at least one, letters and digits only): a join (may be empty), a
-     * condition and an ORDER BY expression best first, each taking the words' query as their one parameter.
+     * The SQL of one page of {@code q}, newest first: {@code c.*} of at most {@code limit} rows (the caller asks for
+     * one more than it shows), {@code words} (none, or letters and digits only) all occurring in the call's finals,
+     * and, when {@code after} is a key {@link #keyOf} gave, only calls older than that one.
      */
-    abstract TextSearch textSearch();
+    abstract Select select(CallQuery q, List<String> words, String after, int limit);
 
-    record TextSearch(String join, String condition, String rankOrder, boolean rankTakesParameter) {
+    record Select(String sql, List<Binder> params) {
     }
 
-    /** The words of a text query in the dialect's query syntax. */
-    abstract String textQuery(List<String> words);
+    /** The cursor key of the current row: where the next page starts. */
+    abstract String keyOf(ResultSet rs) throws SQLException;
 
-    /**
-     * A faster form for a text search with no other criterion, or null: SQL selecting {@code c.*} best first, with
-     * three parameters (the text query, limit, offset).
-     */
-    String rankedOnly() {
-        return null;
-    }
+    /** Whether {@code key} is a key {@link #keyOf} could have given (a cursor is user input). */
+    abstract boolean validKey(String key);
 
     // ---- writes --------------------------------------------------------------------------------------------
 
@@ -135,13 +139,15 @@ abstract class JdbcStore implements TranscriptStore {
         void apply(StoreWrite w) throws SQLException {
             switch (w) {
                 case StoreWrite.CallStart s -> {
-                    PreparedStatement ps = ps("INSERT INTO calls (id, source, started, metadata) VALUES (?, ?, ?, " + json()
-                            + ") ON CONFLICT (id) DO UPDATE SET source = excluded.source, started = excluded.started, "
-                            + "metadata = excluded.metadata");
+                    // a call started again (a spool recording cut by a crash, transcribed again) is live again
+                    PreparedStatement ps = ps("INSERT INTO calls (id, source, started, metadata, instance) VALUES (?, ?, ?, "
+                            + json() + ", ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, started = excluded.started, "
+                            + "metadata = excluded.metadata, instance = excluded.instance, ended = NULL, end_reason = NULL");
                     ps.setString(1, s.callId());
                     ps.setString(2, s.source());
                     setInstant(ps, 3, s.started());
                     ps.setString(4, toJson(s.metadata()));
+                    ps.setString(5, instance);
                     ps.executeUpdate();
                     indexCall(c, s.callId());
                     known.add(s.callId());
@@ -186,6 +192,18 @@ abstract class JdbcStore implements TranscriptStore {
                         added.computeIfAbsent(e.callId(), k -> new Added()).errors++;
                     }
                 }
+                case StoreWrite.DtmfKey d -> {
+                    ensureCall(d.callId(), d.key().at());
+                    PreparedStatement ps = ps("INSERT INTO dtmf (call_id, seq, at, speaker, digit, start_s) VALUES (?, ?, ?, ?, ?, ?) "
+                            + "ON CONFLICT (call_id, seq) DO NOTHING");
+                    ps.setString(1, d.callId());
+                    ps.setInt(2, d.seq());
+                    setInstant(ps, 3, d.key().at());
+                    ps.setString(4, d.key().speaker());
+                    ps.setString(5, d.key().digit());
+                    setSeconds(ps, 6, d.key().start());
+                    ps.executeUpdate();
+                }
                 case StoreWrite.CallEnd e -> {
                     ensureCall(e.callId(), e.ended());
                     PreparedStatement ps = ps("UPDATE calls SET ended = ?, duration = ?, end_reason = ?, "
@@ -206,9 +224,10 @@ abstract class JdbcStore implements TranscriptStore {
             if (!known.add(callId)) {
                 return;
             }
-            PreparedStatement ps = ps("INSERT INTO calls (id, started) VALUES (?, ?) ON CONFLICT (id) DO NOTHING");
+            PreparedStatement ps = ps("INSERT INTO calls (id, started, instance) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
             ps.setString(1, callId);
             setInstant(ps, 2, at);
+            ps.setString(3, instance);
             if (ps.executeUpdate() > 0) {
                 indexCall(c, callId);
             }
@@ -271,99 +290,52 @@ abstract class JdbcStore implements TranscriptStore {
         if (q.text() != null && words.isEmpty()) {
             return new CallPage(List.of(), null); // only punctuation: nothing can match
         }
-        boolean ranked = !words.isEmpty();
-        Cursor cursor = Cursor.parse(q.cursor(), ranked);
-        if (ranked && rankedOnly() != null && q.from() == null && q.to() == null && q.source() == null && q.number() == null) {
-            String textParam = textQuery(words);
-            return page(rankedOnly(), List.of((ps, i) -> ps.setString(i, textParam), (ps, i) -> ps.setInt(i, q.limit() + 1),
-                    (ps, i) -> ps.setInt(i, cursor.offset())), q, words, cursor);
+        String after = Cursor.parse(q.cursor());
+        if (after != null && !validKey(after)) {
+            throw new IllegalArgumentException("cursor '" + q.cursor() + "' is not one this server gave out");
         }
-        StringBuilder sql = new StringBuilder("SELECT c.* FROM calls c");
-        List<Binder> params = new ArrayList<>();
-        TextSearch ts = ranked ? textSearch() : null;
-        String textParam = ranked ? textQuery(words) : null;
-        if (ranked && !ts.join().isEmpty()) {
-            sql.append(' ').append(ts.join());
-        }
-        sql.append(" WHERE 1 = 1");
-        if (ranked) {
-            sql.append(" AND ").append(ts.condition());
-            params.add((ps, i) -> ps.setString(i, textParam));
-        }
-        if (q.from() != null) {
-            sql.append(" AND c.started >= ?");
-            params.add((ps, i) -> setInstant(ps, i, q.from()));
-        }
-        if (q.to() != null) {
-            sql.append(" AND c.started < ?");
-            params.add((ps, i) -> setInstant(ps, i, q.to()));
-        }
-        if (q.source() != null) {
-            sql.append(" AND c.source = ?");
-            params.add((ps, i) -> ps.setString(i, q.source()));
-        }
-        if (q.number() != null) {
-            // IN (not a correlated EXISTS): the planner starts from the value index instead of probing every call
-            sql.append(" AND c.id IN (SELECT m.call_id FROM call_metadata m WHERE m.value = ?)");
-            params.add((ps, i) -> ps.setString(i, q.number()));
-        }
-        if (!ranked && cursor.id() != null) {
-            sql.append(" AND (c.started < ? OR (c.started = ? AND c.id < ?))");
-            Instant at = Instant.ofEpochMilli(cursor.startedMs());
-            params.add((ps, i) -> setInstant(ps, i, at));
-            params.add((ps, i) -> setInstant(ps, i, at));
-            params.add((ps, i) -> ps.setString(i, cursor.id()));
-        }
-        sql.append(" ORDER BY ");
-        if (ranked) {
-            sql.append(ts.rankOrder()).append(", ");
-            if (ts.rankTakesParameter()) {
-                params.add((ps, i) -> ps.setString(i, textParam));
-            }
-        }
-        sql.append("c.started DESC, c.id DESC LIMIT ?");
-        params.add((ps, i) -> ps.setInt(i, q.limit() + 1));
-        if (ranked && cursor.offset() > 0) {
-            sql.append(" OFFSET ?");
-            params.add((ps, i) -> ps.setInt(i, cursor.offset()));
-        }
-        return page(sql.toString(), params, q, ranked ? words : List.of(), cursor);
-    }
-
-    private CallPage page(String sql, List<Binder> params, CallQuery q, List<String> words, Cursor cursor) {
-        boolean ranked = !words.isEmpty();
+        Select select = select(q, words, after, q.limit() + 1);
         List<StoredCall> calls = new ArrayList<>();
-        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.size(); i++) {
-                params.get(i).bind(ps, i + 1);
+        String lastKey = null;
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(select.sql())) {
+            for (int i = 0; i < select.params().size(); i++) {
+                select.params().get(i).bind(ps, i + 1);
             }
             try (ResultSet rs = ps.executeQuery()) {
+                boolean more = false;
                 while (rs.next()) {
+                    if (calls.size() == q.limit()) {
+                        more = true; // the one row more than the page: there is a next page
+                        break;
+                    }
                     calls.add(call(rs));
+                    lastKey = keyOf(rs);
                 }
+                String next = more ? Cursor.encode(lastKey) : null;
+                if (!words.isEmpty()) {
+                    calls = withMatches(c, calls, words);
+                }
+                return new CallPage(calls, next);
             }
-            boolean more = calls.size() > q.limit();
-            if (more) {
-                calls = new ArrayList<>(calls.subList(0, q.limit()));
-            }
-            if (ranked) {
-                calls = withMatches(c, calls, words);
-            }
-            String next = !more ? null : ranked ? Cursor.offset(cursor.offset() + q.limit())
-                    : Cursor.after(calls.getLast());
-            return new CallPage(calls, next);
         } catch (SQLException e) {
             throw new StoreException(describe() + ": search failed: " + e.getMessage(), e);
         }
     }
 
-    /** Finds each call's best-matching final and where its words match. */
+    /**
+     * Finds each call's best-matching final and where its words match, and orders the page best match first: by
+     * BM25's term weighting (how often each search word occurs in the call, damped, relative to the call's length
+     * against the page's mean length); calls that score the same stay newest first. Every call of the page has
+     * every word (the index said so), so document frequencies would not change the order and are left out.
+     */
     private List<StoredCall> withMatches(Connection c, List<StoredCall> calls, List<String> words) throws SQLException {
         if (calls.isEmpty()) {
             return calls;
         }
         Map<String, StoredCall.MatchLine> best = new LinkedHashMap<>();
         Map<String, Integer> bestHits = new LinkedHashMap<>();
+        Map<String, Map<String, Integer>> termCounts = new LinkedHashMap<>();
+        Map<String, Integer> lengths = new LinkedHashMap<>();
         String in = String.join(",", java.util.Collections.nCopies(calls.size(), "?"));
         try (PreparedStatement ps = c.prepareStatement("SELECT call_id, speaker, text, start_s, end_s FROM finals WHERE call_id IN ("
                 + in + ") ORDER BY call_id, seq")) {
@@ -375,6 +347,9 @@ abstract class JdbcStore implements TranscriptStore {
                     String id = rs.getString(1);
                     String text = rs.getString(3);
                     List<int[]> spans = Highlighter.spans(text, words);
+                    lengths.merge(id, Highlighter.wordCount(text), Integer::sum);
+                    Map<String, Integer> counts = termCounts.computeIfAbsent(id, k -> new java.util.HashMap<>());
+                    Highlighter.stemCounts(text, spans).forEach((stem, n) -> counts.merge(stem, n, Integer::sum));
                     int hits = Highlighter.distinctHits(text, spans);
                     if (hits > bestHits.getOrDefault(id, 0)) {
                         bestHits.put(id, hits);
@@ -383,8 +358,23 @@ abstract class JdbcStore implements TranscriptStore {
                 }
             }
         }
-        return calls.stream().map(call -> call.withMatch(best.get(call.id()))).toList();
+        double meanLength = Math.max(1, lengths.values().stream().mapToInt(Integer::intValue).average().orElse(1));
+        Map<String, Double> score = new java.util.HashMap<>();
+        for (StoredCall call : calls) {
+            double len = lengths.getOrDefault(call.id(), 0);
+            double sum = 0;
+            for (int n : termCounts.getOrDefault(call.id(), Map.of()).values()) {
+                sum += n * (BM25_K1 + 1) / (n + BM25_K1 * (1 - BM25_B + BM25_B * len / meanLength));
+            }
+            score.put(call.id(), sum);
+        }
+        List<StoredCall> ranked = new ArrayList<>(calls.stream().map(call -> call.withMatch(best.get(call.id()))).toList());
+        ranked.sort(java.util.Comparator.comparingDouble((StoredCall call) -> score.get(call.id())).reversed());
+        return ranked;
     }
+
+    private static final double BM25_K1 = 1.2;
+    private static final double BM25_B = 0.75;
 
     @Override
     public Optional<StoredTranscript> find(String callId) {
@@ -419,9 +409,59 @@ abstract class JdbcStore implements TranscriptStore {
                     }
                 }
             }
-            return Optional.of(new StoredTranscript(call, finals, errors));
+            List<TranscriptEvent.Dtmf> dtmf = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT at, speaker, digit, start_s FROM dtmf WHERE call_id = ? ORDER BY seq")) {
+                ps.setString(1, callId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        dtmf.add(new TranscriptEvent.Dtmf(callId, getInstant(rs, "at"), rs.getString("speaker"),
+                                rs.getString("digit"), seconds(rs, 4)));
+                    }
+                }
+            }
+            return Optional.of(new StoredTranscript(call, finals, errors, dtmf));
         } catch (SQLException e) {
             throw new StoreException(describe() + ": reading call " + callId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<String> endLeftOpen(Instant before, String reason) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<String> ids = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM calls WHERE ended IS NULL AND instance = ? AND started < ?")) {
+                    ps.setString(1, instance);
+                    setInstant(ps, 2, before);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getString(1));
+                        }
+                    }
+                }
+                // ended when its last final or error came (else when it started); its audio up to its last final
+                try (PreparedStatement ps = c.prepareStatement("UPDATE calls SET end_reason = ?, "
+                        + "ended = COALESCE((SELECT MAX(at) FROM (SELECT at FROM finals WHERE call_id = calls.id UNION ALL "
+                        + "SELECT at FROM errors WHERE call_id = calls.id) t), started), "
+                        + "duration = COALESCE((SELECT MAX(end_s) FROM finals WHERE call_id = calls.id), 0) WHERE id = ?")) {
+                    for (String id : ids) {
+                        ps.setString(1, reason);
+                        ps.setString(2, id);
+                        ps.addBatch();
+                    }
+                    if (!ids.isEmpty()) {
+                        ps.executeBatch();
+                    }
+                }
+                c.commit();
+                return ids;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(describe() + ": ending the calls left open failed: " + e.getMessage(), e);
         }
     }
 
@@ -435,7 +475,7 @@ abstract class JdbcStore implements TranscriptStore {
         return deleteWhere("ended IS NOT NULL AND ended < ?", ps -> setInstant(ps, 1, cutoff));
     }
 
-    private interface Binder {
+    interface Binder {
         void bind(PreparedStatement ps, int index) throws SQLException;
     }
 
@@ -460,7 +500,7 @@ abstract class JdbcStore implements TranscriptStore {
                     List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
                     unindex(c, chunk);
                     String in = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
-                    for (String table : new String[]{"finals", "errors", "call_metadata"}) {
+                    for (String table : new String[]{"finals", "errors", "dtmf", "call_metadata"}) {
                         deleteIn(c, "DELETE FROM " + table + " WHERE call_id IN (" + in + ")", chunk);
                     }
                     deleteIn(c, "DELETE FROM calls WHERE id IN (" + in + ")", chunk);
@@ -553,44 +593,29 @@ abstract class JdbcStore implements TranscriptStore {
         pool.close();
     }
 
-    /** Opaque page cursors: an offset into a ranked result, or the last (started, id) of a time-ordered page. */
-    record Cursor(int offset, long startedMs, String id) {
-        static final Cursor FIRST = new Cursor(0, 0, null);
+    /** Opaque page cursors: the key of the last call of the previous page ({@link #keyOf}), base64url. */
+    static final class Cursor {
+        private Cursor() {
+        }
 
-        static Cursor parse(String text, boolean ranked) {
+        /** The key in {@code text}, or null for the first page. */
+        static String parse(String text) {
             if (text == null) {
-                return FIRST;
+                return null;
             }
-            String raw;
             try {
-                raw = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+                String raw = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+                if (raw.startsWith("k:") && raw.length() > 2) {
+                    return raw.substring(2);
+                }
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("cursor '" + text + "' is not one this server gave out");
+                // the error below
             }
-            String[] parts = raw.split(":", 3);
-            try {
-                if (ranked && parts.length == 2 && parts[0].equals("o")) {
-                    return new Cursor(Math.max(0, Integer.parseInt(parts[1])), 0, null);
-                }
-                if (!ranked && parts.length == 3 && parts[0].equals("t")) {
-                    return new Cursor(0, Long.parseLong(parts[1]), parts[2]);
-                }
-            } catch (NumberFormatException e) {
-                // falls through to the error below
-            }
-            throw new IllegalArgumentException("cursor '" + text + "' is not one this server gave out for this query");
+            throw new IllegalArgumentException("cursor '" + text + "' is not one this server gave out");
         }
 
-        static String offset(int offset) {
-            return encode("o:" + offset);
-        }
-
-        static String after(StoredCall last) {
-            return encode("t:" + last.started().toEpochMilli() + ":" + last.id());
-        }
-
-        private static String encode(String s) {
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+        static String encode(String key) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(("k:" + key).getBytes(StandardCharsets.UTF_8));
         }
     }
 

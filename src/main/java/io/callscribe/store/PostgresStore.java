@@ -15,6 +15,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,13 +26,13 @@ import java.util.List;
  */
 public final class PostgresStore extends JdbcStore {
 
-    static final SchemaMigrations SCHEMA = new SchemaMigrations("postgresql", List.of("V1__calls.sql"));
+    static final SchemaMigrations SCHEMA = new SchemaMigrations("postgresql", List.of("V1__calls.sql", "V2__newest_first.sql"));
     private static final String MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7263321)"; // any constant shared by instances
 
     private final String description;
 
-    private PostgresStore(HikariDataSource pool, String description) {
-        super(pool);
+    private PostgresStore(HikariDataSource pool, String description, String instance) {
+        super(pool, instance);
         this.description = description;
     }
 
@@ -40,6 +41,11 @@ public final class PostgresStore extends JdbcStore {
      * (libpq style, also {@code postgres://}) or a {@code jdbc:postgresql:} URL.
      */
     public static PostgresStore open(String url) {
+        return open(url, Stores.defaultInstance());
+    }
+
+    /** {@link #open(String)} for the callscribe {@code instance} (one of those sharing the database). */
+    public static PostgresStore open(String url, String instance) {
         Location loc = Location.parse(url);
         HikariConfig config = new HikariConfig();
         config.setPoolName("store-postgresql");
@@ -69,7 +75,7 @@ public final class PostgresStore extends JdbcStore {
             throw e instanceof StoreException se ? se
                     : new StoreException("cannot set up the store " + loc.safe() + ": " + rootMessage(e), e);
         }
-        return new PostgresStore(pool, loc.safe());
+        return new PostgresStore(pool, loc.safe(), instance);
     }
 
     @Override
@@ -116,15 +122,66 @@ public final class PostgresStore extends JdbcStore {
         // goes with the row
     }
 
+    /**
+     * Newest first through {@code calls_started} (or {@code calls_source}); words are a {@code tsvector} condition
+     * the planner serves from the GIN index when they are rare and checks on the newest rows when they are common
+     * (its statistics of the lexemes tell which), so neither ranks nor sorts every match.
+     */
     @Override
-    TextSearch textSearch() {
-        return new TextSearch("", "c.tsv @@ plainto_tsquery('english', ?)",
-                "ts_rank(c.tsv, plainto_tsquery('english', ?)) DESC", true);
+    Select select(CallQuery q, List<String> words, String after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT c.* FROM calls c WHERE TRUE");
+        List<JdbcStore.Binder> p = new ArrayList<>();
+        if (!words.isEmpty()) {
+            String text = String.join(" ", words);
+            sql.append(" AND c.tsv @@ plainto_tsquery('english', ?)");
+            p.add((ps, i) -> ps.setString(i, text));
+        }
+        if (q.from() != null) {
+            sql.append(" AND c.started >= ?");
+            p.add((ps, i) -> setInstant(ps, i, q.from()));
+        }
+        if (q.to() != null) {
+            sql.append(" AND c.started < ?");
+            p.add((ps, i) -> setInstant(ps, i, q.to()));
+        }
+        if (q.source() != null) {
+            sql.append(" AND c.source = ?");
+            p.add((ps, i) -> ps.setString(i, q.source()));
+        }
+        if (q.number() != null) {
+            sql.append(" AND c.id IN (SELECT m.call_id FROM call_metadata m WHERE m.value = ?)");
+            p.add((ps, i) -> ps.setString(i, q.number()));
+        }
+        if (after != null) {
+            int bar = after.indexOf('|');
+            Instant at = Instant.parse(after.substring(0, bar));
+            String id = after.substring(bar + 1);
+            sql.append(" AND (c.started, c.id) < (?, ?)");
+            p.add((ps, i) -> setInstant(ps, i, at));
+            p.add((ps, i) -> ps.setString(i, id));
+        }
+        sql.append(" ORDER BY c.started DESC, c.id DESC LIMIT ?");
+        p.add((ps, i) -> ps.setInt(i, limit));
+        return new Select(sql.toString(), p);
     }
 
     @Override
-    String textQuery(List<String> words) {
-        return String.join(" ", words);
+    String keyOf(ResultSet rs) throws SQLException {
+        return getInstant(rs, "started") + "|" + rs.getString("id");
+    }
+
+    @Override
+    boolean validKey(String key) {
+        int bar = key.indexOf('|');
+        if (bar < 1 || bar == key.length() - 1) {
+            return false;
+        }
+        try {
+            Instant.parse(key.substring(0, bar));
+            return true;
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 
     private static String rootMessage(Throwable e) {

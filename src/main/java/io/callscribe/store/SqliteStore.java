@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -21,17 +22,25 @@ import java.util.stream.Collectors;
  */
 public final class SqliteStore extends JdbcStore {
 
-    static final SchemaMigrations SCHEMA = new SchemaMigrations("sqlite", List.of("V1__calls.sql"));
+    static final SchemaMigrations SCHEMA = new SchemaMigrations("sqlite", List.of("V1__calls.sql", "V2__newest_first.sql"));
 
     private final Path file;
 
-    private SqliteStore(HikariDataSource pool, Path file) {
-        super(pool);
+    private SqliteStore(HikariDataSource pool, Path file, String instance) {
+        super(pool, instance);
         this.file = file;
     }
 
-    /** Opens (creating the file, its directory and the schema when missing) the store at {@code file}. */
+    /** {@link #open(Path, String)} as this host's instance. */
     public static SqliteStore open(Path file) {
+        return open(file, Stores.defaultInstance());
+    }
+
+    /**
+     * Opens (creating the file, its directory and the schema when missing, upgrading an older schema) the store at
+     * {@code file}, for the callscribe {@code instance}.
+     */
+    public static SqliteStore open(Path file, String instance) {
         Path abs = file.toAbsolutePath();
         try {
             Files.createDirectories(abs.getParent());
@@ -51,7 +60,7 @@ public final class SqliteStore extends JdbcStore {
         } catch (RuntimeException e) {
             throw new StoreException("cannot open the store " + abs + ": " + e.getMessage(), e);
         }
-        SqliteStore store = new SqliteStore(pool, abs);
+        SqliteStore store = new SqliteStore(pool, abs, instance);
         try (Connection c = pool.getConnection()) {
             SCHEMA.migrate(c, null);
         } catch (SQLException | RuntimeException e) {
@@ -91,19 +100,83 @@ public final class SqliteStore extends JdbcStore {
         return "?";
     }
 
+    /** Calls started in the same millisecond get keys {@code started << KEY_BITS} + 0, 1, 2, ... */
+    private static final int KEY_BITS = 20;
+
+    /**
+     * Gives the call its time key ({@code calls.skey}, the rowid of its document in {@code call_words}) and makes
+     * sure that document exists; a call whose start time changed (started again) moves to a new key with its text.
+     */
     @Override
     void indexCall(Connection c, String callId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO call_text (rowid, text) SELECT seq, '' FROM calls "
-                + "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM call_text WHERE rowid = calls.seq)")) {
+        long started;
+        long key;
+        boolean keyed;
+        try (PreparedStatement ps = c.prepareStatement("SELECT started, skey FROM calls WHERE id = ?")) {
             ps.setString(1, callId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return;
+                }
+                started = rs.getLong(1);
+                key = rs.getLong(2);
+                keyed = !rs.wasNull();
+            }
+        }
+        if (keyed && key >> KEY_BITS == started) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO call_words (rowid, text) SELECT ?, '' "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM call_words WHERE rowid = ?)")) {
+                ps.setLong(1, key);
+                ps.setLong(2, key);
+                ps.executeUpdate();
+            }
+            return;
+        }
+        long base = started << KEY_BITS;
+        long newKey = base;
+        try (PreparedStatement ps = c.prepareStatement("SELECT MAX(skey) FROM calls WHERE skey >= ? AND skey < ?")) {
+            ps.setLong(1, base);
+            ps.setLong(2, base + (1L << KEY_BITS));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    long max = rs.getLong(1);
+                    if (!rs.wasNull()) {
+                        newKey = max + 1; // 2^20 calls started in one millisecond would spill into the next: none do
+                    }
+                }
+            }
+        }
+        String text = "";
+        if (keyed) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT text FROM call_words WHERE rowid = ?")) {
+                ps.setLong(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        text = rs.getString(1);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM call_words WHERE rowid = ?")) {
+                ps.setLong(1, key);
+                ps.executeUpdate();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE calls SET skey = ? WHERE id = ?")) {
+            ps.setLong(1, newKey);
+            ps.setString(2, callId);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO call_words (rowid, text) VALUES (?, ?)")) {
+            ps.setLong(1, newKey);
+            ps.setString(2, text);
             ps.executeUpdate();
         }
     }
 
     @Override
     void indexText(Connection c, String callId, String text) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE call_text SET text = text || char(10) || ? "
-                + "WHERE rowid = (SELECT seq FROM calls WHERE id = ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE call_words SET text = text || char(10) || ? "
+                + "WHERE rowid = (SELECT skey FROM calls WHERE id = ?)")) {
             ps.setString(1, text);
             ps.setString(2, callId);
             ps.executeUpdate();
@@ -113,7 +186,7 @@ public final class SqliteStore extends JdbcStore {
     @Override
     void unindex(Connection c, List<String> callIds) throws SQLException {
         String in = String.join(",", Collections.nCopies(callIds.size(), "?"));
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM call_text WHERE rowid IN (SELECT seq FROM calls WHERE id IN ("
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM call_words WHERE rowid IN (SELECT skey FROM calls WHERE id IN ("
                 + in + "))")) {
             for (int i = 0; i < callIds.size(); i++) {
                 ps.setString(i + 1, callIds.get(i));
@@ -122,21 +195,79 @@ public final class SqliteStore extends JdbcStore {
         }
     }
 
+    /**
+     * Three plans, each starting from the index that narrows most and walking time keys downwards so that it stops
+     * after one page: a number starts from its metadata rows (few calls), checking words per call in the full-text
+     * index by key; words start from the full-text index (newest matches first; a date range is a key range); else
+     * the calls by key (with a source, its (source, key) index). CROSS JOIN fixes SQLite's join order.
+     */
     @Override
-    TextSearch textSearch() {
-        return new TextSearch("JOIN call_text ON call_text.rowid = c.seq", "call_text MATCH ?", "call_text.rank", false);
+    Select select(CallQuery q, List<String> words, String after, int limit) {
+        long lo = q.from() == null ? Long.MIN_VALUE : key(q.from());
+        long hi = q.to() == null ? Long.MAX_VALUE : key(q.to());
+        if (after != null) {
+            hi = Math.min(hi, Long.parseLong(after));
+        }
+        long from = lo;
+        long below = hi;
+        List<JdbcStore.Binder> p = new ArrayList<>();
+        StringBuilder sql = new StringBuilder();
+        String text = words.isEmpty() ? null : textQuery(words);
+        if (q.number() != null) {
+            sql.append("SELECT c.* FROM (SELECT DISTINCT call_id FROM call_metadata WHERE value = ?) m "
+                    + "CROSS JOIN calls c ON c.id = m.call_id WHERE c.skey >= ? AND c.skey < ?");
+            p.add((ps, i) -> ps.setString(i, q.number()));
+            p.add((ps, i) -> ps.setLong(i, from));
+            p.add((ps, i) -> ps.setLong(i, below));
+            if (text != null) {
+                sql.append(" AND EXISTS (SELECT 1 FROM call_words WHERE call_words MATCH ? AND call_words.rowid = c.skey)");
+                p.add((ps, i) -> ps.setString(i, text));
+            }
+        } else if (text != null) {
+            sql.append("SELECT c.* FROM call_words CROSS JOIN calls c ON c.skey = call_words.rowid "
+                    + "WHERE call_words MATCH ? AND call_words.rowid >= ? AND call_words.rowid < ?");
+            p.add((ps, i) -> ps.setString(i, text));
+            p.add((ps, i) -> ps.setLong(i, from));
+            p.add((ps, i) -> ps.setLong(i, below));
+        } else {
+            sql.append("SELECT c.* FROM calls c WHERE c.skey >= ? AND c.skey < ?");
+            p.add((ps, i) -> ps.setLong(i, from));
+            p.add((ps, i) -> ps.setLong(i, below));
+        }
+        if (q.source() != null) {
+            sql.append(" AND c.source = ?");
+            p.add((ps, i) -> ps.setString(i, q.source()));
+        }
+        sql.append(q.number() == null && text != null ? " ORDER BY call_words.rowid DESC" : " ORDER BY c.skey DESC");
+        sql.append(" LIMIT ?");
+        p.add((ps, i) -> ps.setInt(i, limit));
+        return new Select(sql.toString(), p);
     }
 
-    /** Ranks in the FTS index alone (BM25, its own top-N) and joins only the page's calls. */
-    @Override
-    String rankedOnly() {
-        return "SELECT c.* FROM (SELECT rowid AS r, rank AS k FROM call_text WHERE call_text MATCH ? ORDER BY rank LIMIT ? OFFSET ?) t "
-                + "JOIN calls c ON c.seq = t.r ORDER BY t.k";
+    /** The first key of the millisecond {@code t} (clamped: a date in the year 3000 is past every key). */
+    private static long key(Instant t) {
+        long ms = t.toEpochMilli();
+        long limit = Long.MAX_VALUE >> KEY_BITS;
+        return ms >= limit ? Long.MAX_VALUE : ms <= -limit ? Long.MIN_VALUE : ms << KEY_BITS;
     }
 
     @Override
-    String textQuery(List<String> words) {
-        // Each word quoted: FTS5 operators typed by a user (NEAR, OR, *) are searched as words, never parsed.
+    String keyOf(ResultSet rs) throws SQLException {
+        return Long.toString(rs.getLong("skey"));
+    }
+
+    @Override
+    boolean validKey(String key) {
+        try {
+            Long.parseLong(key);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Each word quoted: FTS5 operators typed by a user (NEAR, OR, *) are searched as words, never parsed. */
+    private static String textQuery(List<String> words) {
         return words.stream().map(w -> '"' + w + '"').collect(Collectors.joining(" "));
     }
 }

@@ -26,6 +26,10 @@ public sealed interface StoreWrite {
     record FinalLine(String callId, int seq, TranscriptEvent.Final line) implements StoreWrite {
     }
 
+    /** The {@code seq}-th DTMF key pressed in the call. */
+    record DtmfKey(String callId, int seq, TranscriptEvent.Dtmf key) implements StoreWrite {
+    }
+
     /** The {@code seq}-th error of the call. */
     record ErrorLine(String callId, int seq, Instant at, String message) implements StoreWrite {
     }

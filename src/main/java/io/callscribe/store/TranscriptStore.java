@@ -22,6 +22,19 @@ public interface TranscriptStore extends AutoCloseable {
 
     Optional<StoredTranscript> find(String callId);
 
+    /**
+     * The callscribe instance whose calls this store writes (stored with each call it starts): several instances
+     * may share one PostgreSQL, each under its own name.
+     */
+    String instance();
+
+    /**
+     * Ends, with {@code reason}, every call this {@link #instance()} started before {@code before} and never ended
+     * (it stopped mid-call: a crash, a kill): such a call would otherwise look live forever. Calls of other
+     * instances are not touched. Call it at start-up, before this instance's first call. Returns their ids.
+     */
+    List<String> endLeftOpen(Instant before, String reason);
+
     /** Removes the call and everything stored with it; false when there was no such call. */
     boolean delete(String callId);
 

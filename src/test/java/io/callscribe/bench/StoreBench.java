@@ -48,6 +48,9 @@ public final class StoreBench {
         String spec = args[0];
         int calls = Integer.parseInt(args[1]);
         int queries = Integer.parseInt(args[2]);
+        // bench.phase: both (default) | fill (store CALLS calls, measure insert and size only) | query (search a store
+        // filled before by this bench with CALLS calls, nothing written): lets one fill be searched by two versions
+        String phase = System.getProperty("bench.phase", "both");
         String[] vocabulary = vocabulary(new Random(7));
         double[] cdf = zipf(VOCABULARY, 1.0);
         Random random = new Random(42);
@@ -55,6 +58,12 @@ public final class StoreBench {
         long words = 0;
         long queryNanos = 0;
         try (TranscriptStore store = Stores.open(spec, null)) {
+            if (phase.equals("query")) {
+                System.out.printf(Locale.ROOT, "store=%s calls=%d size_mib=%.1f (searched as filled before)%n", store.describe(),
+                        calls, size(spec) / 1048576.0);
+                queries(store, vocabulary, cdf, random, calls, queries);
+                return;
+            }
             long t0 = System.nanoTime();
             List<StoreWrite> batch = new ArrayList<>();
             for (int c = 0; c < calls; c++) {
@@ -97,19 +106,25 @@ public final class StoreBench {
                 }
                 int stored = c + 1;
                 if (stored == calls || (stored < calls && (stored == 10_000 || stored == 50_000))) {
+                    if (phase.equals("fill") && stored < calls) {
+                        continue;
+                    }
                     double insertSeconds = (System.nanoTime() - t0 - queryNanos) / 1e9;
                     System.out.printf(Locale.ROOT, "store=%s calls=%d finals=%d words=%d insert_s=%.1f calls_per_s=%.0f "
                                     + "finals_per_s=%.0f size_mib=%.1f%n", store.describe(), stored, finals, words, insertSeconds,
                             stored / insertSeconds, finals / insertSeconds, size(spec) / 1048576.0);
+                    if (phase.equals("fill")) {
+                        continue;
+                    }
                     long q0 = System.nanoTime();
-                    queries(store, vocabulary, random, stored, queries);
+                    queries(store, vocabulary, cdf, random, stored, queries);
                     queryNanos += System.nanoTime() - q0;
                 }
             }
         }
     }
 
-    private static void queries(TranscriptStore store, String[] vocabulary, Random random, int calls, int queries) {
+    private static void queries(TranscriptStore store, String[] vocabulary, double[] cdf, Random random, int calls, int queries) {
         {
 
             Map<String, java.util.function.Supplier<CallQuery>> classes = new LinkedHashMap<>();
@@ -118,12 +133,23 @@ public final class StoreBench {
             classes.put("rare", () -> CallQuery.text(vocabulary[10_000 + random.nextInt(10_000)]));
             classes.put("two_mid", () -> CallQuery.text(vocabulary[1000 + random.nextInt(4000)] + " "
                     + vocabulary[1000 + random.nextInt(4000)]));
+            // three words as a user types part of a sentence: drawn like the words of a line (mostly frequent words)
+            classes.put("phrase", () -> CallQuery.text(vocabulary[sample(cdf, random)] + " " + vocabulary[sample(cdf, random)]
+                    + " " + vocabulary[sample(cdf, random)]));
             classes.put("day", () -> {
                 Instant from = T0.plus(Duration.ofDays(random.nextInt(Math.max(1, calls / 500))));
                 return new CallQuery(null, from, from.plus(Duration.ofDays(1)), null, null, 50, null);
             });
             classes.put("number", () -> new CallQuery(null, null, null, "+4930" + (1_000_000 + random.nextInt(50_000)),
                     null, 50, null));
+            // a callee (an agent's extension: about 1% of the calls) and a mid word
+            classes.put("mid_callee", () -> new CallQuery(vocabulary[1000 + random.nextInt(4000)], null, null,
+                    "20" + random.nextInt(100), null, 50, null));
+            classes.put("common_day", () -> {
+                Instant from = T0.plus(Duration.ofDays(random.nextInt(Math.max(1, calls / 500))));
+                return new CallQuery(vocabulary[20 + random.nextInt(180)], from, from.plus(Duration.ofDays(1)), null, null, 50, null);
+            });
+            classes.put("source", () -> new CallQuery(null, null, null, null, "audiosocket", 50, null));
             for (int warm = 0; warm < 50; warm++) { // JIT and caches, like a service that has been up a while
                 for (var q : classes.values()) {
                     store.search(q.get());
@@ -144,6 +170,26 @@ public final class StoreBench {
                 }
                 System.out.printf(Locale.ROOT, "query=%s n=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f mean_rows=%.1f%n",
                         e.getKey(), queries, pct(times, 50), pct(times, 99), pct(times, 100), hits / (double) queries);
+            }
+            for (String deep : new String[]{"deep_common", "deep_all"}) {
+                int n = Math.max(1, queries / 4);
+                long[] times = new long[n];
+                long hits = 0;
+                for (int i = 0; i < n; i++) {
+                    CallQuery q = deep.equals("deep_common") ? CallQuery.text(vocabulary[20 + random.nextInt(180)]) : CallQuery.all();
+                    String cursor = null;
+                    for (int p = 0; p < 9; p++) {
+                        cursor = store.search(q.withCursor(cursor)).nextCursor();
+                    }
+                    long s = System.nanoTime();
+                    CallPage page = store.search(q.withCursor(cursor));
+                    times[i] = System.nanoTime() - s;
+                    hits += page.calls().size();
+                }
+                all = Arrays.copyOf(all, all.length + n);
+                System.arraycopy(times, 0, all, all.length - n, n);
+                System.out.printf(Locale.ROOT, "query=%s(page 10) n=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f mean_rows=%.1f%n",
+                        deep, n, pct(times, 50), pct(times, 99), pct(times, 100), hits / (double) n);
             }
             System.out.printf(Locale.ROOT, "query=all n=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f%n", all.length,
                     pct(all, 50), pct(all, 99), pct(all, 100));

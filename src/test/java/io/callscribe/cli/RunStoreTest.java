@@ -2,6 +2,11 @@ package io.callscribe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.callscribe.event.EventJson;
+import io.callscribe.event.TranscriptEvent;
+import io.callscribe.store.PostgresStore;
+import io.callscribe.store.StoreWrite;
+import io.callscribe.store.Stores;
+import io.callscribe.store.TranscriptStore;
 import io.callscribe.testing.FakeAsterisk;
 import io.callscribe.testing.LocalPostgres;
 import io.callscribe.testing.ScriptedVoskServer;
@@ -188,6 +193,33 @@ class RunStoreTest {
                 assertThat(ids(json(s, q("missing")))).containsExactly(fromA);
                 assertThat(json(s, "/calls/" + fromB).get("finals").get(0).get("text").asText()).isEqualTo("order thanks goodbye");
             }
+        }
+    }
+
+    @Test
+    @Tag("postgresql")
+    void atStartCallsThisInstanceLeftOpenEndIncompleteAndOthersStayLive(@TempDir Path dir) throws Exception {
+        String url = LocalPostgres.get().newDatabase();
+        Path outA = dir.resolve("a");
+        String nameA = Stores.defaultInstance() + ":" + outA.toAbsolutePath();
+        String nameB = Stores.defaultInstance() + ":" + dir.resolve("b").toAbsolutePath();
+        java.time.Instant t0 = java.time.Instant.now().minusSeconds(600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        // as a killed instance A and a running instance B left them, with A's call having pressed keys
+        try (TranscriptStore a = PostgresStore.open(url, nameA); TranscriptStore b = PostgresStore.open(url, nameB)) {
+            a.write(List.of(new StoreWrite.CallStart("cut-a", t0, "audiosocket", java.util.Map.of()),
+                    new StoreWrite.FinalLine("cut-a", 0, new TranscriptEvent.Final("cut-a", t0.plusSeconds(3), null,
+                            "hello refund", 0.5, 2.5, List.of())),
+                    new StoreWrite.DtmfKey("cut-a", 0, new TranscriptEvent.Dtmf("cut-a", t0.plusSeconds(4), null, "5", 3.0))));
+            b.write(List.of(new StoreWrite.CallStart("live-b", t0, "audiosocket", java.util.Map.of())));
+        }
+        try (ScriptedVoskServer vosk = vosk(); RunCommand.Service a = run(vosk, outA, "--store", url)) {
+            JsonNode cut = json(a, "/calls/cut-a");
+            assertThat(cut.get("end_reason").asText()).startsWith("incomplete");
+            assertThat(cut.get("ended").asText()).isEqualTo(t0.plusSeconds(3).toString());
+            assertThat(cut.get("dtmf").get(0).get("digit").asText()).isEqualTo("5");
+            JsonNode live = json(a, "/calls/live-b");
+            assertThat(live.has("end_reason") && !live.get("end_reason").isNull()).as(live.toString()).isFalse();
+            assertThat(json(a, "/calls?live=false").get("calls").findValuesAsText("id")).contains("cut-a", "live-b");
         }
     }
 }

@@ -58,6 +58,8 @@ class StoreSinkTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> store.find("c1").map(t -> t.finals().size()).orElse(0) == 2);
             assertThat(store.find("c1").orElseThrow().call().ended()).isNull();
+            sink.accept(new TranscriptEvent.Dtmf("c1", T0.plusSeconds(2), "caller", "7", 2.5));
+            sink.accept(new TranscriptEvent.Dtmf("c1", T0.plusSeconds(3), "caller", "*", 3.5));
             for (TranscriptEvent e : events.subList(5, events.size())) {
                 sink.accept(e);
             }
@@ -66,6 +68,7 @@ class StoreSinkTest {
             assertThat(t.finals()).extracting(TranscriptEvent.Final::text)
                     .containsExactly("word0 common", "word1 common", "word2 common", "word3 common");
             assertThat(t.errors()).containsExactly("a recogniser hiccup");
+            assertThat(t.dtmf()).extracting(TranscriptEvent.Dtmf::digit).containsExactly("7", "*");
             assertThat(t.call().recognizer()).isEqualTo("vosk");
             assertThat(t.call().speakers()).containsExactly("caller", "agent");
             assertThat(t.call().endReason()).isEqualTo("hangup");

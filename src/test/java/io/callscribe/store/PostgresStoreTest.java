@@ -25,6 +25,11 @@ class PostgresStoreTest extends TranscriptStoreContract {
         return PostgresStore.open(url);
     }
 
+    @Override
+    TranscriptStore openAs(String instance) {
+        return PostgresStore.open(url, instance);
+    }
+
     @Test
     void twoStoresOnOneDatabaseSeeEachOthersCalls() {
         try (TranscriptStore other = PostgresStore.open(url)) {

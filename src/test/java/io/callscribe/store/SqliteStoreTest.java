@@ -28,6 +28,11 @@ class SqliteStoreTest extends TranscriptStoreContract {
         return open();
     }
 
+    @Override
+    TranscriptStore openAs(String instance) {
+        return SqliteStore.open(dir.resolve("state/calls.db"), instance);
+    }
+
     @Test
     void oneFileInWalModeWithItsSchemaVersion() throws Exception {
         Path file = dir.resolve("state/calls.db");
@@ -41,6 +46,40 @@ class SqliteStoreTest extends TranscriptStoreContract {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(SqliteStore.SCHEMA.latest());
             }
+        }
+    }
+
+    @Test
+    void aVersion1StoreIsUpgradedAndStaysSearchable() throws Exception {
+        store.close();
+        store = null;
+        Path file = dir.resolve("v1/calls.db");
+        Files.createDirectories(file.getParent());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            new SchemaMigrations("sqlite", java.util.List.of("V1__calls.sql")).migrate(c, null);
+            // two calls as version 1 wrote them: the full-text rowid was calls.seq
+            for (int i = 0; i < 2; i++) {
+                long started = T0.plusSeconds(60L * i).toEpochMilli();
+                st.execute("INSERT INTO calls (id, source, started, ended, finals) VALUES ('old" + i + "', 'spool', " + started
+                        + ", " + (started + 1000) + ", 1)");
+                st.execute("INSERT INTO finals (call_id, seq, at, text, words) VALUES ('old" + i + "', 0, " + started
+                        + ", 'an old refund " + i + "', '[]')");
+                st.execute("INSERT INTO call_text (rowid, text) SELECT seq, 'an old refund " + i + "' FROM calls WHERE id = 'old" + i + "'");
+            }
+        }
+        try (TranscriptStore upgraded = SqliteStore.open(file)) {
+            assertThat(upgraded.search(CallQuery.text("refund")).calls()).extracting(StoredCall::id).containsExactly("old1", "old0");
+            CallPage first = upgraded.search(CallQuery.text("refund").withLimit(1));
+            assertThat(upgraded.search(CallQuery.text("refund").withLimit(1).withCursor(first.nextCursor())).calls())
+                    .extracting(StoredCall::id).containsExactly("old0");
+            upgraded.write(call("new", T0.plusSeconds(600), "spool", java.util.Map.of(), "a new refund"));
+            assertThat(upgraded.search(CallQuery.text("refund")).calls()).extracting(StoredCall::id)
+                    .containsExactly("new", "old1", "old0");
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT MAX(version) FROM schema_version")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(2);
         }
     }
 

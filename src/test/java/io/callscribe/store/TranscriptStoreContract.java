@@ -30,6 +30,9 @@ abstract class TranscriptStoreContract {
     /** The same store opened again (as after a restart). */
     abstract TranscriptStore reopen() throws Exception;
 
+    /** The same database opened by another callscribe instance named {@code instance} (beside {@link #store}). */
+    abstract TranscriptStore openAs(String instance) throws Exception;
+
     @BeforeEach
     void setUp() throws Exception {
         store = open();
@@ -220,5 +223,105 @@ abstract class TranscriptStoreContract {
         store = reopen();
         assertThat(store.search(CallQuery.text("transcript")).calls()).extracting(StoredCall::id).containsExactly("kept");
         assertThat(store.find("kept").orElseThrow().finals()).hasSize(1);
+    }
+
+    @Test
+    void textSearchPagesNewestFirstAndRanksWithinThePage() {
+        // 12 calls a minute apart, all saying "parcel"; the odd ones say it three times
+        for (int i = 0; i < 12; i++) {
+            store.write(call("p" + i, T0.plusSeconds(60L * i), "spool", Map.of("caller", i < 6 ? "+491" : "+492"),
+                    i % 2 == 1 ? "parcel parcel parcel" : "my parcel is late", "thanks goodbye"));
+        }
+        CallPage first = store.search(CallQuery.text("parcel").withLimit(4));
+        // the newest four (p11..p8), the ones saying it most first, then newest first among equals
+        assertThat(first.calls()).extracting(StoredCall::id).containsExactly("p11", "p9", "p10", "p8");
+        List<String> all = new ArrayList<>(first.calls().stream().map(StoredCall::id).toList());
+        CallQuery q = CallQuery.text("parcel").withLimit(4).withCursor(first.nextCursor());
+        CallPage page;
+        do {
+            page = store.search(q);
+            all.addAll(page.calls().stream().map(StoredCall::id).toList());
+            q = q.withCursor(page.nextCursor());
+        } while (page.nextCursor() != null);
+        assertThat(all).hasSize(12).doesNotHaveDuplicates();
+        assertThat(all.subList(4, 8)).containsExactlyInAnyOrder("p7", "p6", "p5", "p4");
+
+        // words with a date range, with a number, with both, with a source: each newest first
+        assertThat(store.search(new CallQuery("parcel", T0.plusSeconds(120), T0.plusSeconds(300), null, null, 50, null))
+                .calls()).extracting(StoredCall::id).containsExactlyInAnyOrder("p2", "p3", "p4");
+        assertThat(store.search(new CallQuery("late", null, null, "+491", null, 50, null)).calls())
+                .extracting(StoredCall::id).containsExactly("p4", "p2", "p0");
+        assertThat(store.search(new CallQuery("late", T0.plusSeconds(60), null, "+491", "spool", 2, null)).calls())
+                .extracting(StoredCall::id).containsExactly("p4", "p2");
+        assertThat(store.search(new CallQuery("late", null, null, null, "audiosocket", 50, null)).calls()).isEmpty();
+        CallPage byNumber = store.search(new CallQuery(null, null, null, "+492", null, 4, null));
+        assertThat(byNumber.calls()).extracting(StoredCall::id).containsExactly("p11", "p10", "p9", "p8");
+        assertThat(store.search(new CallQuery(null, null, null, "+492", null, 4, byNumber.nextCursor())).calls())
+                .extracting(StoredCall::id).containsExactly("p7", "p6");
+    }
+
+    @Test
+    void callsStartingInTheSameMillisecondAllPage() {
+        for (int i = 0; i < 5; i++) {
+            store.write(call("same-" + i, T0, "spool", Map.of(), "same moment"));
+        }
+        List<String> seen = new ArrayList<>();
+        for (CallQuery q : List.of(CallQuery.all().withLimit(2), CallQuery.text("moment").withLimit(2))) {
+            CallPage page;
+            do {
+                page = store.search(q);
+                page.calls().forEach(c -> seen.add(c.id()));
+                q = q.withCursor(page.nextCursor());
+            } while (page.nextCursor() != null);
+        }
+        assertThat(seen).hasSize(10);
+        assertThat(new HashSet<>(seen)).hasSize(5);
+    }
+
+    @Test
+    void dtmfKeysAreStoredWithTheCall() {
+        List<StoreWrite> w = new ArrayList<>(call("keys", T0, "ari", Map.of(), "press one for sales"));
+        w.add(1, new StoreWrite.DtmfKey("keys", 0, new TranscriptEvent.Dtmf("keys", T0.plusSeconds(4), "caller", "1", 3.5)));
+        w.add(2, new StoreWrite.DtmfKey("keys", 1, new TranscriptEvent.Dtmf("keys", T0.plusSeconds(5), "caller", "#", 4.25)));
+        store.write(w);
+        store.write(w); // again: nothing doubles
+        StoredTranscript t = store.find("keys").orElseThrow();
+        assertThat(t.dtmf()).extracting(TranscriptEvent.Dtmf::digit).containsExactly("1", "#");
+        assertThat(t.dtmf().get(1).start()).isEqualTo(4.25);
+        assertThat(t.dtmf().get(1).speaker()).isEqualTo("caller");
+        assertThat(t.dtmf().get(1).at()).isEqualTo(T0.plusSeconds(5));
+        assertThat(t.snapshot().dtmf()).hasSize(2);
+        assertThat(store.delete("keys")).isTrue();
+        store.write(call("keys", T0, "ari", Map.of(), "again"));
+        assertThat(store.find("keys").orElseThrow().dtmf()).isEmpty();
+    }
+
+    @Test
+    void callsLeftOpenAreEndedAsIncompleteOnlyForTheirOwnInstance() throws Exception {
+        try (TranscriptStore other = openAs("other-host:/var/lib/callscribe")) {
+            store.write(List.of(new StoreWrite.CallStart("mine", T0, "spool", Map.of()),
+                    new StoreWrite.FinalLine("mine", 0, fin("mine", null, "cut short here", 2.0))));
+            store.write(call("mine-done", T0, "spool", Map.of(), "finished properly"));
+            other.write(List.of(new StoreWrite.CallStart("theirs", T0, "spool", Map.of())));
+            Instant now = T0.plusSeconds(3600);
+            store.write(List.of(new StoreWrite.CallStart("mine-new", now, "spool", Map.of())));
+
+            assertThat(store.endLeftOpen(now, "incomplete: test")).containsExactly("mine");
+
+            StoredCall mine = store.find("mine").orElseThrow().call();
+            assertThat(mine.endReason()).isEqualTo("incomplete: test");
+            assertThat(mine.ended()).isEqualTo(fin("mine", null, "cut short here", 2.0).at());
+            assertThat(mine.durationSeconds()).isGreaterThan(2.0);
+            assertThat(store.find("mine-done").orElseThrow().call().endReason()).isEqualTo("hangup");
+            assertThat(store.find("theirs").orElseThrow().call().ended()).isNull();
+            assertThat(store.find("mine-new").orElseThrow().call().ended()).isNull();
+            assertThat(store.endLeftOpen(now, "incomplete: test")).isEmpty();
+            assertThat(other.endLeftOpen(now, "incomplete: theirs")).containsExactly("theirs");
+
+            // transcribed again (a cut spool recording after the restart): live again, then ended anew
+            store.write(List.of(new StoreWrite.CallStart("mine", now.plusSeconds(5), "spool", Map.of())));
+            assertThat(store.find("mine").orElseThrow().call().ended()).isNull();
+            assertThat(store.search(CallQuery.text("cut")).calls()).extracting(StoredCall::id).containsExactly("mine");
+        }
     }
 }

@@ -70,6 +70,19 @@ public final class FaultyStore implements TranscriptStore {
     }
 
     @Override
+    public String instance() {
+        return real.instance();
+    }
+
+    @Override
+    public List<String> endLeftOpen(java.time.Instant before, String reason) {
+        if (down) {
+            throw new StoreException("injected fault: database down");
+        }
+        return real.endLeftOpen(before, reason);
+    }
+
+    @Override
     public CallPage search(CallQuery query) {
         return real.search(query);
     }
