@@ -72,12 +72,7 @@ class AriLiveTest {
                  same => n,Dial(Local/${EXTEN}@callscribe-callee/n)
                  same => n,Hangup()
 
-                ; ARI-originated calls (formats=slin16: the whole call runs at 16 kHz, nothing is resampled)
-                [ari-play]
-                exten => _[0-9a-zA-Z].,1,Playback(SOUNDS_DIR/${EXTEN}-caller)
-                 same => n,Hangup()
-
-                """ + DocSnippets.asterisk("ari-off")).replace("SOUNDS_DIR", dir.resolve("asterisk").resolve("sounds").toString())).start();
+                """ + TestCalls.ariPlayContext(dir.resolve("asterisk")) + DocSnippets.asterisk("ari-off"))).start();
         TestAudio.Clip speech = TestAudio.read(CLIP);
         callerSays = speech.slice(1.0, 4.4);
         calleeSays = speech.slice(5.1, 8.5);
@@ -181,30 +176,9 @@ class AriLiveTest {
         }
     }
 
-    /**
-     * Like {@link TestCalls#bridged}, but originated by ARI with {@code formats=slin16}: the CLI's originate gives
-     * the Local channels 8 kHz slin, and the two resamplings (Asterisk's and ours for the reference) made Sphinx4
-     * hear different words. At 16 kHz end to end the audio callscribe gets is the audio of the clips.
-     */
     private static TestCalls.BridgedCall call16k(String id, String context, TestAudio.Clip caller, TestAudio.Clip callee)
             throws Exception {
-        double seconds = Math.max(caller.seconds(), callee.seconds());
-        Path callerFile = TestAudio.place(asterisk, id + "-caller", caller.paddedTo(seconds + 0.5));
-        Path calleeFile = TestAudio.place(asterisk, id + "-callee", callee.paddedTo(seconds));
-        String query = "endpoint=" + enc("Local/" + id + "@" + context + "/n") + "&extension=" + enc(id)
-                + "&context=ari-play&priority=1&formats=slin16";
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(asterisk.ariBaseUri() + "/channels?" + query))
-                        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
-                                (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return new TestCalls.BridgedCall(id, callerFile, calleeFile, seconds + 0.5);
-    }
-
-    private static String enc(String s) {
-        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+        return TestCalls.bridgedByAri(asterisk, id, context, caller, callee, null);
     }
 
     @Test

@@ -55,9 +55,9 @@ final class AriParty {
     private final CountDownLatch tornDown = new CountDownLatch(1);
     private final java.util.function.Consumer<AriParty> onTornDown;
     private volatile String bridge; // the call bridge the party is in now, null between bridges
-    private boolean bridgeCreated;
-    private boolean snoopCreated;
-    private boolean mediaCreated;
+    private boolean bridgeRequested;
+    private boolean snoopRequested;
+    private boolean mediaRequested;
     private RtpReceiver rtp;
     private volatile String endReason;
 
@@ -105,10 +105,12 @@ final class AriParty {
             if (ended.get()) {
                 return;
             }
+            // Marked before each request: one that fails or times out may still have been carried out by Asterisk,
+            // so the teardown removes whatever was asked for (a removal of what does not exist is quiet).
+            bridgeRequested = true;
             ari.createBridge(bridgeId, "callscribe " + callId);
-            bridgeCreated = true;
+            snoopRequested = true;
             ari.snoop(channel.id(), snoopId);
-            snoopCreated = true;
             Map<String, String> q = new LinkedHashMap<>();
             q.put("format", "slin16");
             q.put("direction", "both");
@@ -127,8 +129,8 @@ final class AriParty {
                 q.put("transport", "tcp");
                 q.put("data", mediaId.toString());
             }
+            mediaRequested = true;
             JsonNode reply = ari.externalMedia(mediaChannelId, q);
-            mediaCreated = true;
             if (rtp != null) {
                 JsonNode vars = reply.path("channelvars");
                 String host = vars.path("UNICASTRTP_LOCAL_ADDRESS").asText("");
@@ -230,13 +232,13 @@ final class AriParty {
         long t0 = System.nanoTime();
         setupLock.lock(); // a setup in progress finishes first, so that nothing it creates is left behind
         try {
-            if (mediaCreated) {
+            if (mediaRequested) {
                 quietly("hang up " + mediaChannelId, () -> ari.hangup(mediaChannelId));
             }
-            if (snoopCreated) {
+            if (snoopRequested) {
                 quietly("hang up " + snoopId, () -> ari.hangup(snoopId));
             }
-            if (bridgeCreated) {
+            if (bridgeRequested) {
                 quietly("destroy bridge " + bridgeId, () -> ari.destroyBridge(bridgeId));
             }
         } finally {

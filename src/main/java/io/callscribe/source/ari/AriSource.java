@@ -37,6 +37,8 @@ public final class AriSource implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AriSource.class);
     /** A party whose bridge was destroyed gets this long to enter another one (a transfer) before its stream ends. */
     static final Duration BRIDGE_GONE_GRACE = Duration.ofMillis(400);
+    /** How many ended parties' media ids are remembered, to refuse their late media connections. */
+    static final int RETIRED_MEDIA_IDS = 10_000;
 
     /** Starts a call (CallManager::start); empty when it was refused. */
     public interface CallStarter {
@@ -74,6 +76,13 @@ public final class AriSource implements AutoCloseable {
     private final Map<String, AriParty> parties = new HashMap<>();      // party channel id -> party
     private final Map<String, AriParty> ownChannels = new HashMap<>();  // our snoop/externalMedia ids -> party
     private final Map<UUID, AriParty> media = new ConcurrentHashMap<>();
+    /** Media ids of parties that ended, newest last: a media connection for one of them comes too late. */
+    private final Map<UUID, Boolean> retired = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
+            return size() > RETIRED_MEDIA_IDS;
+        }
+    };
     private final Set<String> pending = new HashSet<>();                // channels being looked at
     private final Map<String, String> skipped = new HashMap<>();        // channel -> why not transcribed (logged once)
     private final Set<String> warnedBridges = new HashSet<>();
@@ -132,7 +141,13 @@ public final class AriSource implements AutoCloseable {
     public boolean claim(AudioSocketCall call) {
         AriParty party = media.get(call.id());
         if (party == null) {
-            return false;
+            if (!isRetired(call.id())) {
+                return false;
+            }
+            // Its externalMedia request answered too late (callscribe gave up on it), or Asterisk was slow to connect.
+            log.info("audiosocket {}: media connection of a party that already ended (a slow ARI request?); closing it", call.id());
+            call.stop();
+            return true;
         }
         try {
             if (!party.attach(call)) {
@@ -172,7 +187,9 @@ public final class AriSource implements AutoCloseable {
                     }
                 }
                 case AriEvent.StasisStart e -> {
-                    if (!ours(e.channel().id())) {
+                    if (ours(e.channel().id())) {
+                        hangUpIfUnwanted(e.channel());
+                    } else {
                         log.warn("channel {} was sent into Stasis({}); callscribe only listens (it finds calls by "
                                 + "subscribeAll) and leaves it there", e.channel().name(), settings.ari().app());
                     }
@@ -182,6 +199,40 @@ public final class AriSource implements AutoCloseable {
                 case AriEvent.Other o -> {
                 }
             }
+        }
+    }
+
+    /**
+     * A channel of ours entered Stasis: when its party has ended, or it belongs to none (its request was answered
+     * after callscribe gave up on it: a slow ARI), it is hung up at once, off the event thread.
+     */
+    private void hangUpIfUnwanted(AriChannel channel) {
+        AriParty owner;
+        lock.lock();
+        try {
+            owner = ownChannels.get(channel.id());
+        } finally {
+            lock.unlock();
+        }
+        if (owner != null && !owner.isEnded()) {
+            return;
+        }
+        Thread.ofVirtual().name("ari-hangup-late-" + channel.id()).start(() -> {
+            try {
+                ari.hangup(channel.id());
+                log.info("ARI: channel {} came after its party had ended (a slow ARI request?); hung up", channel.id());
+            } catch (AriException e) {
+                log.warn("ARI: cannot hang up late channel {}: {}", channel.id(), e.getMessage());
+            }
+        });
+    }
+
+    private boolean isRetired(UUID mediaId) {
+        lock.lock();
+        try {
+            return retired.containsKey(mediaId);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -299,6 +350,23 @@ public final class AriSource implements AutoCloseable {
         Thread.ofVirtual().name("ari-pickup-" + bridge.id()).start(() -> pickUp(bridge.id(), members));
     }
 
+    /**
+     * The caller is the party created first: by creation time, and within one millisecond (Dial on a busy Asterisk)
+     * by the sequence number of Asterisk's uniqueid ({@code EPOCH.SEQ}), compared as a number ("x.10" after "x.9").
+     */
+    static final Comparator<AriChannel> CREATION_ORDER = Comparator.comparing(AriChannel::created)
+            .thenComparingLong(c -> uniqueidSequence(c.id())).thenComparing(AriChannel::id);
+
+    /** The {@code SEQ} of a uniqueid {@code EPOCH.SEQ}, or {@link Long#MAX_VALUE} for another kind of id. */
+    static long uniqueidSequence(String id) {
+        int dot = id.lastIndexOf('.');
+        try {
+            return dot < 0 ? Long.MAX_VALUE : Long.parseLong(id.substring(dot + 1));
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     private void pickUp(String bridgeId, List<String> members) {
         try {
             List<AriChannel> chans = new ArrayList<>();
@@ -309,7 +377,7 @@ public final class AriSource implements AutoCloseable {
                 }
                 chans.add(c.get());
             }
-            chans.sort(Comparator.comparing(AriChannel::created).thenComparing(AriChannel::id));
+            chans.sort(CREATION_ORDER);
             AriChannel caller = chans.get(0);
             AriChannel callee = chans.get(1);
             List<Optional<String>> switches = List.of(ari.variable(caller.id(), AriCallFilter.VARIABLE),
@@ -436,7 +504,9 @@ public final class AriSource implements AutoCloseable {
                 parties.remove(p.channel.id(), p);
                 ownChannels.remove(p.snoopId, p);
                 ownChannels.remove(p.mediaChannelId, p);
-                media.remove(p.mediaId, p);
+                if (media.remove(p.mediaId, p)) {
+                    retired.put(p.mediaId, Boolean.TRUE);
+                }
             }
         } finally {
             lock.unlock();

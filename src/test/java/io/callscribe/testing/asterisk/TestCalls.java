@@ -49,6 +49,54 @@ public final class TestCalls {
     }
 
     /**
+     * Like {@link #bridged(PrivateAsterisk, String, String, TestAudio.Clip, TestAudio.Clip)}, but originated by ARI
+     * with {@code formats=slin16}: the CLI's originate gives the Local channels 8 kHz slin, so 16 kHz clips would be
+     * resampled twice; at 16 kHz end to end the audio the parties send is the clips' samples. {@code context} must
+     * hold the playing side {@code ari-play} ({@code Playback(SOUNDS/${EXTEN}-caller)}) next to the test's dialplan.
+     * The caller's party in the bridge (the Local pair's ;2 half, running {@code id@context}) gets the channel id
+     * {@code callerPartyId} when not null (e.g. for a fault aimed at its ARI requests).
+     */
+    public static BridgedCall bridgedByAri(PrivateAsterisk asterisk, String id, String context, TestAudio.Clip callerAudio,
+                                           TestAudio.Clip calleeAudio, String callerPartyId) throws IOException, InterruptedException {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("call id '" + id + "' must match " + ID.pattern());
+        }
+        double seconds = Math.max(callerAudio.seconds(), calleeAudio.seconds());
+        Path caller = TestAudio.place(asterisk, id + "-caller", callerAudio.paddedTo(seconds + 0.5));
+        Path callee = TestAudio.place(asterisk, id + "-callee", calleeAudio.paddedTo(seconds));
+        String query = "endpoint=" + enc("Local/" + id + "@" + context + "/n") + "&extension=" + enc(id)
+                + "&context=ari-play&priority=1&formats=slin16" + (callerPartyId == null ? "" : "&otherChannelId=" + enc(callerPartyId));
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(asterisk.ariBaseUri() + "/channels?" + query))
+                        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                                (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("ARI originate of " + id + ": " + r.statusCode() + " " + r.body());
+        }
+        return new BridgedCall(id, caller, callee, seconds + 0.5);
+    }
+
+    /**
+     * The dialplan context the ARI-originated calls play the caller's side from (see {@link #bridgedByAri}), for the
+     * instance built in {@code asteriskWorkDir} ({@link PrivateAsterisk#builder}).
+     */
+    public static String ariPlayContext(Path asteriskWorkDir) {
+        return """
+                ; ARI-originated calls (formats=slin16: the whole call runs at 16 kHz, nothing is resampled)
+                [ari-play]
+                exten => _[0-9a-zA-Z].,1,Playback(%s/${EXTEN}-caller)
+                 same => n,Hangup()
+
+                """.formatted(asteriskWorkDir.resolve("sounds"));
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
      * One party: {@code Local/ID@CONTEXT/n} plays {@code audio} into extension {@code id@context} of the test's
      * dialplan (which e.g. runs {@code AudioSocket()}); returns the path played.
      */
