@@ -352,27 +352,31 @@ class AriLiveTest {
     }
 
     /**
-     * The share of {@code played}'s speech frames (20 ms, not near-silent) found unchanged among {@code heard}'s
-     * 20 ms frames: Playback and the snoop move whole frames, so every frame of the file arrives as one frame.
+     * The share of {@code played}'s speech frames (20 ms, not near-silent) found unchanged, at any sample offset, in
+     * {@code heard}: the snoop's audiohook may shift the frame grid (a partial frame of silence when its timer fires
+     * early) but must not alter or drop samples. Each frame is looked up by its first 8 samples, then compared whole.
      */
     private static double speechFramesFound(byte[] played, byte[] heard) {
         int frame = 640;
-        java.util.Set<java.nio.ByteBuffer> arrived = new java.util.HashSet<>();
-        for (int at = 0; at + frame <= heard.length; at += frame) {
-            arrived.add(java.nio.ByteBuffer.wrap(heard, at, frame).slice());
+        java.util.Map<Long, Integer> at = new java.util.HashMap<>();
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(heard).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i + frame <= heard.length; i += 2) {
+            at.putIfAbsent(h.getLong(i) ^ h.getLong(i + 8) * 31, i);
         }
+        java.nio.ByteBuffer p = java.nio.ByteBuffer.wrap(played).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int speech = 0;
         int found = 0;
-        for (int at = 0; at + frame <= played.length; at += frame) {
+        for (int start = 0; start + frame <= played.length; start += frame) {
             int peak = 0;
-            for (int i = at; i < at + frame; i += 2) {
+            for (int i = start; i < start + frame; i += 2) {
                 peak = Math.max(peak, Math.abs((short) ((played[i] & 0xff) | (played[i + 1] << 8))));
             }
             if (peak < 300) {
                 continue; // silence: matches anywhere, proves nothing
             }
             speech++;
-            if (arrived.contains(java.nio.ByteBuffer.wrap(played, at, frame).slice())) {
+            Integer where = at.get(p.getLong(start) ^ p.getLong(start + 8) * 31);
+            if (where != null && java.util.Arrays.equals(played, start, start + frame, heard, where, where + frame)) {
                 found++;
             }
         }
