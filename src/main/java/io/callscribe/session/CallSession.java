@@ -5,6 +5,7 @@ import io.callscribe.asr.Recognizer;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.source.AudioSource;
+import io.callscribe.transcript.TranscriptView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,13 +20,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One phone call from first audio to final result: streams each leg (speaker) to its own recogniser
- * stream on its own virtual thread, turns results into {@link TranscriptEvent}s and ends cleanly.
+ * stream on its own virtual thread, turns results into {@link TranscriptEvent}s and ends cleanly. It owns the call's
+ * one transcript ({@link #transcript()}): each event it emits is applied to it, then handed to the sinks.
  * A session runs once; the next call is a new session.
  */
 public final class CallSession {
-
-    /** Sinks do I/O: a lock, not a monitor, so a leg on a virtual thread never pins its carrier. */
-    private final java.util.concurrent.locks.ReentrantLock emitLock = new java.util.concurrent.locks.ReentrantLock();
 
     private static final Logger log = LoggerFactory.getLogger(CallSession.class);
 
@@ -40,7 +39,8 @@ public final class CallSession {
     private final List<Leg> legs;
     private final Recognizer recognizer;
     private final SessionSettings settings;
-    private final TranscriptSink sink;
+    /** The call's one transcript; every event goes through it to the sinks. */
+    private final SessionTranscript transcript;
     private final Clock clock;
     private final List<LegStreamer> streamers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -66,7 +66,7 @@ public final class CallSession {
         this.legs = List.copyOf(legs);
         this.recognizer = recognizer;
         this.settings = settings;
-        this.sink = sink;
+        this.transcript = new SessionTranscript(this.callId, sink);
         this.clock = clock;
     }
 
@@ -210,13 +210,13 @@ public final class CallSession {
         return clock.instant();
     }
 
-    /** One call's events reach the sinks one at a time, in order, whatever leg produced them. */
+    /** The call's transcript as it is now, from any thread: the one the sinks read (they keep no copy). */
+    public TranscriptView transcript() {
+        return transcript;
+    }
+
+    /** One call's events reach the transcript and then the sinks one at a time, in order, whatever leg produced them. */
     void emit(TranscriptEvent event) {
-        emitLock.lock();
-        try {
-            sink.accept(event);
-        } finally {
-            emitLock.unlock();
-        }
+        transcript.emit(event);
     }
 }

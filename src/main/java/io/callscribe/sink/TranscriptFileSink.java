@@ -8,6 +8,7 @@ import io.callscribe.transcript.AtomicFiles;
 import io.callscribe.transcript.CallTranscript;
 import io.callscribe.transcript.TranscriptFormats;
 import io.callscribe.transcript.TranscriptHandOff;
+import io.callscribe.transcript.TranscriptView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,8 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     static final long PROGRESS_EVERY_MS = 1000;
 
     private final Path dir;
-    private final Map<String, CallTranscript> live = new ConcurrentHashMap<>();
+    /** Live calls (started, not ended): their transcripts are their sessions', this sink keeps none. */
+    private final java.util.Set<String> live = ConcurrentHashMap.newKeySet();
     private final Map<String, CallTranscript.Snapshot> unwritten = new LinkedHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -97,31 +99,42 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     }
 
     @Override
+    public void callStarted(TranscriptEvent.CallStarted start, TranscriptView transcript) {
+        live.add(start.call());
+        progress.add(start);
+    }
+
+    /** Finals, DTMF and errors go to the call's in-progress log; a call's end comes with its transcript ({@link #callEnded}). */
+    @Override
     public void accept(TranscriptEvent event) {
-        CallTranscript t = live.computeIfAbsent(event.call(), CallTranscript::new);
-        t.apply(event);
-        progress.add(event);
         if (event instanceof TranscriptEvent.CallEnded) {
-            CallTranscript.Snapshot snapshot = t.snapshot();
-            boolean written = tryWrite(snapshot);
-            lock.lock();
-            try {
-                live.remove(event.call());
-                if (!written) {
-                    if (unwritten.size() >= MAX_WAITING) {
-                        if (!droppedLogged) {
-                            log.error("transcripts: {} transcripts already wait for {}; call {} and later ones are kept only "
-                                    + "in the spool (recordings are transcribed again after a restart)", MAX_WAITING, dir, event.call());
-                            droppedLogged = true;
-                        }
-                    } else {
-                        unwritten.put(snapshot.callId(), snapshot);
+            log.warn("call {}: call_end without its transcript; its files are written only from its session's", event.call());
+            return;
+        }
+        progress.add(event);
+    }
+
+    /** Writes the call's files from the session's final transcript, on the call's thread (durable once it returns). */
+    @Override
+    public void callEnded(TranscriptEvent.CallEnded end, CallTranscript.Snapshot snapshot) {
+        boolean written = tryWrite(snapshot);
+        lock.lock();
+        try {
+            live.remove(end.call());
+            if (!written) {
+                if (unwritten.size() >= MAX_WAITING) {
+                    if (!droppedLogged) {
+                        log.error("transcripts: {} transcripts already wait for {}; call {} and later ones are kept only "
+                                + "in the spool (recordings are transcribed again after a restart)", MAX_WAITING, dir, end.call());
+                        droppedLogged = true;
                     }
+                } else {
+                    unwritten.put(snapshot.callId(), snapshot);
                 }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
             }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -169,7 +182,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         long left = timeout.toNanos();
         lock.lock();
         try {
-            while (live.containsKey(callId) || unwritten.containsKey(callId)) {
+            while (live.contains(callId) || unwritten.containsKey(callId)) {
                 if (left <= 0) {
                     return false;
                 }
@@ -183,7 +196,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
 
     @Override
     public boolean exists(String callId) {
-        return live.containsKey(callId) || pending().contains(callId) || Files.exists(jsonPath(callId));
+        return live.contains(callId) || pending().contains(callId) || Files.exists(jsonPath(callId));
     }
 
     private boolean tryWrite(CallTranscript.Snapshot t) {

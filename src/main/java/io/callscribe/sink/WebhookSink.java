@@ -20,8 +20,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * POSTs {@code call_start}, {@code final}, optionally {@code partial}, and {@code call_end} events as JSON (the
  * JSON-lines event form; {@code call_end} also carries {@code "transcript"}: the whole call as
- * {@link TranscriptFormats#json}). {@link #accept} only enqueues into a bounded queue; one delivery thread sends
+ * {@link TranscriptFormats#json} of the snapshot the call's session hands over: the sink keeps no transcript of its
+ * own). {@link #accept} and {@link #callEnded} only enqueue into a bounded queue; one delivery thread sends
  * in order, retrying with exponential backoff and jitter. When the queue is full, partials go first; a
  * {@code call_end} that cannot be queued is logged as an error with its call id.
  */
@@ -47,7 +46,6 @@ public final class WebhookSink implements TranscriptSink {
     private final Runnable onFailure;
     private final Runnable onDrop;
     private final HttpClient client;
-    private final Map<String, CallTranscript> calls = new ConcurrentHashMap<>();
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     /** Signalled when the queue, {@code sending} or {@code closing} changes. */
@@ -79,21 +77,16 @@ public final class WebhookSink implements TranscriptSink {
         if (event instanceof TranscriptEvent.Partial && !settings.partials()) {
             return;
         }
-        CallTranscript.Snapshot transcript = null;
-        if (event instanceof TranscriptEvent.CallEnded) {
-            CallTranscript t = calls.remove(event.call());
-            if (t == null) {
-                t = new CallTranscript(event.call());
-            }
-            t.apply(event);
-            transcript = t.snapshot();
-        } else {
-            calls.computeIfAbsent(event.call(), CallTranscript::new).apply(event);
-        }
         if (event instanceof TranscriptEvent.CallError) {
             return; // errors reach the receiver inside call_end's transcript
         }
-        enqueue(new Delivery(event, transcript));
+        enqueue(new Delivery(event, null));
+    }
+
+    /** Queues {@code call_end} with the session's final transcript (sent as its {@code "transcript"}). */
+    @Override
+    public void callEnded(TranscriptEvent.CallEnded end, CallTranscript.Snapshot transcript) {
+        enqueue(new Delivery(end, transcript));
     }
 
     private void enqueue(Delivery d) {

@@ -4,6 +4,7 @@ import io.callscribe.event.TranscriptEvent;
 import io.callscribe.event.CallIds;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.transcript.CallTranscript;
+import io.callscribe.transcript.TranscriptView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +23,11 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The service's memory of calls, fed as a sink: every live call and the last {@code finishedCapacity} finished
- * ones, each as a {@link CallTranscript}, plus what the running call reports through its {@link CallControl}
- * (recogniser, lag, hangup). Followers {@link #subscribe} to the events; a slow follower is dropped, never waited for.
+ * ones, plus what the running call reports through its {@link CallControl} (recogniser, lag, hangup). It keeps no
+ * transcript of its own: a live call's is read on request from its session's {@link TranscriptView} (handed over with
+ * {@code call_start}), a finished call's is the snapshot its session handed over with {@code call_end}. Followers
+ * {@link #subscribe} to the events; a slow follower is dropped, never waited for. Thread-safe; the sink methods follow
+ * {@link TranscriptSink}'s thread contract.
  */
 public final class CallRegistry implements TranscriptSink {
 
@@ -35,12 +39,25 @@ public final class CallRegistry implements TranscriptSink {
     public enum Hangup { REQUESTED, UNKNOWN, ENDED, NOT_SUPPORTED }
 
     private static final class Entry {
-        final CallTranscript transcript;
+        final String id;
+        /** The session's transcript; null for a call whose start this registry did not see. */
+        final TranscriptView view;
+        /** The snapshot handed over at the call's end (refreshed from the view by a late event); null while live. */
+        volatile CallTranscript.Snapshot ended;
         volatile String recognizer;
         volatile double lastFinalEnd;
 
-        Entry(String id) {
-            this.transcript = new CallTranscript(id);
+        Entry(String id, TranscriptView view) {
+            this.id = id;
+            this.view = view;
+        }
+
+        CallTranscript.Snapshot snapshot() {
+            CallTranscript.Snapshot s = ended;
+            if (s != null) {
+                return s;
+            }
+            return view != null ? view.snapshot() : new CallTranscript(id).snapshot();
         }
     }
 
@@ -63,48 +80,76 @@ public final class CallRegistry implements TranscriptSink {
     }
 
     @Override
+    public void callStarted(TranscriptEvent.CallStarted start, TranscriptView transcript) {
+        synchronized (lock) {
+            String id = start.call();
+            if (finished.remove(id) != null) {
+                log.info("call {} started again: its earlier transcript is replaced in the web view", id);
+            }
+            live.put(id, new Entry(id, transcript));
+            offer(start);
+        }
+    }
+
+    @Override
     public void accept(TranscriptEvent event) {
         synchronized (lock) {
             Entry entry = entryFor(event);
-            entry.transcript.apply(event);
             if (event instanceof TranscriptEvent.Final f && !Double.isNaN(f.end())) {
                 entry.lastFinalEnd = Math.max(entry.lastFinalEnd, f.end());
             }
-            if (event instanceof TranscriptEvent.CallEnded) {
-                CallControl control = controls.remove(event.call());
-                if (control != null && control.recognizer() != null) {
-                    entry.recognizer = control.recognizer();
-                }
-                live.remove(event.call());
-                finished.remove(event.call());
-                finished.put(event.call(), entry);
-                evictFinished();
+            if (event instanceof TranscriptEvent.CallEnded e) {
+                end(entry, e, entry.snapshot()); // not from a session: what is known of the call
+            } else if (entry.ended != null && entry.view != null) {
+                entry.ended = entry.view.snapshot(); // a late event (an error after the end): the session has it
             }
-            // Offers never block: a follower that is full is closed inside offer().
-            for (FeedSubscription s : subscribers) {
-                if (!s.offer(event)) {
-                    dropSubscriber(s);
-                }
+            offer(event);
+        }
+    }
+
+    @Override
+    public void callEnded(TranscriptEvent.CallEnded end, CallTranscript.Snapshot transcript) {
+        synchronized (lock) {
+            end(entryFor(end), end, transcript);
+            offer(end);
+        }
+    }
+
+    /** Under {@code lock}. */
+    private void end(Entry entry, TranscriptEvent.CallEnded event, CallTranscript.Snapshot transcript) {
+        entry.ended = transcript;
+        CallControl control = controls.remove(event.call());
+        if (control != null && control.recognizer() != null) {
+            entry.recognizer = control.recognizer();
+        }
+        live.remove(event.call());
+        finished.remove(event.call());
+        finished.put(event.call(), entry);
+        evictFinished();
+    }
+
+    /** Under {@code lock}. Offers never block: a follower that is full is closed inside offer(). */
+    private void offer(TranscriptEvent event) {
+        for (FeedSubscription s : subscribers) {
+            if (!s.offer(event)) {
+                dropSubscriber(s);
             }
         }
     }
 
+    /** Under {@code lock}. */
     private Entry entryFor(TranscriptEvent event) {
         String id = event.call();
         Entry entry = live.get(id);
         if (entry != null) {
             return entry;
         }
-        if (!(event instanceof TranscriptEvent.CallStarted)) {
-            // Late events of a finished call (an error after the end) still belong to it.
-            Entry done = finished.get(id);
-            if (done != null) {
-                return done;
-            }
-        } else if (finished.remove(id) != null) {
-            log.info("call {} started again: its earlier transcript is replaced in the web view", id);
+        // Late events of a finished call (an error after the end) still belong to it.
+        Entry done = finished.get(id);
+        if (done != null) {
+            return done;
         }
-        entry = new Entry(id);
+        entry = new Entry(id, null); // its start was not seen here: no transcript to show
         live.put(id, entry);
         return entry;
     }
@@ -189,7 +234,7 @@ public final class CallRegistry implements TranscriptSink {
     public Optional<CallTranscript.Snapshot> transcript(String callId) {
         synchronized (lock) {
             Entry e = find(callId);
-            return e == null ? Optional.empty() : Optional.of(e.transcript.snapshot());
+            return e == null ? Optional.empty() : Optional.of(e.snapshot());
         }
     }
 
@@ -198,7 +243,7 @@ public final class CallRegistry implements TranscriptSink {
         synchronized (lock) {
             e = find(callId);
         }
-        return e == null ? Optional.empty() : Optional.of(summarize(e, e.transcript.snapshot()));
+        return e == null ? Optional.empty() : Optional.of(summarize(e, e.snapshot()));
     }
 
     /**
@@ -223,7 +268,7 @@ public final class CallRegistry implements TranscriptSink {
         List<CallSummary> out = new ArrayList<>();
         List<CallSummary> liveRows = new ArrayList<>();
         for (Entry e : entries) {
-            CallTranscript.Snapshot s = e.transcript.snapshot();
+            CallTranscript.Snapshot s = e.snapshot();
             if (q != null && !matches(e, s, q)) {
                 continue;
             }
@@ -255,28 +300,46 @@ public final class CallRegistry implements TranscriptSink {
 
     /**
      * Follows the events of one call ({@code callId}) or of all calls (null). The subscription's snapshot replays
-     * the followed live calls (or the one call, live or finished) as they are now.
+     * the followed live calls (or the one call, live or finished) as they are now, with no gap and no duplicate
+     * between it and what follows: each live call's snapshot is read from its session while none of its events is
+     * being delivered ({@link TranscriptView#withSnapshot}), and the events queued for the follower before that are
+     * dropped as the snapshot holds them. May wait for a sink's write under way on a followed call.
      */
     public FeedSubscription subscribe(String callId, int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("feed queue capacity must be at least 1, got " + capacity);
         }
+        FeedSubscription s = new FeedSubscription(this, callId, capacity);
+        List<Entry> followed = new ArrayList<>();
         synchronized (lock) {
-            List<TranscriptEvent> replay = new ArrayList<>();
+            subscribers.add(s);
             if (callId == null) {
-                for (Entry e : live.values()) {
-                    replay(e.transcript.snapshot(), replay);
-                }
+                followed.addAll(live.values());
             } else {
                 Entry e = find(callId);
-                if (e != null) {
-                    replay(e.transcript.snapshot(), replay);
+                if (e != null && live.containsKey(callId) && e.view != null) {
+                    followed.add(e);
+                } else if (e != null) {
+                    // finished (or never seen starting): its events reach the registry under this lock
+                    s.replayed(e.id, replayOf(e.snapshot()));
                 }
             }
-            FeedSubscription s = new FeedSubscription(this, callId, capacity, replay);
-            subscribers.add(s);
-            return s;
         }
+        // Not under the registry's lock: a session delivers its events (to this registry too) under its own.
+        for (Entry e : followed) {
+            if (e.view != null) {
+                e.view.withSnapshot(snapshot -> s.replayed(e.id, replayOf(snapshot)));
+            } else {
+                s.replayed(e.id, replayOf(e.snapshot()));
+            }
+        }
+        return s;
+    }
+
+    private static List<TranscriptEvent> replayOf(CallTranscript.Snapshot snapshot) {
+        List<TranscriptEvent> replay = new ArrayList<>();
+        replay(snapshot, replay);
+        return replay;
     }
 
     void unsubscribe(FeedSubscription s) {

@@ -18,18 +18,32 @@ public final class FeedSubscription implements AutoCloseable {
     private final CallRegistry registry;
     private final String call;
     private final int capacity;
-    private final List<TranscriptEvent> snapshot;
+    /** Guarded by {@code lock}; complete once {@link CallRegistry#subscribe} returned. */
+    private final List<TranscriptEvent> snapshot = new java.util.ArrayList<>();
     private final ArrayDeque<TranscriptEvent> queue = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private boolean closed;
     private String closeReason;
 
-    FeedSubscription(CallRegistry registry, String call, int capacity, List<TranscriptEvent> snapshot) {
+    FeedSubscription(CallRegistry registry, String call, int capacity) {
         this.registry = registry;
         this.call = call;
         this.capacity = capacity;
-        this.snapshot = List.copyOf(snapshot);
+    }
+
+    /**
+     * Adds the events that rebuild call {@code callId} to the snapshot and drops the ones of that call queued so far:
+     * the snapshot they come from holds them (the registry calls this while no event of the call is being delivered).
+     */
+    void replayed(String callId, List<TranscriptEvent> events) {
+        lock.lock();
+        try {
+            queue.removeIf(e -> e.call().equals(callId));
+            snapshot.addAll(events);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The call followed, or null for all calls. */
@@ -39,7 +53,12 @@ public final class FeedSubscription implements AutoCloseable {
 
     /** Events that rebuild the followed calls as they were when subscribing (live calls only when following all). */
     public List<TranscriptEvent> snapshot() {
-        return snapshot;
+        lock.lock();
+        try {
+            return List.copyOf(snapshot);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

