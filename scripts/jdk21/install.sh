@@ -41,10 +41,19 @@ fi
 
 # The Debian mirror the system's own apt uses (its main archive, for the system's release), or $CALLSCRIBE_DEBIAN_MIRROR.
 mirror=${CALLSCRIBE_DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
+system_mirror() {
+  local codename
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-  mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null \
-    | awk -v c="$codename" '$2 == c && $3 == "main" { print $1; exit }')
+  apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null \
+    | awk -v c="$codename" '$2 == c && $3 == "main" { print $1; exit }'
+}
+if [ -z "$mirror" ]; then
+  mirror=$(system_mirror)
+  if [ -z "$mirror" ]; then
+    # apt lists only the sources whose indexes it has fetched: on a new machine, fetch them first.
+    apt-get update -qq
+    mirror=$(system_mirror)
+  fi
 fi
 [ -n "$mirror" ] || { log "no Debian mirror in the system's apt sources: set CALLSCRIBE_DEBIAN_MIRROR"; exit 1; }
 log "fetching openjdk-21-jre-headless from Debian $suite ($mirror) into $home"
