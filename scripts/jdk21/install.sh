@@ -45,7 +45,7 @@ system_mirror() {
   local codename
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null \
-    | awk -v c="$codename" '$2 == c && $3 == "main" { print $1; exit }'
+    | awk -v c="$codename" '!found && $2 == c && $3 == "main" { print $1; found = 1 }'
 }
 if [ -z "$mirror" ]; then
   mirror=$(system_mirror)
