@@ -68,7 +68,7 @@ abstract class JdbcStore implements TranscriptStore {
      * one more than it shows), {@code words} (none, or letters and digits only) all occurring in the call's finals,
      * and, when {@code after} is a key {@link #keyOf} gave, only calls older than that one.
      */
-    abstract Select select(CallQuery q, List<String> words, String after, int limit);
+    abstract Select select(Connection c, CallQuery q, List<String> words, String after, int limit) throws SQLException;
 
     record Select(String sql, List<Binder> params) {
     }
@@ -294,10 +294,11 @@ abstract class JdbcStore implements TranscriptStore {
         if (after != null && !validKey(after)) {
             throw new IllegalArgumentException("cursor '" + q.cursor() + "' is not one this server gave out");
         }
-        Select select = select(q, words, after, q.limit() + 1);
         List<StoredCall> calls = new ArrayList<>();
         String lastKey = null;
-        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(select.sql())) {
+        try (Connection c = pool.getConnection()) {
+            Select select = select(c, q, words, after, q.limit() + 1);
+            try (PreparedStatement ps = c.prepareStatement(select.sql())) {
             for (int i = 0; i < select.params().size(); i++) {
                 select.params().get(i).bind(ps, i + 1);
             }
@@ -316,6 +317,7 @@ abstract class JdbcStore implements TranscriptStore {
                     calls = withMatches(c, calls, words);
                 }
                 return new CallPage(calls, next);
+            }
             }
         } catch (SQLException e) {
             throw new StoreException(describe() + ": search failed: " + e.getMessage(), e);

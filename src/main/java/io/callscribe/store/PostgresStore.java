@@ -128,7 +128,7 @@ public final class PostgresStore extends JdbcStore {
      * (its statistics of the lexemes tell which), so neither ranks nor sorts every match.
      */
     @Override
-    Select select(CallQuery q, List<String> words, String after, int limit) {
+    Select select(Connection c, CallQuery q, List<String> words, String after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT c.* FROM calls c WHERE TRUE");
         List<JdbcStore.Binder> p = new ArrayList<>();
         if (!words.isEmpty()) {

@@ -197,12 +197,14 @@ public final class SqliteStore extends JdbcStore {
 
     /**
      * Three plans, each starting from the index that narrows most and walking time keys downwards so that it stops
-     * after one page: a number starts from its metadata rows (few calls), checking words per call in the full-text
-     * index by key; words start from the full-text index (newest matches first; a date range is a key range); else
-     * the calls by key (with a source, its (source, key) index). CROSS JOIN fixes SQLite's join order.
+     * after one page: a number starts from its metadata rows, checking the words per call in the full-text index by
+     * key (one lookup each, ~30 us), unless the number has so many calls that walking the words' matches newest
+     * first and keeping the number's is cheaper (see {@link #perCallLimit}); words start from the full-text index
+     * (newest matches first; a date range is a key range); else the calls by key (with a source, its (source, key)
+     * index). CROSS JOIN fixes SQLite's join order.
      */
     @Override
-    Select select(CallQuery q, List<String> words, String after, int limit) {
+    Select select(Connection c, CallQuery q, List<String> words, String after, int limit) throws SQLException {
         long lo = q.from() == null ? Long.MIN_VALUE : key(q.from());
         long hi = q.to() == null ? Long.MAX_VALUE : key(q.to());
         if (after != null) {
@@ -213,7 +215,8 @@ public final class SqliteStore extends JdbcStore {
         List<JdbcStore.Binder> p = new ArrayList<>();
         StringBuilder sql = new StringBuilder();
         String text = words.isEmpty() ? null : textQuery(words);
-        if (q.number() != null) {
+        boolean fromNumber = q.number() != null && (text == null || !manyCalls(c, q.number()));
+        if (fromNumber) {
             sql.append("SELECT c.* FROM (SELECT DISTINCT call_id FROM call_metadata WHERE value = ?) m "
                     + "CROSS JOIN calls c ON c.id = m.call_id WHERE c.skey >= ? AND c.skey < ?");
             p.add((ps, i) -> ps.setString(i, q.number()));
@@ -234,14 +237,46 @@ public final class SqliteStore extends JdbcStore {
             p.add((ps, i) -> ps.setLong(i, from));
             p.add((ps, i) -> ps.setLong(i, below));
         }
+        if (q.number() != null && !fromNumber) {
+            sql.append(" AND c.id IN (SELECT call_id FROM call_metadata WHERE value = ?)");
+            p.add((ps, i) -> ps.setString(i, q.number()));
+        }
         if (q.source() != null) {
             sql.append(" AND c.source = ?");
             p.add((ps, i) -> ps.setString(i, q.source()));
         }
-        sql.append(q.number() == null && text != null ? " ORDER BY call_words.rowid DESC" : " ORDER BY c.skey DESC");
+        sql.append(!fromNumber && text != null ? " ORDER BY call_words.rowid DESC" : " ORDER BY c.skey DESC");
         sql.append(" LIMIT ?");
         p.add((ps, i) -> ps.setInt(i, limit));
         return new Select(sql.toString(), p);
+    }
+
+    /**
+     * How many of a number's calls are checked one by one for words: 2 * sqrt(calls stored) (600 at 100,000). Above
+     * it the words' matches are walked instead; then about 51 * stored / n of them are read to fill a page with the
+     * number's n calls (~2 us each), which costs less than n lookups once n > sqrt(3.4 * stored). Tests set it low.
+     */
+    static int perCallLimit(long storedCalls) {
+        return perCallLimitForTests > 0 ? perCallLimitForTests : (int) Math.max(50, 2 * Math.sqrt(storedCalls));
+    }
+
+    static volatile int perCallLimitForTests;
+
+    /** Whether {@code number} has more calls than {@link #perCallLimit}: two index reads, bounded. */
+    private static boolean manyCalls(Connection c, String number) throws SQLException {
+        long stored;
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM calls");
+             ResultSet rs = ps.executeQuery()) {
+            stored = rs.next() ? rs.getLong(1) : 0; // the ids given out: the calls stored, or more after deletes
+        }
+        int limit = perCallLimit(stored);
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM (SELECT 1 FROM call_metadata WHERE value = ? LIMIT ?)")) {
+            ps.setString(1, number);
+            ps.setInt(2, limit + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) > limit;
+            }
+        }
     }
 
     /** The first key of the millisecond {@code t} (clamped: a date in the year 3000 is past every key). */

@@ -34,6 +34,17 @@ class SqliteStoreTest extends TranscriptStoreContract {
     }
 
     @Test
+    void aNumberWithManyCallsWalksTheWordsInstead() {
+        SqliteStore.perCallLimitForTests = 1; // every number "has many calls": the other plan, same answers
+        try {
+            textSearchPagesNewestFirstAndRanksWithinThePage();
+        } finally {
+            SqliteStore.perCallLimitForTests = 0;
+        }
+        assertThat(SqliteStore.perCallLimit(100_000)).isEqualTo(632);
+    }
+
+    @Test
     void oneFileInWalModeWithItsSchemaVersion() throws Exception {
         Path file = dir.resolve("state/calls.db");
         assertThat(file).exists();
