@@ -294,16 +294,34 @@ abstract class JdbcStore implements TranscriptStore {
         if (after != null && !validKey(after)) {
             throw new IllegalArgumentException("cursor '" + q.cursor() + "' is not one this server gave out");
         }
+        try (Connection c = pool.getConnection()) {
+            // one read transaction: the page and its matching lines agree, and a plan setting (SET LOCAL) ends with it
+            c.setAutoCommit(false);
+            try {
+                CallPage page = readPage(c, q, words, after);
+                c.commit();
+                return page;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(describe() + ": search failed: " + e.getMessage(), e);
+        }
+    }
+
+    private CallPage readPage(Connection c, CallQuery q, List<String> words, String after) throws SQLException {
         List<StoredCall> calls = new ArrayList<>();
         String lastKey = null;
-        try (Connection c = pool.getConnection()) {
-            Select select = select(c, q, words, after, q.limit() + 1);
-            try (PreparedStatement ps = c.prepareStatement(select.sql())) {
+        boolean more = false;
+        Select select = select(c, q, words, after, q.limit() + 1);
+        try (PreparedStatement ps = c.prepareStatement(select.sql())) {
             for (int i = 0; i < select.params().size(); i++) {
                 select.params().get(i).bind(ps, i + 1);
             }
             try (ResultSet rs = ps.executeQuery()) {
-                boolean more = false;
                 while (rs.next()) {
                     if (calls.size() == q.limit()) {
                         more = true; // the one row more than the page: there is a next page
@@ -312,16 +330,12 @@ abstract class JdbcStore implements TranscriptStore {
                     calls.add(call(rs));
                     lastKey = keyOf(rs);
                 }
-                String next = more ? Cursor.encode(lastKey) : null;
-                if (!words.isEmpty()) {
-                    calls = withMatches(c, calls, words);
-                }
-                return new CallPage(calls, next);
             }
-            }
-        } catch (SQLException e) {
-            throw new StoreException(describe() + ": search failed: " + e.getMessage(), e);
         }
+        if (!words.isEmpty()) {
+            calls = withMatches(c, calls, words);
+        }
+        return new CallPage(calls, more ? Cursor.encode(lastKey) : null);
     }
 
     /**

@@ -31,6 +31,18 @@ class PostgresStoreTest extends TranscriptStoreContract {
     }
 
     @Test
+    void aCommonWordIsCheckedOnTheNewestCallsWithTheSameAnswers() {
+        PostgresStore.commonWordCallsForTests = 0; // every word "common": the plan without the GIN index
+        try {
+            textSearchPagesNewestFirstAndRanksWithinThePage();
+            textSearchRanksStemsAndHighlightsTheMatchingLine();
+        } finally {
+            PostgresStore.commonWordCallsForTests = -1;
+        }
+        assertThat(PostgresStore.commonWordCalls(100_000)).isEqualTo(3162);
+    }
+
+    @Test
     void twoStoresOnOneDatabaseSeeEachOthersCalls() {
         try (TranscriptStore other = PostgresStore.open(url)) {
             store.write(call("from-a", T0, "spool", Map.of(), "written by the first instance"));
