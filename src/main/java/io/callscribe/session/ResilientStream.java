@@ -59,8 +59,8 @@ final class ResilientStream implements RecognizerStream {
     private volatile long currentBase;
     private volatile int reconnects;
     private volatile boolean closed;
-    /** How the last failed stream was ended before it answered anything; sender thread only. */
-    private String lastRejection;
+    /** How the failed streams were ended before they answered anything; sender thread only. */
+    private final java.util.Set<String> rejections = new java.util.HashSet<>();
 
     private ResilientStream(Recognizer recognizer, StreamOptions options, int engineRate, RecognitionListener listener,
                             ReconnectPolicy policy, Runnable onReconnect) {
@@ -247,18 +247,19 @@ final class ResilientStream implements RecognizerStream {
     }
 
     /**
-     * A fresh stream ended before answering anything, the same way as the stream before it: the server
+     * A fresh stream ended before answering anything, the same way as an earlier stream of this leg: the server
      * refuses this config or audio, whatever its close code claims (vosk-server closes with 1011 for a bad
-     * config as for an outage). Reported once, clearly, instead of reconnecting until the policy gives up.
+     * config as for an outage). Reported once, clearly, instead of reconnecting until the policy gives up. Not only
+     * the stream just before counts: on a busy machine one attempt may see the connection reset before the close
+     * frame, and the rejection after it is still a repetition.
      */
     private void refuseRepeatedRejection(RecognizerException e) throws RecognizerException {
         String rejection = e.rejection().orElse(null);
-        if (rejection != null && rejection.equals(lastRejection)) {
+        if (rejection != null && !rejections.add(rejection)) {
             closeCurrent();
             throw new RecognizerException(e.getMessage() + "; a new connection was rejected the same way, so "
                     + recognizer.name() + " refuses this stream's config or audio: not reconnecting", false, e);
         }
-        lastRejection = rejection;
     }
 
     /** Opens a stream at the replay buffer's start and sends it everything held. Returns seconds replayed. */

@@ -208,7 +208,9 @@ class ReconnectReplayTest {
         Run run = call("rejected", client(vosk.uri(), Duration.ofSeconds(5)));
         assertThat(run.errors()).singleElement().asString()
                 .contains("1011", "sample rate 8000 Hz is not supported", "rejected the same way", "not reconnecting");
-        assertThat(vosk.connectionsOpened()).isEqualTo(2);
+        // Two, when both closes are seen as such; on a busy machine one attempt may instead see its send fail on the
+        // reset connection before the close frame arrives, which costs one more.
+        assertThat(vosk.connectionsOpened()).isBetween(2, 3);
         assertThat(run.outcome().ok()).isFalse();
     }
 }
