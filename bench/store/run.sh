@@ -4,6 +4,10 @@
 #   STORE: sqlite (a fresh file in a temp dir), postgresql (a private server from Debian's package: initdb + pg_ctl
 #   in a temp dir, as the postgres user when run as root), sqlite:FILE or postgresql://user@host:port/db.
 #   Default: sqlite postgresql. Search is measured at 10,000 and 50,000 calls on the way, and at CALLS.
+# Query classes (StoreBench): common, mid, rare word, two mid words, a three-word phrase, a day, a caller number, a
+# callee (1% of calls) with a mid word, a common word in one day, a source, the 10th page of a common word / of all.
+# PHASE=fill|query (default both): with STORE an existing sqlite:FILE or postgresql://... URL, fill it once, then
+# search the same data with two builds (before/after) by running PHASE=query from each checkout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/find-jdk.sh
@@ -38,5 +42,5 @@ trap cleanup EXIT
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)" >&2
 for s in "${stores[@]}"; do
   echo "== $s" >&2
-  java -Xmx1g -Dlogback.configurationFile=bench/concurrency/logback-quiet.xml -cp "$CP" io.callscribe.bench.StoreBench "$s" "$calls" "$queries"
+  java -Xmx1g -Dbench.phase="${PHASE:-both}" -Dlogback.configurationFile=bench/concurrency/logback-quiet.xml -cp "$CP" io.callscribe.bench.StoreBench "$s" "$calls" "$queries"
 done
