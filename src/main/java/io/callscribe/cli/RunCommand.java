@@ -387,7 +387,7 @@ public final class RunCommand implements Callable<Integer> {
                         });
             }
             if (ari != null) {
-                s.ari = AriSource.start(ariSettings(audioSocketAddress, s.audioSocketPort()), s.calls::start);
+                s.ari = AriSource.start(ariSettings(audioSocketAddress, s.audioSocketPort()), callIds, s.calls::start);
             }
             HostPort websocketAddress = HostPort.parse(websocket, "--websocket");
             if (websocketAddress != null) {

@@ -401,6 +401,42 @@ class AriLiveTest {
         return RunHarness.readJson(out.resolve(id + ".json"));
     }
 
+    /**
+     * callscribe restarted while a bridged call goes on: the first run writes the call's first part under the
+     * linkedid (cut by the shutdown), the second picks the call up again under {@code <linkedid>-2}, from the same
+     * id allocator as the other sources, and never overwrites the first part's transcript.
+     */
+    @Test
+    void aCallPickedUpAgainAfterARestartGetsItsOwnIdAndLeavesTheFirstPartsTranscript() throws Exception {
+        Path out = dir.resolve("restart");
+        TestCalls.BridgedCall call = call16k("re1", "ari-tests", callerSays.delayedBy(1.0).paddedTo(30),
+                calleeSays.delayedBy(16.0));
+        await().atMost(Duration.ofSeconds(5)).until(() -> asterisk.cli("bridge show all").contains("simple_bridge"));
+        try (RunCommand.Service service = callscribe(out)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> service.calls().callsStarted() > 0);
+            Thread.sleep(2000);
+        }
+        Path firstPart = transcript(out);
+        assertThat(firstPart).as("the first run's transcript").isNotNull();
+        String linkedid = RunHarness.readJson(firstPart).get("call").asText();
+        assertThat(firstPart.getFileName().toString()).isEqualTo(linkedid + ".json");
+        byte[] before = Files.readAllBytes(firstPart);
+        assertThat(asterisk.channels()).as("the call still goes on").anyMatch(c -> c.startsWith("Local/re1@"));
+
+        try (RunCommand.Service service = callscribe(out)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> service.calls().callsStarted() > 0);
+            await().atMost(Duration.ofSeconds((long) call.seconds() * 3 + 10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> asterisk.channels().stream().noneMatch(c -> c.startsWith("Local/re1@")));
+            await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().activeParties() == 0);
+            Path secondPart = out.resolve(linkedid + "-2.json");
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(secondPart));
+            JsonNode second = RunHarness.readJson(secondPart);
+            assertThat(second.get("call").asText()).isEqualTo(linkedid + "-2");
+            assertThat(second.at("/parties/0/linkedid").asText()).isEqualTo(linkedid);
+        }
+        assertThat(Files.readAllBytes(firstPart)).as("the first part's transcript is left as it was").isEqualTo(before);
+    }
+
     @Test
     void aChannelWithCallscribeOffIsLeftAlone() throws Exception {
         Path out = dir.resolve("off");

@@ -1,7 +1,7 @@
 package io.callscribe.source.ari;
 
 import io.callscribe.event.CallParty;
-import io.callscribe.event.CallIds;
+import io.callscribe.service.CallIdAllocator;
 import io.callscribe.session.CallSession;
 import io.callscribe.source.audiosocket.AudioSocketCall;
 import org.slf4j.Logger;
@@ -71,6 +71,7 @@ public final class AriSource implements AutoCloseable {
     private final Settings settings;
     private final AriClient ari;
     private final CallStarter calls;
+    private final CallIdAllocator callIds;
     private final String prefix;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, AriParty> parties = new HashMap<>();      // party channel id -> party
@@ -90,10 +91,11 @@ public final class AriSource implements AutoCloseable {
     private final io.callscribe.source.websocket.MediaWebSocketConnector websocket;
     private volatile boolean closed;
 
-    private AriSource(Settings settings, CallStarter calls) {
+    private AriSource(Settings settings, CallIdAllocator callIds, CallStarter calls) {
         this.settings = settings;
         this.ari = new AriClient(settings.ari());
         this.calls = calls;
+        this.callIds = Objects.requireNonNull(callIds, "callIds");
         this.prefix = settings.ari().app() + "-";
         this.events = new AriEventStream(ari, new Handler());
         this.websocket = settings.transport() == MediaTransport.WEBSOCKET
@@ -103,11 +105,13 @@ public final class AriSource implements AutoCloseable {
     }
 
     /**
-     * Connects to ARI. Wrong credentials fail here (a configuration error the operator must fix); an
+     * Connects to ARI. A call's id comes from {@code callIds}, shared with the other sources: the linkedid when it is
+     * free, else {@code <linkedid>-2}, ... (a second pair of the same linked call after a transfer, a call picked up
+     * again after a restart whose first part already has a transcript). Wrong credentials fail here (a configuration error the operator must fix); an
      * Asterisk that is not up yet is logged and waited for in the background.
      */
-    public static AriSource start(Settings settings, CallStarter calls) throws AriException {
-        AriSource source = new AriSource(settings, calls);
+    public static AriSource start(Settings settings, CallIdAllocator callIds, CallStarter calls) throws AriException {
+        AriSource source = new AriSource(settings, callIds, calls);
         try {
             source.ari.info();
         } catch (AriException e) {
@@ -395,11 +399,10 @@ public final class AriSource implements AutoCloseable {
                 return;
             }
             String linkedid = ari.variable(caller.id(), "CHANNEL(linkedid)").orElse(caller.id());
-            String callId = CallIds.sanitize(linkedid);
             List<CallParty> infos = List.of(describe(caller, callee, linkedid, settings.roles().get(0), caller),
                     describe(callee, caller, linkedid, settings.roles().get(1), caller));
             infos = distinctSpeakers(infos);
-            startCall(callId, bridgeId, List.of(caller, callee), infos);
+            startCall(linkedid, bridgeId, List.of(caller, callee), infos);
         } catch (AriException e) {
             log.warn("bridge {}: cannot look at its parties: {}", bridgeId, e.getMessage());
         } finally {
@@ -449,7 +452,11 @@ public final class AriSource implements AutoCloseable {
         return "";
     }
 
-    private void startCall(String linkedCallId, String bridgeId, List<AriChannel> chans, List<CallParty> infos) {
+    private void startCall(String linkedid, String bridgeId, List<AriChannel> chans, List<CallParty> infos) {
+        if (alreadyTaken(chans)) {
+            return;
+        }
+        String callId = callIds.allocate(linkedid); // outside our lock: the allocator asks the call manager
         List<AriParty> created = new ArrayList<>();
         lock.lock();
         try {
@@ -457,7 +464,7 @@ public final class AriSource implements AutoCloseable {
                 return;
             }
             for (int i = 0; i < 2; i++) {
-                AriParty p = new AriParty(linkedCallId, chans.get(i), bridgeId, infos.get(i), ari, settings.transport(),
+                AriParty p = new AriParty(callId, chans.get(i), bridgeId, infos.get(i), ari, settings.transport(),
                         settings.audioSocketHost(), settings.rtpHost(), websocket, this::forget);
                 created.add(p);
             }
@@ -476,24 +483,24 @@ public final class AriSource implements AutoCloseable {
             lock.unlock();
         }
         List<CallSession.Leg> legs = created.stream().map(p -> new CallSession.Leg(p.info.speaker(), p.audio)).toList();
-        String callId = linkedCallId;
-        Optional<CallSession> session = Optional.empty();
-        // A second pair of the same linked call (after a transfer) gets "-2", "-3"...; the first keeps the linkedid.
-        for (int n = 1; n <= 9 && session.isEmpty() && !closed; n++) {
-            callId = n == 1 ? linkedCallId : linkedCallId + "-" + n;
-            for (AriParty p : created) {
-                p.callId = callId;
-            }
-            session = calls.start(callId, legs, infos);
-        }
+        Optional<CallSession> session = closed ? Optional.empty() : calls.start(callId, legs, infos);
         if (session.isEmpty()) {
             unregister(created);
-            log.warn("bridge {}: call {} not started", bridgeId, linkedCallId);
+            log.warn("bridge {}: call {} not started", bridgeId, callId);
             return;
         }
         log.info("call {}: {} <-> {} (bridge {})", callId, infos.get(0).speaker(), infos.get(1).speaker(), bridgeId);
         for (AriParty p : created) {
             Thread.ofVirtual().name("ari-setup-" + p.mediaId).start(p::setUp);
+        }
+    }
+
+    private boolean alreadyTaken(List<AriChannel> chans) {
+        lock.lock();
+        try {
+            return closed || chans.stream().anyMatch(c -> parties.containsKey(c.id()));
+        } finally {
+            lock.unlock();
         }
     }
 
