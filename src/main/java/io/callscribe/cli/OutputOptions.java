@@ -3,6 +3,7 @@ package io.callscribe.cli;
 import io.callscribe.session.FailedAudio;
 import io.callscribe.sink.ConsoleSink;
 import io.callscribe.sink.JsonLinesSink;
+import io.callscribe.sink.SinkFanout;
 import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.sink.TranscriptSink;
 import picocli.CommandLine.Option;
@@ -50,8 +51,10 @@ final class OutputOptions {
         if (events != null) {
             sinks.add(JsonLinesSink.appendingTo(events));
         }
-        files = new TranscriptFileSink(outDir);
-        sinks.add(files);
+        // The transcript files come first: when they cannot be written, the error event it reports reaches the
+        // other sinks before the call's call_end (see TranscriptFileSink#reportErrorsTo).
+        files = new TranscriptFileSink(outDir).reportErrorsTo(new SinkFanout(List.copyOf(sinks))::accept);
+        sinks.add(0, files);
         return sinks;
     }
 }

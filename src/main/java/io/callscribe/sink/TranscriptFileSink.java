@@ -62,6 +62,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     private final ScheduledExecutorService retry;
     private final ProgressLog progress;
     private volatile String problem;
+    private volatile java.util.function.Consumer<TranscriptEvent> errors = e -> { };
     private boolean droppedLogged;
 
     public TranscriptFileSink(Path dir) {
@@ -118,6 +119,8 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     @Override
     public void callEnded(TranscriptEvent.CallEnded end, CallTranscript.Snapshot snapshot) {
         boolean written = tryWrite(snapshot);
+        int waiting;
+        boolean kept = false;
         lock.lock();
         try {
             live.remove(end.call());
@@ -130,11 +133,38 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
                     }
                 } else {
                     unwritten.put(snapshot.callId(), snapshot);
+                    kept = true;
                 }
             }
+            waiting = unwritten.size();
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+        if (!written) {
+            reportUnwritten(end, kept, waiting);
+        }
+    }
+
+    /**
+     * Where an error event goes when an ended call's transcript cannot be written (the other sinks: event log, feed,
+     * store, Kafka). Called on the call's thread while this sink handles the call's end: a fan-out that gives this
+     * sink each event first thus gives the others the error before the call's {@code call_end}. Returns this.
+     */
+    public TranscriptFileSink reportErrorsTo(java.util.function.Consumer<TranscriptEvent> errors) {
+        this.errors = java.util.Objects.requireNonNull(errors, "errors");
+        return this;
+    }
+
+    private void reportUnwritten(TranscriptEvent.CallEnded end, boolean kept, int waiting) {
+        String message = "transcript cannot be written to " + dir + ": " + problem + (kept
+                ? "; it waits in memory (" + waiting + " waiting) and is written as soon as the directory can be written"
+                : "; " + MAX_WAITING + " transcripts already wait, so this one is kept only in the spool (a recording is "
+                + "transcribed again after a restart)");
+        try {
+            errors.accept(new TranscriptEvent.CallError(end.call(), end.at(), message));
+        } catch (RuntimeException e) {
+            log.warn("call {}: reporting that its transcript cannot be written failed: {}", end.call(), e.toString());
         }
     }
 

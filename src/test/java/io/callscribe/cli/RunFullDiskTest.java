@@ -12,7 +12,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static io.callscribe.cli.RunHarness.audio8k;
 import static io.callscribe.cli.RunHarness.expectedWords;
@@ -66,10 +68,11 @@ class RunFullDiskTest {
         fill(filler);
         Path spool = Files.createDirectories(dir.resolve("spool"));
         Path stateFile = dir.resolve("state.jsonl");
+        Path events = dir.resolve("events.jsonl");
         try (ScriptedVoskServer vosk = ScriptedVoskServer.start();
              RunCommand.Service service = RunHarness.start("--asr", vosk.uri().toString(), "--spool", spool.toString(),
                      "--audiosocket", "off", "--http", "127.0.0.1:0", "--out-dir", out.toString(),
-                     "--state-file", stateFile.toString(), "--idle-timeout", "2")) {
+                     "--state-file", stateFile.toString(), "--idle-timeout", "2", "--events", events.toString())) {
             var ready = RunHarness.get(service, "/ready");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("transcripts cannot be written to " + out);
@@ -81,6 +84,16 @@ class RunFullDiskTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> RunHarness.get(service, "/metrics").body()
                     .contains("callscribe_transcripts_unwritten 1.0"));
             assertThat(RunHarness.get(service, "/ready").body()).contains("1 waiting");
+            // An error event says so, to the other sinks, before the call's call_end: in the event log and the feed's
+            // view of the call (GET /calls/{id}).
+            List<String> lines = Files.readAllLines(events).stream().filter(l -> l.contains("\"call\":\"full\"")).toList();
+            int error = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains("\"event\":\"error\"")).findFirst().orElse(-1);
+            int end = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains("\"event\":\"call_end\"")).findFirst().orElse(-1);
+            assertThat(error).as("an error event in " + lines).isNotNegative().isLessThan(end);
+            assertThat(lines.get(error)).contains("transcript cannot be written to " + out, "No space left on device",
+                    "it waits in memory (1 waiting)");
+            assertThat(RunHarness.getJson(service, "/calls/full").get("errors").toString())
+                    .contains("transcript cannot be written to " + out);
             Path recAbs = rec.toAbsolutePath().normalize();
             // Started, not done (read as text: opening it would compact it under the running service).
             assertThat(Files.readString(stateFile)).contains("{\"start\":\"" + recAbs).doesNotContain("{\"done\":\"" + recAbs);

@@ -67,8 +67,15 @@ class TranscriptFileSinkTest {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
                 Files.createDirectory(dir.resolve("c1.txt"));
             }
+            List<TranscriptEvent> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+            sink.reportErrorsTo(reported::add);
             playCall(sink, "c1");
             assertThat(sink.pending()).containsExactly("c1");
+            // The other sinks hear of it: one error event of the call, naming the directory and why.
+            assertThat(reported).singleElement().isInstanceOfSatisfying(TranscriptEvent.CallError.class, e -> {
+                assertThat(e.call()).isEqualTo("c1");
+                assertThat(e.message()).contains("transcript cannot be written to " + dir, "1 waiting");
+            });
             if (rootIgnoresPermissions) {
                 Files.delete(dir.resolve("c1.txt"));
             } else {
@@ -77,6 +84,15 @@ class TranscriptFileSinkTest {
             await().atMost(5, TimeUnit.SECONDS).until(() -> sink.pending().isEmpty());
         }
         assertThat(Files.readString(dir.resolve("c1.txt"))).isEqualTo("hello there\nmy order is late\n");
+    }
+
+    @Test
+    void aWrittenTranscriptReportsNoError(@TempDir Path dir) throws Exception {
+        List<TranscriptEvent> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var sink = new TranscriptFileSink(dir).reportErrorsTo(reported::add)) {
+            playCall(sink, "c2");
+        }
+        assertThat(reported).isEmpty();
     }
 
     @Test
