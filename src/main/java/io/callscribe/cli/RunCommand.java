@@ -349,7 +349,7 @@ public final class RunCommand implements Callable<Integer> {
             s.sinks = new SinkFanout(sinks);
             TranscriptFileSink outputFiles = output.files;
             // An ended call whose transcript cannot be written: an error event to every other sink (event log, feed,
-            // webhook, store, Kafka), before its call_end, since the files are the first sink.
+            // store, Kafka), before its call_end, since the files are the first sink.
             outputFiles.reportErrorsTo(new SinkFanout(sinks.stream().filter(x -> x != outputFiles).toList())::accept);
             io.micrometer.core.instrument.Gauge.builder("callscribe.transcripts.unwritten", outputFiles, f -> f.pending().size())
                     .description("ended calls whose transcript files wait because the out-dir cannot be written")
