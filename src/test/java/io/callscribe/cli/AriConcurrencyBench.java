@@ -73,6 +73,9 @@ public final class AriConcurrencyBench {
                 String auth = "Basic " + Base64.getEncoder().encodeToString(
                         (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(StandardCharsets.UTF_8));
                 long t0 = System.nanoTime();
+                long[] placed = new long[n];
+                SetupWatch watch = new SetupWatch(http, asterisk.ariBaseUri(), auth, placed, n);
+                Thread watcher = Thread.ofPlatform().daemon().name("bench-setup-watch").start(watch);
                 for (int i = 0; i < n; i++) {
                     long due = t0 + (long) (rampSeconds * 1e9 * i / n);
                     long wait = due - System.nanoTime();
@@ -80,6 +83,7 @@ public final class AriConcurrencyBench {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                     String id = "b" + i;
+                    placed[i] = System.nanoTime();
                     String q = "endpoint=" + URLEncoder.encode("Local/" + id + "@bench/n", StandardCharsets.UTF_8)
                             + "&extension=" + id + "&context=bench-play&priority=1&formats=slin16";
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(asterisk.ariBaseUri() + "/channels?" + q))
@@ -96,6 +100,9 @@ public final class AriConcurrencyBench {
                 }
                 double allSnoopedAfter = (System.nanoTime() - t0) / 1e9 - placedAfter;
                 int peakParties = service.ari().activeParties();
+                watcher.join((long) ((callSeconds + rampSeconds) * 1000));
+                watch.stop = true;
+                List<Double> setup = watch.setupSeconds();
                 // Steady state: every call up. CPU of both processes over the window.
                 long cpu0 = processCpuNanos();
                 long ast0 = asteriskCpuTicks(asteriskPid);
@@ -133,13 +140,93 @@ public final class AriConcurrencyBench {
                 System.out.printf(java.util.Locale.ROOT, "n=%d transport=%s call_s=%d started=%d transcripts=%d with_errors=%d "
                                 + "snooped_after_last_placed_s=%.2f parties_peak=%d asterisk_channels_peak=%d ours=%d "
                                 + "service_cpu_cores=%.2f asterisk_cpu_cores=%.2f audio_s_min=%.2f audio_s_p50=%.2f "
-                                + "engine_bytes=%d channels_left=%d parties_left=%d load=%.1f%n",
+                                + "engine_bytes=%d channels_left=%d parties_left=%d load=%.1f "
+                                + "media_bridged=%d setup_p50_s=%.2f setup_p90_s=%.2f setup_max_s=%.2f%n",
                         n, transport, callSeconds, service.calls().callsStarted(), audio.size(), withErrors, allSnoopedAfter,
                         peakParties, peakChannels, ours, serviceCores, asteriskCores,
                         audio.isEmpty() ? 0 : audio.get(0), audio.isEmpty() ? 0 : audio.get(audio.size() / 2),
                         bytesToEngine, left.size(),
-                        service.ari().activeParties(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                        service.ari().activeParties(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                        setup.size(), pct(setup, 0.5), pct(setup, 0.9), pct(setup, 1.0));
             }
+        }
+    }
+
+    private static double pct(List<Double> sorted, double q) {
+        return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    /**
+     * Measured from Asterisk's side, so that it needs nothing of callscribe's API: polls ARI every 200 ms and notes, per
+     * party, when its snoop and externalMedia channel first share one of our bridges ({@code callscribe-br-*} with two
+     * channels); the snoop's name ({@code Snoop/<uniqueid>-<n>}) names the party, whose channel name names the call.
+     * Setup time = that moment minus when the call's originate was sent (a 200 ms resolution).
+     */
+    private static final class SetupWatch implements Runnable {
+        private static final java.util.regex.Pattern CALL = java.util.regex.Pattern.compile("^Local/b(\\d+)@");
+        private final HttpClient http;
+        private final String base;
+        private final String auth;
+        private final long[] placed;
+        private final int n;
+        private final java.util.Map<String, Double> bridged = new java.util.concurrent.ConcurrentHashMap<>();
+        volatile boolean stop;
+
+        SetupWatch(HttpClient http, String base, String auth, long[] placed, int n) {
+            this.http = http;
+            this.base = base;
+            this.auth = auth;
+            this.placed = placed;
+            this.n = n;
+        }
+
+        List<Double> setupSeconds() {
+            List<Double> l = new ArrayList<>(bridged.values());
+            Collections.sort(l);
+            return l;
+        }
+
+        @Override
+        public void run() {
+            java.util.Map<String, String> names = new java.util.HashMap<>();
+            while (!stop && bridged.size() < 2 * n) {
+                try {
+                    long now = System.nanoTime();
+                    JsonNode chans = get("/channels");
+                    for (JsonNode c : chans) {
+                        names.put(c.path("id").asText(), c.path("name").asText());
+                    }
+                    for (JsonNode b : get("/bridges")) {
+                        JsonNode members = b.path("channels");
+                        if (!b.path("id").asText().startsWith("callscribe-br-") || members.size() < 2) {
+                            continue;
+                        }
+                        for (JsonNode m : members) {
+                            String name = names.getOrDefault(m.asText(), "");
+                            if (!name.startsWith("Snoop/")) {
+                                continue;
+                            }
+                            String party = name.substring(6, name.lastIndexOf('-'));
+                            java.util.regex.Matcher call = CALL.matcher(names.getOrDefault(party, ""));
+                            if (call.find() && !bridged.containsKey(party)) {
+                                int i = Integer.parseInt(call.group(1));
+                                bridged.put(party, (now - placed[i]) / 1e9);
+                            }
+                        }
+                    }
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // a poll failed under load: try again
+                }
+            }
+        }
+
+        private JsonNode get(String path) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", auth)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            return io.callscribe.event.EventJson.MAPPER.readTree(r.body());
         }
     }
 
