@@ -74,7 +74,7 @@ public final class AriConcurrencyBench {
                         (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(StandardCharsets.UTF_8));
                 long t0 = System.nanoTime();
                 long[] placed = new long[n];
-                SetupWatch watch = new SetupWatch(http, asterisk.ariBaseUri(), auth, placed, n);
+                SetupWatch watch = new SetupWatch(http, asterisk.ariBaseUri().toString(), auth, placed, n);
                 Thread watcher = Thread.ofPlatform().daemon().name("bench-setup-watch").start(watch);
                 for (int i = 0; i < n; i++) {
                     long due = t0 + (long) (rampSeconds * 1e9 * i / n);
