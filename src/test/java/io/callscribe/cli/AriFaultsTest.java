@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -133,7 +134,8 @@ class AriFaultsTest {
 
     /**
      * The externalMedia requests for the party whose channel name starts with {@code namePrefix}: callscribe gives a
-     * party's snoop and media channel the same UUID, and the snoop request (sent first) names the party's channel.
+     * party's snoop and media channel the same UUID, and the snoop request (sent at the same moment, so it may reach the
+     * proxy a little later: waited for up to 3 s) names the party's channel.
      */
     private static java.util.function.Predicate<String> mediaOf(FaultyAriProxy proxy, String namePrefix) {
         return line -> {
@@ -142,8 +144,23 @@ class AriFaultsTest {
                 return false;
             }
             String snoopId = "snoopId=callscribe-sn-" + m.group(1);
-            return proxy.requests().stream().filter(l -> l.contains(snoopId)).map(SNOOP::matcher)
-                    .anyMatch(s -> s.find() && channelName(s.group(1)).startsWith(namePrefix));
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (true) {
+                Optional<String> snoop = proxy.requests().stream().filter(l -> l.contains(snoopId)).findFirst();
+                if (snoop.isPresent()) {
+                    java.util.regex.Matcher s = SNOOP.matcher(snoop.get());
+                    return s.find() && channelName(s.group(1)).startsWith(namePrefix);
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         };
     }
 

@@ -52,7 +52,30 @@ public sealed interface AriEvent {
         }
     }
 
+    /**
+     * Any other event that carries a channel snapshot ({@code ChannelCreated}, {@code ChannelStateChange},
+     * {@code ChannelConnectedLine}, {@code ChannelDialplan}, {@code ChannelCallerId}...): callscribe only keeps the
+     * snapshot, so that picking up a bridge needs no {@code GET /channels/{id}}.
+     */
+    record ChannelUpdate(String type, AriChannel channel) implements AriEvent {
+    }
+
     record Other(String type) implements AriEvent {
+    }
+
+    /** The channel snapshot an event carries, if any. */
+    default java.util.Optional<AriChannel> channelSnapshot() {
+        return switch (this) {
+            case ChannelEnteredBridge e -> java.util.Optional.of(e.channel());
+            case ChannelLeftBridge e -> java.util.Optional.of(e.channel());
+            case StasisStart e -> java.util.Optional.of(e.channel());
+            case StasisEnd e -> java.util.Optional.of(e.channel());
+            case ChannelHangupRequest e -> java.util.Optional.of(e.channel());
+            case ChannelDestroyed e -> java.util.Optional.of(e.channel());
+            case ChannelUpdate e -> java.util.Optional.of(e.channel());
+            case BridgeDestroyed e -> java.util.Optional.empty();
+            case Other o -> java.util.Optional.empty();
+        };
     }
 
     static AriEvent parse(JsonNode n) {
@@ -69,7 +92,7 @@ public sealed interface AriEvent {
             case "StasisEnd" -> new StasisEnd(channel(n));
             case "ChannelHangupRequest" -> new ChannelHangupRequest(channel(n));
             case "ChannelDestroyed" -> new ChannelDestroyed(channel(n), n.path("cause_txt").asText(""));
-            default -> new Other(type);
+            default -> n.path("channel").isObject() ? new ChannelUpdate(type, AriChannel.from(n.get("channel"))) : new Other(type);
         };
     }
 

@@ -60,6 +60,9 @@ final class AriParty {
     private boolean mediaRequested;
     private RtpReceiver rtp;
     private volatile String endReason;
+    /** Completed on the event thread by the StasisStart of our snoop / externalMedia channel. */
+    private final java.util.concurrent.CompletableFuture<Void> snoopInStasis = new java.util.concurrent.CompletableFuture<>();
+    private final java.util.concurrent.CompletableFuture<Void> mediaInStasis = new java.util.concurrent.CompletableFuture<>();
 
     AriParty(String callId, AriChannel channel, String bridge, CallParty info, AriClient ari, MediaTransport transport,
              String audioSocketHost, String rtpHost, io.callscribe.source.websocket.MediaWebSocketConnector websocket,
@@ -98,19 +101,26 @@ final class AriParty {
         return ended.get();
     }
 
-    /** Creates the bridge, the snoop and the externalMedia channel and bridges them. */
+    /** Our snoop or externalMedia channel entered Stasis (its StasisStart event): it can be bridged now. Never blocks. */
+    void inStasis(String channelId) {
+        if (channelId.equals(snoopId)) {
+            snoopInStasis.complete(null);
+        } else if (channelId.equals(mediaChannelId)) {
+            mediaInStasis.complete(null);
+        }
+    }
+
+    /**
+     * Creates the bridge, the snoop and the externalMedia channel, the three requests at once, and adds the snoop and
+     * the media channel to the bridge each as soon as it is in Stasis (its StasisStart event), not by polling.
+     */
     void setUp() {
         setupLock.lock();
+        List<Thread> requests = new java.util.ArrayList<>();
         try {
             if (ended.get()) {
                 return;
             }
-            // Marked before each request: one that fails or times out may still have been carried out by Asterisk,
-            // so the teardown removes whatever was asked for (a removal of what does not exist is quiet).
-            bridgeRequested = true;
-            ari.createBridge(bridgeId, "callscribe " + callId);
-            snoopRequested = true;
-            ari.snoop(channel.id(), snoopId);
             Map<String, String> q = new LinkedHashMap<>();
             q.put("format", "slin16");
             q.put("direction", "both");
@@ -129,8 +139,35 @@ final class AriParty {
                 q.put("transport", "tcp");
                 q.put("data", mediaId.toString());
             }
+            // Marked before the requests: one that fails or times out may still have been carried out by Asterisk,
+            // so the teardown removes whatever was asked for (a removal of what does not exist is quiet).
+            bridgeRequested = true;
+            snoopRequested = true;
             mediaRequested = true;
-            JsonNode reply = ari.externalMedia(mediaChannelId, q);
+            java.util.concurrent.CompletableFuture<Void> bridged = async(requests, "br", () -> {
+                ari.createBridge(bridgeId, "callscribe " + callId);
+                return null;
+            });
+            java.util.concurrent.CompletableFuture<Void> snooped = async(requests, "sn", () -> {
+                ari.snoop(channel.id(), snoopId);
+                return null;
+            });
+            java.util.concurrent.CompletableFuture<JsonNode> mediaReply = async(requests, "em",
+                    () -> ari.externalMedia(mediaChannelId, q));
+            java.util.concurrent.CompletableFuture<Void> snoopAdded = async(requests, "add-sn", () -> {
+                join(bridged);
+                join(snooped);
+                addWhenInStasis(snoopId, snoopInStasis);
+                return null;
+            });
+            JsonNode reply;
+            try {
+                reply = join(mediaReply);
+            } catch (IOException e) {
+                // Report what failed first in the order the requests depend on each other: bridge, snoop, media.
+                firstFailure(bridged, snooped);
+                throw e;
+            }
             if (rtp != null) {
                 JsonNode vars = reply.path("channelvars");
                 String host = vars.path("UNICASTRTP_LOCAL_ADDRESS").asText("");
@@ -143,35 +180,26 @@ final class AriParty {
             String how = rtp != null ? "rtp to " + rtp.localAddress() : "audiosocket " + mediaId;
             if (transport == MediaTransport.WEBSOCKET) {
                 // chan_websocket's server-mode channel enters Stasis only once we are connected to /media/<id>,
-                // and sends MEDIA_START only once it is bridged: connect and bridge at the same time.
+                // and sends MEDIA_START only once it is bridged: connect, then bridge as soon as it is in Stasis.
                 String connection = reply.path("channelvars").path("MEDIA_WEBSOCKET_CONNECTION_ID").asText("");
                 if (connection.isEmpty()) {
                     throw new AriException("externalMedia (websocket) answered without MEDIA_WEBSOCKET_CONNECTION_ID", 0);
                 }
                 java.util.concurrent.CompletableFuture<io.callscribe.source.websocket.MediaWebSocketCall> connecting =
-                        new java.util.concurrent.CompletableFuture<>();
-                Thread.ofVirtual().name("ari-media-ws-" + mediaId).start(() -> {
-                    try {
-                        connecting.complete(websocket.connect(ari.settings().baseUri(), connection, ari.settings().user(),
-                                ari.settings().password(), ari.settings().requestTimeout()));
-                    } catch (Exception e) {
-                        connecting.completeExceptionally(e);
-                    }
-                });
-                addToBridge();
-                io.callscribe.source.websocket.MediaWebSocketCall ws;
-                try {
-                    ws = connecting.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                }
+                        async(requests, "ws", () -> websocket.connect(ari.settings().baseUri(), connection,
+                                ari.settings().user(), ari.settings().password(), ari.settings().requestTimeout()));
+                join(bridged);
+                addWhenInStasis(mediaChannelId, mediaInStasis);
+                io.callscribe.source.websocket.MediaWebSocketCall ws = join(connecting);
                 if (!audio.attach(ws)) {
                     ws.stop();
                 }
                 how = "websocket /media/" + connection;
             } else {
-                addToBridge();
+                join(bridged);
+                addWhenInStasis(mediaChannelId, mediaInStasis);
             }
+            join(snoopAdded);
             log.info("{}: snooping ({} {}, {})", label(), transport.name().toLowerCase(), snoopId, how);
         } catch (IOException e) {
             log.warn("{}: cannot transcribe this party: {}", label(), e.getMessage());
@@ -180,20 +208,83 @@ final class AriParty {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            // The teardown (which waits for this lock) must come after every request this setup sent was answered,
+            // so that it removes what they created.
+            for (Thread t : requests) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             setupLock.unlock();
         }
     }
 
+    private interface Request<T> {
+        T call() throws IOException, InterruptedException;
+    }
+
+    /** Runs one request of the setup on a virtual thread of its own. */
+    private <T> java.util.concurrent.CompletableFuture<T> async(List<Thread> requests, String what, Request<T> r) {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        requests.add(Thread.ofVirtual().name("ari-setup-" + what + "-" + mediaId).start(() -> {
+            try {
+                f.complete(r.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }));
+        return f;
+    }
+
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> f) throws IOException, InterruptedException {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof InterruptedException ie) {
+                throw ie;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /** Throws the failure of the first of {@code fs} that failed (waiting for each), if any. */
+    @SafeVarargs
+    private static void firstFailure(java.util.concurrent.CompletableFuture<Void>... fs) throws IOException, InterruptedException {
+        for (var f : fs) {
+            join(f);
+        }
+    }
+
     /**
-     * A snoop enters Stasis a moment after its POST returns (on a busy Asterisk, seconds): until then addChannel
-     * answers 400 "Channel not found" or 422. Retried for up to {@link #ADD_TO_BRIDGE_PATIENCE_MS}.
+     * Adds one of our channels to the bridge once its StasisStart came. Should that event not come within
+     * {@link #ADD_TO_BRIDGE_PATIENCE_MS} (events lost to a reconnect), it is tried all the same; addChannel answers
+     * 400 "Channel not found" or 422 for a channel not yet in Stasis, retried until the patience is used up.
      */
-    private void addToBridge() throws AriException, InterruptedException {
+    private void addWhenInStasis(String channelId, java.util.concurrent.CompletableFuture<Void> inStasis)
+            throws AriException, InterruptedException {
         long deadline = System.currentTimeMillis() + ADD_TO_BRIDGE_PATIENCE_MS;
+        try {
+            inStasis.get(ADD_TO_BRIDGE_PATIENCE_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            deadline = System.currentTimeMillis() + 1000; // no StasisStart seen: a last try
+        }
         long pause = 20;
         while (true) {
+            if (ended.get()) {
+                return;
+            }
             try {
-                ari.addToBridge(bridgeId, List.of(snoopId, mediaChannelId));
+                ari.addToBridge(bridgeId, List.of(channelId));
                 return;
             } catch (AriException e) {
                 if ((e.status() != 422 && e.status() != 400) || System.currentTimeMillis() > deadline || ended.get()) {
@@ -215,6 +306,8 @@ final class AriParty {
         if (ended.compareAndSet(false, true)) {
             endReason = reason;
             audio.end(reason);
+            snoopInStasis.complete(null); // a setup waiting for them gives up at once
+            mediaInStasis.complete(null);
             Thread.ofVirtual().name("ari-teardown-" + mediaId).start(this::tearDown);
         }
     }

@@ -87,6 +87,12 @@ public final class AriSource implements AutoCloseable {
     private final Set<String> pending = new HashSet<>();                // channels being looked at
     private final Map<String, String> skipped = new HashMap<>();        // channel -> why not transcribed (logged once)
     private final Set<String> warnedBridges = new HashSet<>();
+    /**
+     * The newest snapshot of every channel not ours, fed by the events (with subscribeAll every channel event carries
+     * one) and by the channel list on (re)connect: picking up a bridge then needs no {@code GET /channels/{id}}.
+     * Written on the dispatcher thread only.
+     */
+    private final Map<String, AriChannel> known = new ConcurrentHashMap<>();
     private final AriEventStream events;
     private final io.callscribe.source.websocket.MediaWebSocketConnector websocket;
     private volatile boolean closed;
@@ -180,6 +186,13 @@ public final class AriSource implements AutoCloseable {
 
         @Override
         public void event(AriEvent event) {
+            event.channelSnapshot().filter(c -> !ours(c.id())).ifPresent(c -> {
+                if (event instanceof AriEvent.ChannelDestroyed) {
+                    known.remove(c.id());
+                } else {
+                    known.put(c.id(), c);
+                }
+            });
             switch (event) {
                 case AriEvent.ChannelEnteredBridge e -> entered(e.bridge(), e.channel());
                 case AriEvent.ChannelLeftBridge e -> left(e.bridge(), e.channel());
@@ -200,6 +213,8 @@ public final class AriSource implements AutoCloseable {
                 }
                 case AriEvent.ChannelHangupRequest e -> {
                 }
+                case AriEvent.ChannelUpdate e -> {
+                }
                 case AriEvent.Other o -> {
                 }
             }
@@ -219,6 +234,7 @@ public final class AriSource implements AutoCloseable {
             lock.unlock();
         }
         if (owner != null && !owner.isEnded()) {
+            owner.inStasis(channel.id()); // its setup adds it to its bridge now
             return;
         }
         Thread.ofVirtual().name("ari-hangup-late-" + channel.id()).start(() -> {
@@ -375,7 +391,8 @@ public final class AriSource implements AutoCloseable {
         try {
             List<AriChannel> chans = new ArrayList<>();
             for (String id : members) {
-                Optional<AriChannel> c = ari.channel(id);
+                AriChannel seen = known.get(id); // from the events: no request
+                Optional<AriChannel> c = seen != null ? Optional.of(seen) : ari.channel(id);
                 if (c.isEmpty()) {
                     return; // hung up meanwhile
                 }
@@ -384,8 +401,20 @@ public final class AriSource implements AutoCloseable {
             chans.sort(CREATION_ORDER);
             AriChannel caller = chans.get(0);
             AriChannel callee = chans.get(1);
-            List<Optional<String>> switches = List.of(ari.variable(caller.id(), AriCallFilter.VARIABLE),
-                    ari.variable(callee.id(), AriCallFilter.VARIABLE));
+            // Every variable at once: one round trip instead of one per variable.
+            Lookups lookups = new Lookups();
+            var switchCaller = lookups.variable(caller.id(), AriCallFilter.VARIABLE);
+            var switchCallee = lookups.variable(callee.id(), AriCallFilter.VARIABLE);
+            var linked = lookups.variable(caller.id(), "CHANNEL(linkedid)");
+            List<Map<String, java.util.concurrent.Future<Optional<String>>>> wanted = new ArrayList<>();
+            for (AriChannel c : List.of(caller, callee)) {
+                Map<String, java.util.concurrent.Future<Optional<String>>> m = new LinkedHashMap<>();
+                for (String v : settings.variables()) {
+                    m.put(v, lookups.variable(c.id(), v));
+                }
+                wanted.add(m);
+            }
+            List<Optional<String>> switches = List.of(Lookups.get(switchCaller), Lookups.get(switchCallee));
             Optional<String> why = settings.filter().reject(caller, callee, switches);
             if (why.isPresent()) {
                 lock.lock();
@@ -398,9 +427,10 @@ public final class AriSource implements AutoCloseable {
                 log.info("bridge {} ({} <-> {}): not transcribed, {}", bridgeId, caller.name(), callee.name(), why.get());
                 return;
             }
-            String linkedid = ari.variable(caller.id(), "CHANNEL(linkedid)").orElse(caller.id());
-            List<CallParty> infos = List.of(describe(caller, callee, linkedid, settings.roles().get(0), caller),
-                    describe(callee, caller, linkedid, settings.roles().get(1), caller));
+            String linkedid = Lookups.get(linked).orElse(caller.id());
+            List<CallParty> infos = List.of(
+                    describe(caller, linkedid, settings.roles().get(0), caller, Lookups.values(wanted.get(0))),
+                    describe(callee, linkedid, settings.roles().get(1), caller, Lookups.values(wanted.get(1))));
             infos = distinctSpeakers(infos);
             startCall(linkedid, bridgeId, List.of(caller, callee), infos);
         } catch (AriException e) {
@@ -415,12 +445,39 @@ public final class AriSource implements AutoCloseable {
         }
     }
 
-    private CallParty describe(AriChannel c, AriChannel other, String linkedid, String role, AriChannel caller)
-            throws AriException {
-        Map<String, String> vars = new LinkedHashMap<>();
-        for (String v : settings.variables()) {
-            ari.variable(c.id(), v).ifPresent(value -> vars.put(v, value));
+    /** The variable requests of one pick-up, each on a virtual thread of its own, all in flight at once. */
+    private final class Lookups {
+        java.util.concurrent.Future<Optional<String>> variable(String channelId, String name) {
+            java.util.concurrent.FutureTask<Optional<String>> task =
+                    new java.util.concurrent.FutureTask<>(() -> ari.variable(channelId, name));
+            Thread.ofVirtual().name("ari-var-" + channelId).start(task);
+            return task;
         }
+
+        static <T> T get(java.util.concurrent.Future<T> f) throws AriException {
+            try {
+                return f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof AriException a) {
+                    throw a;
+                }
+                throw new AriException("ARI variable request failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AriException("ARI variable request: interrupted", e);
+            }
+        }
+
+        static Map<String, String> values(Map<String, java.util.concurrent.Future<Optional<String>>> m) throws AriException {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (var e : m.entrySet()) {
+                get(e.getValue()).ifPresent(v -> out.put(e.getKey(), v));
+            }
+            return out;
+        }
+    }
+
+    private CallParty describe(AriChannel c, String linkedid, String role, AriChannel caller, Map<String, String> vars) {
         // The callee's own number: what the caller's connected line says after answer, else what it dialled.
         String number = c == caller ? c.callerNumber() : firstNonEmpty(caller.connectedNumber(), c.callerNumber().equals(caller.callerNumber()) ? "" : c.callerNumber());
         String name = c == caller ? c.callerName() : firstNonEmpty(caller.connectedName(), c.callerName().equals(caller.callerName()) ? "" : c.callerName());
@@ -538,6 +595,8 @@ public final class AriSource implements AutoCloseable {
         }
         Set<String> alive = new HashSet<>();
         channels.forEach(c -> alive.add(c.id()));
+        known.keySet().retainAll(alive);
+        channels.stream().filter(c -> !ours(c.id())).forEach(c -> known.put(c.id(), c));
         List<AriParty> gone = new ArrayList<>();
         Set<String> mine = new HashSet<>();
         lock.lock();
