@@ -35,8 +35,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class AriSource implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AriSource.class);
-    /** A party whose bridge was destroyed gets this long to enter another one (a transfer) before its stream ends. */
-    static final Duration BRIDGE_GONE_GRACE = Duration.ofMillis(400);
+    /**
+     * A party whose bridge was destroyed gets this long to enter another one (a blind transfer: the new party answers)
+     * before its stream ends; within it, the party's snoop goes on and is handed to the new call without a gap.
+     */
+    static final Duration BRIDGE_GONE_GRACE = Duration.ofSeconds(2);
     /** How many ended parties' media ids are remembered, to refuse their late media connections. */
     static final int RETIRED_MEDIA_IDS = 10_000;
 
@@ -265,12 +268,11 @@ public final class AriSource implements AutoCloseable {
             AriParty p = parties.get(channel.id());
             if (p != null) {
                 p.inBridge(bridge.id()); // back in a bridge (re-entered, or transferred): its snoop never stopped
-                return;
             }
         } finally {
             lock.unlock();
         }
-        consider(bridge);
+        consider(bridge); // the same pair again: nothing to do; a new pair (a transfer): a new call
     }
 
     private void left(AriBridge bridge, AriChannel channel) {
@@ -344,30 +346,31 @@ public final class AriSource implements AutoCloseable {
             return;
         }
         List<String> members = bridge.channels().stream().filter(c -> !ours(c)).toList();
+        List<AriParty> current;
         lock.lock();
         try {
-            long followed = members.stream().filter(parties::containsKey).count();
+            current = members.stream().map(parties::get).filter(p -> p != null && !p.isEnded()).toList();
             if (members.size() != 2) {
-                if (members.size() > 2 && followed == 0 && warnedBridges.add(bridge.id())) {
+                if (members.size() > 2 && current.isEmpty() && warnedBridges.add(bridge.id())) {
                     log.info("bridge {} has {} parties: only two-party bridges are transcribed", bridge.id(), members.size());
                 }
                 return;
             }
-            if (followed > 0 || members.stream().anyMatch(pending::contains)) {
-                if (followed == 1 && warnedBridges.add(bridge.id())) {
-                    log.info("bridge {}: a new party joined a call already transcribed; only the first two parties "
-                            + "of a call are its speakers", bridge.id());
-                }
+            if (members.stream().anyMatch(pending::contains)) {
                 return;
             }
-            if (members.stream().allMatch(skipped::containsKey)) {
+            if (current.size() == 2 && Objects.equals(current.get(0).callId, current.get(1).callId)) {
+                return; // the pair already transcribed (back in a bridge together)
+            }
+            if (current.isEmpty() && members.stream().allMatch(skipped::containsKey)) {
                 return; // decided before: not transcribed
             }
+            // A new pair; when one of them is transcribed already (a transfer), it moves to the new call.
             pending.addAll(members);
         } finally {
             lock.unlock();
         }
-        Thread.ofVirtual().name("ari-pickup-" + bridge.id()).start(() -> pickUp(bridge.id(), members));
+        Thread.ofVirtual().name("ari-pickup-" + bridge.id()).start(() -> pickUp(bridge.id(), members, current));
     }
 
     /**
@@ -387,7 +390,8 @@ public final class AriSource implements AutoCloseable {
         }
     }
 
-    private void pickUp(String bridgeId, List<String> members) {
+    /** @param moving parties of {@code members} transcribed in another call now: they move to the new one */
+    private void pickUp(String bridgeId, List<String> members, List<AriParty> moving) {
         try {
             List<AriChannel> chans = new ArrayList<>();
             for (String id : members) {
@@ -432,7 +436,7 @@ public final class AriSource implements AutoCloseable {
                     describe(caller, linkedid, settings.roles().get(0), caller, Lookups.values(wanted.get(0))),
                     describe(callee, linkedid, settings.roles().get(1), caller, Lookups.values(wanted.get(1))));
             infos = distinctSpeakers(infos);
-            startCall(linkedid, bridgeId, List.of(caller, callee), infos);
+            startCall(linkedid, bridgeId, List.of(caller, callee), infos, moving);
         } catch (AriException e) {
             log.warn("bridge {}: cannot look at its parties: {}", bridgeId, e.getMessage());
         } finally {
@@ -509,15 +513,17 @@ public final class AriSource implements AutoCloseable {
         return "";
     }
 
-    private void startCall(String linkedid, String bridgeId, List<AriChannel> chans, List<CallParty> infos) {
-        if (alreadyTaken(chans)) {
+    private void startCall(String linkedid, String bridgeId, List<AriChannel> chans, List<CallParty> infos,
+                           List<AriParty> moving) {
+        if (alreadyTaken(chans, moving)) {
             return;
         }
         String callId = callIds.allocate(linkedid); // outside our lock: the allocator asks the call manager
         List<AriParty> created = new ArrayList<>();
         lock.lock();
         try {
-            if (closed || chans.stream().anyMatch(c -> parties.containsKey(c.id()))) {
+            if (closed || chans.stream().map(c -> parties.get(c.id()))
+                    .anyMatch(p -> p != null && !p.isEnded() && !moving.contains(p))) {
                 return;
             }
             for (int i = 0; i < 2; i++) {
@@ -543,19 +549,34 @@ public final class AriSource implements AutoCloseable {
         Optional<CallSession> session = closed ? Optional.empty() : calls.start(callId, legs, infos);
         if (session.isEmpty()) {
             unregister(created);
+            lock.lock();
+            try {
+                moving.stream().filter(m -> !m.isEnded()).forEach(m -> parties.putIfAbsent(m.channel.id(), m));
+            } finally {
+                lock.unlock();
+            }
             log.warn("bridge {}: call {} not started", bridgeId, callId);
             return;
         }
         log.info("call {}: {} <-> {} (bridge {})", callId, infos.get(0).speaker(), infos.get(1).speaker(), bridgeId);
         for (AriParty p : created) {
-            Thread.ofVirtual().name("ari-setup-" + p.mediaId).start(p::setUp);
+            // Make before break: a party moving from another call keeps its old snoop until the new one is bridged,
+            // so that no word is lost in between (the words of that moment are in both calls).
+            Optional<AriParty> old = moving.stream().filter(m -> m.channel.id().equals(p.channel.id())).findFirst();
+            String moved = callId;
+            Thread.ofVirtual().name("ari-setup-" + p.mediaId).start(() -> {
+                p.setUp();
+                old.ifPresent(o -> o.end("moved to call " + moved));
+            });
         }
     }
 
-    private boolean alreadyTaken(List<AriChannel> chans) {
+    /** Whether a channel of the pair is transcribed already, other than by a party moving to this pair's call. */
+    private boolean alreadyTaken(List<AriChannel> chans, List<AriParty> moving) {
         lock.lock();
         try {
-            return closed || chans.stream().anyMatch(c -> parties.containsKey(c.id()));
+            return closed || chans.stream().map(c -> parties.get(c.id()))
+                    .anyMatch(p -> p != null && !p.isEnded() && !moving.contains(p));
         } finally {
             lock.unlock();
         }
@@ -657,7 +678,9 @@ public final class AriSource implements AutoCloseable {
         List<AriParty> all;
         lock.lock();
         try {
-            all = new ArrayList<>(parties.values());
+            Set<AriParty> every = new java.util.LinkedHashSet<>(parties.values());
+            every.addAll(ownChannels.values()); // parties moved out of a call, still being handed over
+            all = new ArrayList<>(every);
         } finally {
             lock.unlock();
         }
