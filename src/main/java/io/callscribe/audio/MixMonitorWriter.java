@@ -39,6 +39,7 @@ public final class MixMonitorWriter implements Closeable {
     private final Path file;
     private final PcmFormat format;
     private final boolean wavHeader;
+    private final boolean durable;
     private final FileChannel channel;
     private final ByteBuffer buffer;
     private final FlushListener listener;
@@ -47,13 +48,20 @@ public final class MixMonitorWriter implements Closeable {
 
     private MixMonitorWriter(Path file, PcmFormat format, boolean wavHeader, int bufferBytes, FlushListener listener)
             throws IOException {
+        this(file, format, wavHeader, bufferBytes, listener, false);
+    }
+
+    private MixMonitorWriter(Path file, PcmFormat format, boolean wavHeader, int bufferBytes, FlushListener listener,
+                             boolean durable) throws IOException {
         this.file = file;
         this.format = format;
         this.wavHeader = wavHeader;
+        this.durable = durable;
         this.listener = listener == null ? (size, t) -> { } : listener;
         this.buffer = ByteBuffer.allocate(bufferBytes);
-        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        this.channel = durable
+                ? FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         if (wavHeader) {
             // Asterisk's stdio stream holds the header in its buffer too: it appears with the first flush.
             buffer.put(header(format, 0));
@@ -63,6 +71,15 @@ public final class MixMonitorWriter implements Closeable {
     /** A WAV recording like MixMonitor's {@code .wav}/{@code .wav16}, with the 32 KiB buffer. */
     public static MixMonitorWriter wav(Path file, PcmFormat format, FlushListener listener) throws IOException {
         return new MixMonitorWriter(file, format, true, ASTERISK_BUFFER_BYTES, listener);
+    }
+
+    /**
+     * A new WAV like MixMonitor's, for audio callscribe keeps: never replaces a file (a name in use throws
+     * {@link java.nio.file.FileAlreadyExistsException}), and {@link #close()} also fsyncs it (its directory is the
+     * caller's to sync).
+     */
+    public static MixMonitorWriter durableWav(Path file, PcmFormat format) throws IOException {
+        return new MixMonitorWriter(file, format, true, ASTERISK_BUFFER_BYTES, null, true);
     }
 
     /** A headerless recording like MixMonitor's {@code .sln}/{@code .raw}, with the 32 KiB buffer. */
@@ -175,7 +192,7 @@ public final class MixMonitorWriter implements Closeable {
         listener.flushed(fileSize, System.nanoTime());
     }
 
-    /** Writes what is buffered and, in WAV mode, fills in the sizes: the "recording closed" signal. */
+    /** Writes what is buffered and, in WAV mode, fills in the sizes: the "recording closed" signal (fsynced when durable). */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -191,6 +208,9 @@ public final class MixMonitorWriter implements Closeable {
                 ByteBuffer field = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
                 channel.write(field.putInt(0, (int) (data + 36)), WavHeader.RIFF_SIZE_OFFSET);
                 channel.write(field.clear().putInt(0, (int) data), WavHeader.CANONICAL_SIZE - 4);
+            }
+            if (durable) {
+                channel.force(true);
             }
         }
     }
