@@ -402,6 +402,18 @@ public final class AriSource implements AutoCloseable {
                 }
                 chans.add(c.get());
             }
+            if (chans.stream().anyMatch(c -> c.name().startsWith("Snoop/"))) {
+                // Another ARI application's snoop bridged with its media channel (e.g. a second callscribe with its own
+                // --ari-app on this Asterisk): not a call.
+                lock.lock();
+                try {
+                    members.forEach(m -> skipped.put(m, "a snoop channel's bridge"));
+                } finally {
+                    lock.unlock();
+                }
+                log.debug("bridge {}: holds a snoop channel of another application; not a call", bridgeId);
+                return;
+            }
             chans.sort(CREATION_ORDER);
             AriChannel caller = chans.get(0);
             AriChannel callee = chans.get(1);
