@@ -69,6 +69,21 @@ public final class VadGateBench {
     record Result(String mode, double received, double sent, String text, int finals, List<Double> delays) {
     }
 
+    /**
+     * The session settings for {@code vad}; with {@code -Dvad.tuning=ONSET,LEAD_IN,HANGOVER,MARGIN_DB,MIN_DB,RESET}
+     * (milliseconds, dB, true/false) the gated run uses that tuning instead of {@code --vad on}'s, to try others.
+     */
+    static SessionSettings settings(VadMode vad) {
+        String tuning = System.getProperty("vad.tuning");
+        if (tuning == null || vad == VadMode.OFF) {
+            return SessionSettings.defaults().withVad(vad);
+        }
+        String[] f = tuning.split(",");
+        return SessionSettings.defaults().withVadTuning(new io.callscribe.vad.VadTuning(Integer.parseInt(f[0]),
+                Integer.parseInt(f[1]), Integer.parseInt(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+                Boolean.parseBoolean(f[5])));
+    }
+
     static Result run(String mode, Recognizer engine, byte[] in, byte[] out, VadMode vad) throws Exception {
         List<TranscriptEvent.Final> finals = new CopyOnWriteArrayList<>();
         List<Double> delays = new CopyOnWriteArrayList<>();
@@ -78,7 +93,7 @@ public final class VadGateBench {
         CallSession session = new CallSession(mode, List.of(
                 new CallSession.Leg("caller", new PacedSource(format, in)),
                 new CallSession.Leg("agent", new PacedSource(format, out))),
-                engine, SessionSettings.defaults().withVad(vad), e -> {
+                engine, settings(vad), e -> {
                     if (e instanceof TranscriptEvent.Final f) {
                         finals.add(f);
                         delays.add((System.nanoTime() - start[0]) / 1e9 - f.end());
