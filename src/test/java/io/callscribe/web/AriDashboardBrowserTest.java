@@ -69,8 +69,9 @@ class AriDashboardBrowserTest {
             browser.driver().get(service.url());
             browser.waitFor(() -> browser.count("#live .card") == 1);
             String card = "#live .card";
-            browser.waitFor(() -> browser.text(card + " .origin").contains("caller 1001 Alice Caller"));
-            assertThat(browser.text(card + " .origin")).contains("callee").contains("dialed 2000");
+            // (the card's meta line is re-rendered as the call goes: read it inside waitFor, which retries stale reads)
+            browser.waitFor(() -> browser.text(card + " .origin").contains("caller 1001 Alice Caller dialed 2000")
+                    && browser.text(card + " .origin").contains("callee 2000"));
             // Both speakers' words grow live: the caller named by its caller id, the callee by the number dialled.
             browser.waitFor(() -> browser.text(card + " .transcript").contains("Alice Caller:")
                     && browser.text(card + " .transcript").contains("2000:"));
