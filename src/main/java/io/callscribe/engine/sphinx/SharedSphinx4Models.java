@@ -180,6 +180,19 @@ final class SharedSphinx4Models {
                 setField.set(mixture, perThread);
             }
         }
+        // The loader's own list of codebooks too: the lookahead search sets the score queue length through it
+        // (Sphinx3Loader.setGauScoresQueueLength, at each decoder's allocation), which must reach the sets scored now.
+        if (loader instanceof edu.cmu.sphinx.linguist.acoustic.tiedstate.Sphinx3Loader) {
+            Field codebooks = edu.cmu.sphinx.linguist.acoustic.tiedstate.Sphinx3Loader.class.getDeclaredField("phoneticTiedMixtures");
+            codebooks.setAccessible(true);
+            MixtureComponentSet[] sets = (MixtureComponentSet[]) codebooks.get(loader);
+            for (int i = 0; sets != null && i < sets.length; i++) {
+                PerThreadMixtureComponentSet perThread = replaced.get(sets[i]);
+                if (perThread != null) {
+                    sets[i] = perThread;
+                }
+            }
+        }
         return replaced.size();
     }
 }
