@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -80,20 +81,30 @@ class SessionTranscriptTest {
         List<TranscriptEvent> delivered = new CopyOnWriteArrayList<>();
         SessionTranscript call = new SessionTranscript("c", delivered::add);
         call.emit(new TranscriptEvent.CallStarted("c", t0, "x"));
+        CountDownLatch firstSnapshotTaken = new CountDownLatch(1);
         Thread emitter = Thread.ofVirtual().start(() -> {
+            try {
+                firstSnapshotTaken.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
             for (int i = 0; i < 2000; i++) {
                 call.emit(new TranscriptEvent.Final("c", t0, null, "f" + i, i, i + 0.5, List.of()));
             }
         });
-        while (emitter.isAlive()) {
+        // Snapshots are taken while the emitter runs (the emitter waits for the first one, so the loop
+        // cannot miss it on a loaded machine); each must hold exactly what the sink had been given.
+        do {
             call.withSnapshot(s -> {
                 long deliveredFinals = delivered.stream().filter(e -> e instanceof TranscriptEvent.Final).count();
                 assertThat((long) s.finals().size()).isEqualTo(deliveredFinals);
                 finalsSeenBySinkWhenSnapshotted.add(s.finals().size());
             });
-        }
+            firstSnapshotTaken.countDown();
+        } while (emitter.isAlive());
         emitter.join();
-        assertThat(finalsSeenBySinkWhenSnapshotted).isNotEmpty();
+        assertThat(finalsSeenBySinkWhenSnapshotted).first().isEqualTo(0);
         assertThat(call.snapshot().finals()).hasSize(2000);
     }
 

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,15 +69,43 @@ class CallRegistryTest {
         SessionTranscript call = new SessionTranscript("busy", registry);
         call.emit(new TranscriptEvent.CallStarted("busy", T0, "x"));
         int n = 3000;
+        // The emitter waits for a first follower before its first final and, halfway, for one that
+        // subscribed after the halfway mark: however loaded the machine, followers join before and
+        // during the call, never only after it.
+        CountDownLatch firstFollower = new CountDownLatch(1);
+        CountDownLatch midCallFollower = new CountDownLatch(1);
+        AtomicBoolean halfway = new AtomicBoolean();
         Thread emitter = Thread.ofVirtual().start(() -> {
-            for (int i = 0; i < n; i++) {
-                call.emit(new TranscriptEvent.Final("busy", T0, null, "f" + i, i, i + 0.5, List.of()));
+            try {
+                firstFollower.await();
+                for (int i = 0; i < n; i++) {
+                    if (i == n / 2) {
+                        halfway.set(true);
+                        midCallFollower.await();
+                    }
+                    call.emit(new TranscriptEvent.Final("busy", T0, null, "f" + i, i, i + 0.5, List.of()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
             call.emit(new TranscriptEvent.CallEnded("busy", T0, n, "hangup"));
         });
         List<FeedSubscription> followers = new ArrayList<>();
-        while (emitter.isAlive() && followers.size() < 50) {
+        do {
+            boolean afterHalfway = halfway.get();
             followers.add(registry.subscribe("busy", 10 * n));
+            firstFollower.countDown();
+            if (afterHalfway) {
+                midCallFollower.countDown();
+            }
+        } while (emitter.isAlive() && followers.size() < 49);
+        if (midCallFollower.getCount() > 0) {
+            while (!halfway.get()) {
+                Thread.onSpinWait();
+            }
+            followers.add(registry.subscribe("busy", 10 * n));
+            midCallFollower.countDown();
         }
         emitter.join();
         assertThat(followers).hasSizeGreaterThan(1);
