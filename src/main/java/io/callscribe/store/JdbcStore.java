@@ -3,6 +3,7 @@ package io.callscribe.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.callscribe.event.Word;
 import io.callscribe.event.EventJson;
@@ -38,6 +39,35 @@ abstract class JdbcStore implements TranscriptStore {
     JdbcStore(HikariDataSource pool, String instance) {
         this.pool = pool;
         this.instance = instance;
+    }
+
+    /**
+     * A pool on {@code config}'s database with the schema brought to {@code schema}'s latest version (under
+     * {@code lockSql} when not null); {@code store} is how errors name the store. A failed setup closes the pool.
+     */
+    static HikariDataSource openMigrated(HikariConfig config, SchemaMigrations schema, String lockSql, String store) {
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open the store " + store + ": " + rootMessage(e), e);
+        }
+        try (Connection c = pool.getConnection()) {
+            schema.migrate(c, lockSql);
+        } catch (SQLException | RuntimeException e) {
+            pool.close();
+            throw e instanceof StoreException se ? se
+                    : new StoreException("cannot set up the store " + store + ": " + rootMessage(e), e);
+        }
+        return pool;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     @Override
@@ -86,21 +116,15 @@ abstract class JdbcStore implements TranscriptStore {
         if (batch.isEmpty()) {
             return;
         }
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
+        inTransaction("write", c -> {
             try (BatchWriter writer = new BatchWriter(c)) {
                 for (StoreWrite w : batch) {
                     writer.apply(w);
                 }
                 writer.finish();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException(describe() + ": write failed: " + e.getMessage(), e);
-        }
+            return null;
+        });
     }
 
     /**
@@ -294,22 +318,8 @@ abstract class JdbcStore implements TranscriptStore {
         if (after != null && !validKey(after)) {
             throw new IllegalArgumentException("cursor '" + q.cursor() + "' is not one this server gave out");
         }
-        try (Connection c = pool.getConnection()) {
-            // one read transaction: the page and its matching lines agree, and a plan setting (SET LOCAL) ends with it
-            c.setAutoCommit(false);
-            try {
-                CallPage page = readPage(c, q, words, after);
-                c.commit();
-                return page;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new StoreException(describe() + ": search failed: " + e.getMessage(), e);
-        }
+        // one read transaction: the page and its matching lines agree, and a plan setting (SET LOCAL) ends with it
+        return inTransaction("search", c -> readPage(c, q, words, after));
     }
 
     private CallPage readPage(Connection c, CallQuery q, List<String> words, String after) throws SQLException {
@@ -443,42 +453,33 @@ abstract class JdbcStore implements TranscriptStore {
 
     @Override
     public List<String> endLeftOpen(Instant before, String reason) {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<String> ids = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM calls WHERE ended IS NULL AND instance = ? AND started < ?")) {
-                    ps.setString(1, instance);
-                    setInstant(ps, 2, before);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ids.add(rs.getString(1));
-                        }
+        return inTransaction("ending the calls left open", c -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM calls WHERE ended IS NULL AND instance = ? AND started < ?")) {
+                ps.setString(1, instance);
+                setInstant(ps, 2, before);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
                     }
                 }
-                // ended when its last final or error came (else when it started); its audio up to its last final
-                try (PreparedStatement ps = c.prepareStatement("UPDATE calls SET end_reason = ?, "
-                        + "ended = COALESCE((SELECT MAX(at) FROM (SELECT at FROM finals WHERE call_id = calls.id UNION ALL "
-                        + "SELECT at FROM errors WHERE call_id = calls.id) t), started), "
-                        + "duration = COALESCE((SELECT MAX(end_s) FROM finals WHERE call_id = calls.id), 0) WHERE id = ?")) {
-                    for (String id : ids) {
-                        ps.setString(1, reason);
-                        ps.setString(2, id);
-                        ps.addBatch();
-                    }
-                    if (!ids.isEmpty()) {
-                        ps.executeBatch();
-                    }
-                }
-                c.commit();
-                return ids;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException(describe() + ": ending the calls left open failed: " + e.getMessage(), e);
-        }
+            // ended when its last final or error came (else when it started); its audio up to its last final
+            try (PreparedStatement ps = c.prepareStatement("UPDATE calls SET end_reason = ?, "
+                    + "ended = COALESCE((SELECT MAX(at) FROM (SELECT at FROM finals WHERE call_id = calls.id UNION ALL "
+                    + "SELECT at FROM errors WHERE call_id = calls.id) t), started), "
+                    + "duration = COALESCE((SELECT MAX(end_s) FROM finals WHERE call_id = calls.id), 0) WHERE id = ?")) {
+                for (String id : ids) {
+                    ps.setString(1, reason);
+                    ps.setString(2, id);
+                    ps.addBatch();
+                }
+                if (!ids.isEmpty()) {
+                    ps.executeBatch();
+                }
+            }
+            return ids;
+        });
     }
 
     @Override
@@ -500,36 +501,27 @@ abstract class JdbcStore implements TranscriptStore {
     }
 
     private List<String> deleteWhere(String condition, Where where) {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                List<String> ids = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM calls WHERE " + condition)) {
-                    where.bind(ps);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ids.add(rs.getString(1));
-                        }
+        return inTransaction("delete", c -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM calls WHERE " + condition)) {
+                where.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
                     }
                 }
-                for (int from = 0; from < ids.size(); from += 500) {
-                    List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
-                    unindex(c, chunk);
-                    String in = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
-                    for (String table : new String[]{"finals", "errors", "dtmf", "call_metadata"}) {
-                        deleteIn(c, "DELETE FROM " + table + " WHERE call_id IN (" + in + ")", chunk);
-                    }
-                    deleteIn(c, "DELETE FROM calls WHERE id IN (" + in + ")", chunk);
-                }
-                c.commit();
-                return ids;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException(describe() + ": delete failed: " + e.getMessage(), e);
-        }
+            for (int from = 0; from < ids.size(); from += 500) {
+                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+                unindex(c, chunk);
+                String in = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                for (String table : new String[]{"finals", "errors", "dtmf", "call_metadata"}) {
+                    deleteIn(c, "DELETE FROM " + table + " WHERE call_id IN (" + in + ")", chunk);
+                }
+                deleteIn(c, "DELETE FROM calls WHERE id IN (" + in + ")", chunk);
+            }
+            return ids;
+        });
     }
 
     private static void deleteIn(Connection c, String sql, List<String> ids) throws SQLException {
@@ -593,6 +585,32 @@ abstract class JdbcStore implements TranscriptStore {
             return EventJson.MAPPER.readValue(json == null ? "null" : json, type);
         } catch (JsonProcessingException e) {
             throw new StoreException("stored column is not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Work done on one connection inside {@link #inTransaction}. */
+    private interface TransactionWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on a pooled connection: committed when it returns, rolled back when it
+     * throws; a database failure becomes a {@link StoreException} saying which store and that {@code what} failed.
+     * The pool gives the connection back in auto-commit mode.
+     */
+    private <T> T inTransaction(String what, TransactionWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(describe() + ": " + what + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -62,20 +62,7 @@ public final class PostgresStore extends JdbcStore {
         config.addDataSourceProperty("connectTimeout", "3");
         config.addDataSourceProperty("socketTimeout", "30");
         config.addDataSourceProperty("ApplicationName", "callscribe");
-        HikariDataSource pool;
-        try {
-            pool = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            throw new StoreException("cannot connect to the store " + loc.safe() + ": " + rootMessage(e), e);
-        }
-        try (Connection c = pool.getConnection()) {
-            SCHEMA.migrate(c, MIGRATION_LOCK);
-        } catch (SQLException | RuntimeException e) {
-            pool.close();
-            throw e instanceof StoreException se ? se
-                    : new StoreException("cannot set up the store " + loc.safe() + ": " + rootMessage(e), e);
-        }
-        return new PostgresStore(pool, loc.safe(), instance);
+        return new PostgresStore(openMigrated(config, SCHEMA, MIGRATION_LOCK, loc.safe()), loc.safe(), instance);
     }
 
     @Override
@@ -230,14 +217,6 @@ public final class PostgresStore extends JdbcStore {
         } catch (java.time.format.DateTimeParseException e) {
             return false;
         }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     /** A parsed store URL: the JDBC URL, the credentials, and a form safe to log (no password). */

@@ -54,21 +54,7 @@ public final class SqliteStore extends JdbcStore {
         config.addDataSourceProperty("journal_mode", "WAL");
         config.addDataSourceProperty("synchronous", "NORMAL"); // WAL + NORMAL: a commit survives a crash of the process
         config.addDataSourceProperty("busy_timeout", "10000");
-        HikariDataSource pool;
-        try {
-            pool = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            throw new StoreException("cannot open the store " + abs + ": " + e.getMessage(), e);
-        }
-        SqliteStore store = new SqliteStore(pool, abs, instance);
-        try (Connection c = pool.getConnection()) {
-            SCHEMA.migrate(c, null);
-        } catch (SQLException | RuntimeException e) {
-            pool.close();
-            throw e instanceof StoreException se ? se
-                    : new StoreException("cannot set up the store " + abs + ": " + e.getMessage(), e);
-        }
-        return store;
+        return new SqliteStore(openMigrated(config, SCHEMA, null, abs.toString()), abs, instance);
     }
 
     public Path file() {
