@@ -8,48 +8,33 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public sealed interface AriEvent {
 
-    String type();
+    /**
+     * The event type as on the wire: each event acted on is a record named after its ARI type; {@link ChannelUpdate}
+     * and {@link Other} carry the type they were sent with.
+     */
+    default String type() {
+        return getClass().getSimpleName();
+    }
 
     record ChannelEnteredBridge(AriBridge bridge, AriChannel channel) implements AriEvent {
-        public String type() {
-            return "ChannelEnteredBridge";
-        }
     }
 
     record ChannelLeftBridge(AriBridge bridge, AriChannel channel) implements AriEvent {
-        public String type() {
-            return "ChannelLeftBridge";
-        }
     }
 
     record BridgeDestroyed(AriBridge bridge) implements AriEvent {
-        public String type() {
-            return "BridgeDestroyed";
-        }
     }
 
     record StasisStart(AriChannel channel) implements AriEvent {
-        public String type() {
-            return "StasisStart";
-        }
     }
 
     record StasisEnd(AriChannel channel) implements AriEvent {
-        public String type() {
-            return "StasisEnd";
-        }
     }
 
     record ChannelHangupRequest(AriChannel channel) implements AriEvent {
-        public String type() {
-            return "ChannelHangupRequest";
-        }
     }
 
     record ChannelDestroyed(AriChannel channel, String cause) implements AriEvent {
-        public String type() {
-            return "ChannelDestroyed";
-        }
     }
 
     /**
@@ -97,19 +82,20 @@ public sealed interface AriEvent {
     }
 
     private static AriBridge bridge(JsonNode n) {
-        JsonNode b = n.get("bridge");
-        if (b == null || !b.isObject()) {
-            throw new IllegalArgumentException(n.path("type").asText() + " event without a \"bridge\"");
-        }
-        return AriBridge.from(b);
+        return AriBridge.from(object(n, "bridge"));
     }
 
     private static AriChannel channel(JsonNode n) {
-        JsonNode c = n.get("channel");
-        if (c == null || !c.isObject()) {
-            throw new IllegalArgumentException(n.path("type").asText() + " event without a \"channel\"");
+        return AriChannel.from(object(n, "channel"));
+    }
+
+    /** The event's object field {@code name}; its absence (or another type) is rejected by name. */
+    private static JsonNode object(JsonNode n, String name) {
+        JsonNode v = n.get(name);
+        if (v == null || !v.isObject()) {
+            throw new IllegalArgumentException(n.path("type").asText() + " event without a \"" + name + "\"");
         }
-        return AriChannel.from(c);
+        return v;
     }
 
     private static String abbreviate(String s) {

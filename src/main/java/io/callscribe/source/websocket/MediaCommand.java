@@ -9,7 +9,14 @@ import java.util.Objects;
 public sealed interface MediaCommand {
 
     /** The command name as on the wire. */
-    String command();
+    default String command() {
+        return switch (this) {
+            case Plain p -> p.name();
+            case StopMediaBuffering c -> "STOP_MEDIA_BUFFERING";
+            case MarkMedia c -> "MARK_MEDIA";
+            case SetMediaDirection c -> "SET_MEDIA_DIRECTION";
+        };
+    }
 
     /** The commands without arguments. */
     enum Plain implements MediaCommand {
@@ -24,35 +31,21 @@ public sealed interface MediaCommand {
         /** Ask for a STATUS event. */
         GET_STATUS,
         PAUSE_MEDIA,
-        CONTINUE_MEDIA;
-
-        public String command() {
-            return name();
-        }
+        CONTINUE_MEDIA
     }
 
     /** Ends bulk media; Asterisk answers MEDIA_BUFFERING_COMPLETED with the id (null: none). */
     record StopMediaBuffering(String correlationId) implements MediaCommand {
-        public String command() {
-            return "STOP_MEDIA_BUFFERING";
-        }
     }
 
     /** Marks a point in the media sent; Asterisk answers MEDIA_MARK_PROCESSED with the id (null: none). */
     record MarkMedia(String correlationId) implements MediaCommand {
-        public String command() {
-            return "MARK_MEDIA";
-        }
     }
 
     /** Changes the media direction mid-call. Asterisk accepts it in the JSON control format only. */
     record SetMediaDirection(MediaDirection direction) implements MediaCommand {
         public SetMediaDirection {
             Objects.requireNonNull(direction, "direction");
-        }
-
-        public String command() {
-            return "SET_MEDIA_DIRECTION";
         }
     }
 }

@@ -10,8 +10,21 @@ import java.util.Objects;
  */
 public sealed interface MediaEvent {
 
-    /** The event name as on the wire, e.g. {@code MEDIA_START}. */
-    String name();
+    /** The event name as on the wire, e.g. {@code MEDIA_START}; an {@link Unknown} event's as it was sent. */
+    default String name() {
+        return switch (this) {
+            case MediaStart e -> "MEDIA_START";
+            case MediaXoff e -> "MEDIA_XOFF";
+            case MediaXon e -> "MEDIA_XON";
+            case MediaBufferingCompleted e -> "MEDIA_BUFFERING_COMPLETED";
+            case MediaMarkProcessed e -> "MEDIA_MARK_PROCESSED";
+            case QueueDrained e -> "QUEUE_DRAINED";
+            case DtmfEnd e -> "DTMF_END";
+            case Status e -> "STATUS";
+            case Error e -> "ERROR";
+            case Unknown u -> u.name();
+        };
+    }
 
     /**
      * The first message of every connection: what the channel is and how its audio is framed.
@@ -34,67 +47,39 @@ public sealed interface MediaEvent {
             Objects.requireNonNull(format, "format");
             channelVariables = Map.copyOf(channelVariables);
         }
-
-        public String name() {
-            return "MEDIA_START";
-        }
     }
 
     /** Asterisk's queue of media from the application is nearly full (900 frames): pause sending. */
     record MediaXoff(String channelId) implements MediaEvent {
-        public String name() {
-            return "MEDIA_XOFF";
-        }
     }
 
     /** The queue has drained below 800 frames: sending may resume. */
     record MediaXon(String channelId) implements MediaEvent {
-        public String name() {
-            return "MEDIA_XON";
-        }
     }
 
     /** Answers STOP_MEDIA_BUFFERING once the buffered media was played; {@code correlationId} may be null. */
     record MediaBufferingCompleted(String channelId, String correlationId) implements MediaEvent {
-        public String name() {
-            return "MEDIA_BUFFERING_COMPLETED";
-        }
     }
 
     /** Answers MARK_MEDIA when playback reaches the mark; {@code correlationId} may be null. */
     record MediaMarkProcessed(String channelId, String correlationId) implements MediaEvent {
-        public String name() {
-            return "MEDIA_MARK_PROCESSED";
-        }
     }
 
     /** Answers REPORT_QUEUE_DRAINED when the queue of media from the application is empty. */
     record QueueDrained(String channelId) implements MediaEvent {
-        public String name() {
-            return "QUEUE_DRAINED";
-        }
     }
 
     /** The caller pressed {@code digit} (0-9, *, #, A-D). */
     record DtmfEnd(String channelId, char digit) implements MediaEvent {
-        public String name() {
-            return "DTMF_END";
-        }
     }
 
     /** Answers GET_STATUS. */
     record Status(String channelId, int queueLength, int xonLevel, int xoffLevel, boolean queueFull,
                   boolean bulkMedia, boolean mediaPaused) implements MediaEvent {
-        public String name() {
-            return "STATUS";
-        }
     }
 
     /** Asterisk refused a command, e.g. {@code SET_MEDIA_DIRECTION only supports JSON format.} */
     record Error(String channelId, String errorText) implements MediaEvent {
-        public String name() {
-            return "ERROR";
-        }
     }
 
     /**

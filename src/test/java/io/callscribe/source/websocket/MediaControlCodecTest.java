@@ -103,6 +103,23 @@ class MediaControlCodecTest {
         assertThatThrownBy(() -> parse(text)).isInstanceOf(MediaProtocolException.class).hasMessageContaining(fault);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "MEDIA_START connection_id:a channel:b channel_id:c format:slin16 optimal_frame_size:640 ptime:20|MEDIA_START",
+            "MEDIA_XOFF|MEDIA_XOFF",
+            "MEDIA_XON|MEDIA_XON",
+            "QUEUE_DRAINED|QUEUE_DRAINED",
+            "MEDIA_BUFFERING_COMPLETED p1|MEDIA_BUFFERING_COMPLETED",
+            "MEDIA_MARK_PROCESSED m1|MEDIA_MARK_PROCESSED",
+            "DTMF_END digit:5|DTMF_END",
+            "STATUS queue_length:0 xon_level:800 xoff_level:900 queue_full:false bulk_media:false media_paused:false|STATUS",
+            "ERROR error_text:no|ERROR",
+            "MEDIA_LATER x:1|MEDIA_LATER",
+    })
+    void everyEventIsNamedAsItWasSent(String text, String name) throws Exception {
+        assertThat(parse(text).name()).isEqualTo(name);
+    }
+
     @Test
     void tooLongMessageIsRejectedWithItsLength() {
         String huge = "MEDIA_XON " + "x:1 ".repeat(20_000);
