@@ -2,6 +2,7 @@ package io.callscribe.source.ari;
 
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.source.AudioSource;
+import io.callscribe.source.LiveAudioSource;
 
 import java.io.IOException;
 import java.util.concurrent.locks.Condition;
@@ -69,12 +70,7 @@ final class PartyAudio implements AudioSource {
     }
 
     boolean attached() {
-        lock.lock();
-        try {
-            return media != null;
-        } finally {
-            lock.unlock();
-        }
+        return media() != null;
     }
 
     /**
@@ -82,30 +78,27 @@ final class PartyAudio implements AudioSource {
      * of stream. The connection itself ends when Asterisk closes it or {@link #closeMedia} is called.
      */
     void end(String reason) {
-        lock.lock();
-        try {
-            if (endReason == null) {
-                endReason = reason;
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        finish(reason, null);
     }
 
     /** Ends the stream with an error the session reports (an ARI request for this party failed). */
     void fail(IOException error) {
+        finish("error", error);
+        closeMedia();
+    }
+
+    /** The first end wins: its reason, and the error a reader gets once the media's audio is read (null: none). */
+    private void finish(String reason, IOException error) {
         lock.lock();
         try {
             if (endReason == null) {
-                endReason = "error";
+                endReason = reason;
                 failure = error;
             }
             changed.signalAll();
         } finally {
             lock.unlock();
         }
-        closeMedia();
     }
 
     /** The media connection's own end reason ("in progress" while it runs or before it is attached). */
@@ -129,13 +122,7 @@ final class PartyAudio implements AudioSource {
 
     /** Stops the media connection: what it has buffered is still read, then end of stream. */
     void closeMedia() {
-        AudioSource m;
-        lock.lock();
-        try {
-            m = media;
-        } finally {
-            lock.unlock();
-        }
+        AudioSource m = media();
         if (m != null) {
             m.stop();
         }
@@ -143,19 +130,7 @@ final class PartyAudio implements AudioSource {
 
     /** Seconds of audio Asterisk sent for this party so far (read or not). */
     double receivedSeconds() {
-        AudioSource m;
-        lock.lock();
-        try {
-            m = media;
-        } finally {
-            lock.unlock();
-        }
-        return switch (m) {
-            case io.callscribe.source.audiosocket.AudioSocketCall a -> a.receivedSeconds();
-            case io.callscribe.source.rtp.RtpReceiver r -> r.receivedSeconds();
-            case io.callscribe.source.websocket.MediaWebSocketCall w -> w.receivedSeconds();
-            case null, default -> FORMAT.secondsOf(delivered.get());
-        };
+        return media() instanceof LiveAudioSource live ? live.receivedSeconds() : FORMAT.secondsOf(delivered.get());
     }
 
     @Override
@@ -212,15 +187,19 @@ final class PartyAudio implements AudioSource {
 
     @Override
     public void close() throws IOException {
-        AudioSource m;
-        lock.lock();
-        try {
-            m = media;
-        } finally {
-            lock.unlock();
-        }
+        AudioSource m = media();
         if (m != null) {
             m.close();
+        }
+    }
+
+    /** The media connection, or null before it is attached. */
+    private AudioSource media() {
+        lock.lock();
+        try {
+            return media;
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -2,7 +2,8 @@ package io.callscribe.source.audiosocket;
 
 import io.callscribe.source.DtmfListener;
 import io.callscribe.audio.PcmFormat;
-import io.callscribe.source.AudioSource;
+import io.callscribe.source.LiveAudioSource;
+import io.callscribe.source.SpillingPcmBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,7 +29,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * muted, or with DTX sends none): while the connection is open, a keep-alive thread sends 20 ms of silence back
  * whenever nothing has passed for {@link #KEEPALIVE_AFTER}.
  */
-public final class AudioSocketCall implements AudioSource {
+public final class AudioSocketCall extends LiveAudioSource {
 
     private static final Logger log = LoggerFactory.getLogger(AudioSocketCall.class);
 
@@ -44,22 +44,19 @@ public final class AudioSocketCall implements AudioSource {
     private final String description;
     private final AudioSocketCodec codec;
     private final AudioSocketServer.Config config;
-    private final CountDownLatch formatKnown = new CountDownLatch(1);
     private final java.util.concurrent.locks.ReentrantLock dtmfLock = new java.util.concurrent.locks.ReentrantLock();
     private final List<PendingDigit> pendingDtmf = new ArrayList<>(); // replayed to a late listener
-    private final Object endLock = new Object();
     private final ReentrantLock writeLock = new ReentrantLock();
     /** {@link System#nanoTime()} of the last message received or sent. */
     private volatile long lastTrafficNanos = System.nanoTime();
 
-    private volatile PcmFormat format;
-    private volatile SpillingPcmBuffer buffer;
-    private volatile String endReason;
-    private volatile AudioSocketProtocolException protocolError;
     private DtmfListener dtmfListener;
     private OutputStream out;
 
     AudioSocketCall(UUID id, Socket socket, AudioSocketCodec codec, AudioSocketServer.Config config) {
+        // Up to a chunk (200 ms, what the session sends at a time) is collected before the reader wakes: at 1000
+        // calls that is 5,000 wake-ups a second instead of 50,000 (one per 20 ms frame).
+        super(NO_AUDIO_FORMAT, WAKE_MILLIS);
         this.id = id;
         this.socket = socket;
         this.codec = codec;
@@ -73,51 +70,13 @@ public final class AudioSocketCall implements AudioSource {
         return id;
     }
 
-    /** Asterisk sends a 20 ms frame every 20 ms: the session collects whole chunks. */
-    @Override
-    public boolean realTime() {
-        return true;
-    }
-
     @Override
     public String description() {
         return description;
     }
 
-    /**
-     * Blocks until the first audio frame fixes the rate. A call that ends before any audio reports 8 kHz
-     * mono and its {@link #read} returns -1 at once; a protocol error before any audio is thrown here.
-     */
-    @Override
-    public PcmFormat format() throws IOException, InterruptedException {
-        formatKnown.await();
-        PcmFormat f = format;
-        if (f != null) {
-            return f;
-        }
-        if (protocolError != null) {
-            throw protocolError;
-        }
-        return NO_AUDIO_FORMAT;
-    }
-
     /** A reader is woken once this much audio is buffered (or the call ended), not for every frame. */
     static final int WAKE_MILLIS = 200;
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException, InterruptedException {
-        formatKnown.await();
-        SpillingPcmBuffer b = this.buffer;
-        if (b == null) {
-            if (protocolError != null) {
-                throw protocolError;
-            }
-            return -1;
-        }
-        // Up to a chunk (200 ms, what the session sends at a time) is collected before the reader wakes: at 1000
-        // calls that is 5,000 wake-ups a second instead of 50,000 (one per 20 ms frame).
-        return b.readAtLeast(buffer, offset, length, format.bytesFor(WAKE_MILLIS));
-    }
 
     /**
      * Sets the listener for DTMF digits; digits that arrived before are delivered to it first, on this thread.
@@ -136,23 +95,16 @@ public final class AudioSocketCall implements AudioSource {
         }
     }
 
-    /** Seconds of audio received from Asterisk so far (not necessarily read yet). */
-    public double receivedSeconds() {
-        SpillingPcmBuffer b = buffer;
-        PcmFormat f = format;
-        return b == null || f == null ? 0 : f.secondsOf(b.totalWritten());
-    }
-
     /** Seconds of audio received but not yet read. */
     public double backlogSeconds() {
-        SpillingPcmBuffer b = buffer;
-        PcmFormat f = format;
+        SpillingPcmBuffer b = buffer();
+        PcmFormat f = knownFormat();
         return b == null || f == null ? 0 : f.secondsOf(b.backlog());
     }
 
     /** Whether the consumer fell so far behind that audio went to a temp file. */
     public boolean spilledToDisk() {
-        SpillingPcmBuffer b = buffer;
+        SpillingPcmBuffer b = buffer();
         return b != null && b.spilled();
     }
 
@@ -196,7 +148,7 @@ public final class AudioSocketCall implements AudioSource {
             while (!ended()) {
                 long idle = System.nanoTime() - lastTrafficNanos;
                 if (idle >= quiet) {
-                    PcmFormat f = format;
+                    PcmFormat f = knownFormat();
                     int rate = f == null ? NO_AUDIO_FORMAT.sampleRate() : f.sampleRate();
                     send(List.of(AudioSocketCodec.encode(new AudioSocketMessage.Audio(rate, new byte[rate / 50 * 2]))));
                     if (!logged) {
@@ -221,21 +173,6 @@ public final class AudioSocketCall implements AudioSource {
             log.info("{}: stopped", description);
         }
         closeSocket();
-    }
-
-    @Override
-    public String endReason() {
-        String r = endReason;
-        return r == null ? "in progress" : r;
-    }
-
-    @Override
-    public void close() {
-        stop();
-        SpillingPcmBuffer b = buffer;
-        if (b != null) {
-            b.close();
-        }
     }
 
     /** Reads messages until hangup, EOF, error or stop. Runs on the connection's thread. */
@@ -288,24 +225,21 @@ public final class AudioSocketCall implements AudioSource {
     }
 
     private void onAudio(AudioSocketMessage.Audio a) throws IOException {
-        PcmFormat f = format;
+        PcmFormat f = knownFormat();
         if (f == null) {
-            f = PcmFormat.mono(a.sampleRate());
-            long limit = (long) config.bufferSeconds() * f.bytesPerSecond();
-            buffer = new SpillingPcmBuffer(limit, config.spillDir(), "callscribe-audiosocket-" + id + "-",
+            PcmFormat first = PcmFormat.mono(a.sampleRate());
+            long limit = (long) config.bufferSeconds() * first.bytesPerSecond();
+            start(first, new SpillingPcmBuffer(limit, config.spillDir(), "callscribe-audiosocket-" + id + "-",
                     (file, inMemory) -> log.warn("{}: consumer is {} s behind; buffering further audio in {}",
-                            description, String.format("%.0f", format.secondsOf(inMemory)), file));
-            format = f;
-            formatKnown.countDown();
-            if (endReason != null) {
-                buffer.end(); // stop() raced with the first frame: its end() saw no buffer
-            }
+                            description, String.format("%.0f", first.secondsOf(inMemory)), file)));
+            f = first;
         } else if (f.sampleRate() != a.sampleRate()) {
             throw new AudioSocketProtocolException("sample rate changed mid-call from " + f.sampleRate() + " Hz to "
                     + a.sampleRate() + " Hz (kind " + AudioSocketCodec.hex(a.kind()) + ")");
         }
         if (a.pcm().length > 0) {
             long limit = (long) (config.bufferSeconds() + config.maxSpillSeconds()) * f.bytesPerSecond();
+            SpillingPcmBuffer buffer = buffer();
             if (buffer.backlog() + a.pcm().length > limit) {
                 String reason = "audio buffer full: more than " + (config.bufferSeconds() + config.maxSpillSeconds())
                         + " s of audio waiting for the recogniser";
@@ -337,31 +271,6 @@ public final class AudioSocketCall implements AudioSource {
         } finally {
             dtmfLock.unlock();
         }
-    }
-
-    /** Records the end once; returns whether this call was the one that ended it. */
-    private boolean end(String reason, AudioSocketProtocolException error) {
-        synchronized (endLock) {
-            if (endReason != null) {
-                return false;
-            }
-            endReason = reason;
-            protocolError = error;
-        }
-        SpillingPcmBuffer b = buffer;
-        if (b != null) {
-            if (error != null) {
-                b.fail(error);
-            } else {
-                b.end();
-            }
-        }
-        formatKnown.countDown();
-        return true;
-    }
-
-    boolean ended() {
-        return endReason != null;
     }
 
     private void closeSocket() {

@@ -1,8 +1,8 @@
 package io.callscribe.source.rtp;
 
 import io.callscribe.audio.PcmFormat;
-import io.callscribe.source.AudioSource;
-import io.callscribe.source.audiosocket.SpillingPcmBuffer;
+import io.callscribe.source.LiveAudioSource;
+import io.callscribe.source.SpillingPcmBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,7 @@ import java.util.List;
  * losses filled with silence, no packet held more than 60 ms. The receiving thread never waits for the reader
  * (audio goes to a {@link SpillingPcmBuffer}). UDP has no hang-up: the stream ends with {@link #stop()}.
  */
-public final class RtpReceiver implements AudioSource {
+public final class RtpReceiver extends LiveAudioSource {
 
     private static final Logger log = LoggerFactory.getLogger(RtpReceiver.class);
     private static final PcmFormat FORMAT = PcmFormat.mono(16000);
@@ -35,16 +35,17 @@ public final class RtpReceiver implements AudioSource {
     private final Thread reader;
     private volatile InetSocketAddress expectedSender;
     private volatile boolean stopping;
-    private volatile String endReason;
     private long foreign;
     private long malformed;
 
     private RtpReceiver(DatagramSocket socket, String name, int bufferSeconds, Path spillDir) {
+        super(FORMAT, 0);
         this.socket = socket;
         this.description = "rtp " + name + " on " + socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
         this.reorder = RtpReorderBuffer.defaults();
         this.buffer = new SpillingPcmBuffer((long) bufferSeconds * FORMAT.bytesPerSecond(), spillDir,
                 "callscribe-rtp-", (file, inMemory) -> log.warn("{}: consumer is behind; buffering further audio in {}", description, file));
+        start(FORMAT, buffer);
         this.reader = Thread.ofVirtual().name("rtp-" + socket.getLocalPort()).unstarted(this::receive);
     }
 
@@ -103,13 +104,12 @@ public final class RtpReceiver implements AudioSource {
                 write(reorder.offer(packet, System.nanoTime()));
             }
             write(reorder.drain());
-            end("stopped");
+            endLoggingLosses("stopped", null);
         } catch (SocketException e) {
             write(reorder.drain());
-            end(stopping ? "stopped" : "socket closed");
+            endLoggingLosses(stopping ? "stopped" : "socket closed", null);
         } catch (IOException e) {
-            buffer.fail(new IOException(description + ": " + e.getMessage(), e));
-            end("audio error");
+            endLoggingLosses("audio error", new IOException(description + ": " + e.getMessage(), e));
         } finally {
             socket.close();
         }
@@ -127,15 +127,11 @@ public final class RtpReceiver implements AudioSource {
         }
     }
 
-    private void end(String reason) {
-        if (endReason == null) {
-            endReason = reason;
-            if (reorder.lostPackets() + reorder.duplicates() + reorder.late() > 0) {
-                log.info("{}: {} packet(s) lost (filled with silence), {} duplicate(s), {} late", description,
-                        reorder.lostPackets(), reorder.duplicates(), reorder.late());
-            }
+    private void endLoggingLosses(String reason, IOException error) {
+        if (end(reason, error) && reorder.lostPackets() + reorder.duplicates() + reorder.late() > 0) {
+            log.info("{}: {} packet(s) lost (filled with silence), {} duplicate(s), {} late", description,
+                    reorder.lostPackets(), reorder.duplicates(), reorder.late());
         }
-        buffer.end();
     }
 
     @Override
@@ -143,36 +139,10 @@ public final class RtpReceiver implements AudioSource {
         return description;
     }
 
-    @Override
-    public PcmFormat format() {
-        return FORMAT;
-    }
-
-    @Override
-    public boolean realTime() {
-        return true;
-    }
-
-    @Override
-    public int read(byte[] dst, int offset, int length) throws IOException, InterruptedException {
-        return buffer.read(dst, offset, length);
-    }
-
-    /** Seconds of audio received so far (lost packets count as the silence that replaced them). */
-    public double receivedSeconds() {
-        return FORMAT.secondsOf(buffer.totalWritten());
-    }
-
     /** Ends the stream: held packets are played (gaps filled), then {@link #read} returns -1. Idempotent. */
     @Override
     public void stop() {
         stopping = true; // the reader notices within POLL_MS, drains and closes the socket
-    }
-
-    @Override
-    public String endReason() {
-        String r = endReason;
-        return r == null ? "in progress" : r;
     }
 
     @Override
@@ -184,6 +154,6 @@ public final class RtpReceiver implements AudioSource {
             Thread.currentThread().interrupt();
         }
         socket.close();
-        buffer.close();
+        closeBuffer();
     }
 }

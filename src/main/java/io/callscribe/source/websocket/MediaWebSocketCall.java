@@ -1,8 +1,8 @@
 package io.callscribe.source.websocket;
 
 import io.callscribe.audio.PcmFormat;
-import io.callscribe.source.AudioSource;
-import io.callscribe.source.audiosocket.SpillingPcmBuffer;
+import io.callscribe.source.LiveAudioSource;
+import io.callscribe.source.SpillingPcmBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,11 +14,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One chan_websocket media connection: the audio Asterisk sends for one WebSocket channel, as an {@link AudioSource}.
@@ -35,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread contract: the {@code on*} methods are called by the transport, one at a time (its reader); {@link #read}
  * and {@link #format} by the call session's thread; {@link #stop}, {@link #send} and the accessors from any thread.
  */
-public final class MediaWebSocketCall implements AudioSource {
+public final class MediaWebSocketCall extends LiveAudioSource {
 
     private static final Logger log = LoggerFactory.getLogger(MediaWebSocketCall.class);
 
@@ -85,8 +83,6 @@ public final class MediaWebSocketCall implements AudioSource {
     private final Config config;
     private final String direction;
     private final CompletableFuture<MediaWebSocketCall> started = new CompletableFuture<>();
-    private final CountDownLatch formatKnown = new CountDownLatch(1);
-    private final ReentrantLock endLock = new ReentrantLock();
     private final Set<String> unknownLogged = ConcurrentHashMap.newKeySet();
     private final Set<String> malformedLogged = ConcurrentHashMap.newKeySet();
     private final StringBuffer dtmf = new StringBuffer();
@@ -94,17 +90,15 @@ public final class MediaWebSocketCall implements AudioSource {
     private volatile MediaEvent.MediaStart mediaStart;
     private volatile MediaFormat mediaFormat;
     private volatile ControlFormat controlFormat = ControlFormat.PLAIN;
-    private volatile SpillingPcmBuffer buffer;
     private volatile MediaEvent.Status lastStatus;
     private volatile String description;
-    private volatile String endReason;
-    private volatile MediaProtocolException protocolError;
 
     /**
      * @param direction     for logs: how the connection came about ("from" for Asterisk connecting in, "to" out)
      * @param uriParameters query parameters of the connection's URI (Asterisk's {@code v()} option)
      */
     public MediaWebSocketCall(Link link, Map<String, String> uriParameters, Config config, String direction) {
+        super(MediaFormat.SLIN.pcm(), 0); // a frame every ptime (20 ms)
         this.link = Objects.requireNonNull(link, "link");
         this.uriParameters = Map.copyOf(uriParameters);
         this.config = Objects.requireNonNull(config, "config");
@@ -182,55 +176,6 @@ public final class MediaWebSocketCall implements AudioSource {
         return description;
     }
 
-    /** Asterisk sends a frame every ptime (20 ms): the session collects whole chunks. */
-    @Override
-    public boolean realTime() {
-        return true;
-    }
-
-    @Override
-    public PcmFormat format() throws IOException, InterruptedException {
-        formatKnown.await();
-        MediaFormat f = mediaFormat;
-        if (f != null) {
-            return f.pcm();
-        }
-        if (protocolError != null) {
-            throw protocolError;
-        }
-        return MediaFormat.SLIN.pcm();
-    }
-
-    @Override
-    public int read(byte[] dst, int offset, int length) throws IOException, InterruptedException {
-        formatKnown.await();
-        SpillingPcmBuffer b = buffer;
-        if (b == null) {
-            if (protocolError != null) {
-                throw protocolError;
-            }
-            return -1;
-        }
-        return b.read(dst, offset, length);
-    }
-
-    /** Seconds of audio received so far. */
-    public double receivedSeconds() {
-        SpillingPcmBuffer b = buffer;
-        MediaFormat f = mediaFormat;
-        return b == null || f == null ? 0 : f.pcm().secondsOf(b.totalWritten());
-    }
-
-    @Override
-    public String endReason() {
-        String r = endReason;
-        return r == null ? "in progress" : r;
-    }
-
-    public boolean ended() {
-        return endReason != null;
-    }
-
     /** Ends the call from callscribe's side: closes with 1000, so Asterisk hangs up the WebSocket channel. */
     @Override
     public void stop() {
@@ -238,15 +183,6 @@ public final class MediaWebSocketCall implements AudioSource {
             log.info("{}: stopped after {} s of audio", description, seconds());
         }
         link.close(MediaCloseStatus.NORMAL, "callscribe ended the call");
-    }
-
-    @Override
-    public void close() {
-        stop();
-        SpillingPcmBuffer b = buffer;
-        if (b != null) {
-            b.close();
-        }
     }
 
     // ------------------------------------------------------------------ transport side
@@ -322,14 +258,10 @@ public final class MediaWebSocketCall implements AudioSource {
         description = "chan_websocket " + (param != null && !param.isBlank() ? "call " + param : "channel " + s.channelId())
                 + " (" + s.channel() + ", " + s.format() + ", " + direction + " " + link.remote() + ")";
         PcmFormat pcm = f.pcm();
-        buffer = new SpillingPcmBuffer((long) config.bufferSeconds() * pcm.bytesPerSecond(), config.spillDir(),
+        start(pcm, new SpillingPcmBuffer((long) config.bufferSeconds() * pcm.bytesPerSecond(), config.spillDir(),
                 "callscribe-websocket-", (file, inMemory) -> log.warn("{}: consumer is {} s behind; buffering further audio in {}",
-                        description, String.format("%.0f", pcm.secondsOf(inMemory)), file));
-        mediaFormat = f;
-        formatKnown.countDown();
-        if (endReason != null) {
-            buffer.end(); // stop() raced with MEDIA_START: its end() saw no buffer
-        }
+                        description, String.format("%.0f", pcm.secondsOf(inMemory)), file)));
+        mediaFormat = f; // after the start: audio is taken once there is a buffer for it
         log.info("{}: media started, {} bytes per {} ms", description, s.optimalFrameSize(), s.ptime());
         started.complete(this);
     }
@@ -347,7 +279,7 @@ public final class MediaWebSocketCall implements AudioSource {
         try {
             byte[] pcm = f.toPcm(data, offset, length);
             if (pcm.length > 0) {
-                buffer.write(pcm);
+                buffer().write(pcm);
             }
         } catch (MediaProtocolException e) {
             fault(e, MediaCloseStatus.PROTOCOL_ERROR);
@@ -390,30 +322,6 @@ public final class MediaWebSocketCall implements AudioSource {
     private static String truncate(String reason) {
         // a close frame's reason is at most 123 bytes
         return reason.length() <= 100 ? reason : reason.substring(0, 100);
-    }
-
-    /** Records the end once; returns whether this call was the one that ended it. */
-    private boolean end(String reason, MediaProtocolException error) {
-        endLock.lock();
-        try {
-            if (endReason != null) {
-                return false;
-            }
-            endReason = reason;
-            protocolError = error;
-        } finally {
-            endLock.unlock();
-        }
-        SpillingPcmBuffer b = buffer;
-        if (b != null) {
-            if (error != null) {
-                b.fail(error);
-            } else {
-                b.end();
-            }
-        }
-        formatKnown.countDown();
-        return true;
     }
 
     private String seconds() {

@@ -1,4 +1,4 @@
-package io.callscribe.source.audiosocket;
+package io.callscribe.source;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +61,7 @@ class SpillingPcmBufferTest {
         SpillingPcmBuffer buf = new SpillingPcmBuffer(1000, dir, "t-", (f, mem) -> {
         });
         buf.write(chunk(1, 4));
-        buf.fail(new AudioSocketProtocolException("bad frame"));
+        buf.fail(new IOException("bad frame"));
         byte[] r = new byte[10];
         assertThat(buf.read(r, 0, 10)).isEqualTo(4);
         assertThatThrownBy(() -> buf.read(r, 0, 10)).isInstanceOf(IOException.class).hasMessage("bad frame");

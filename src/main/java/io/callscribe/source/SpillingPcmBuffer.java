@@ -1,4 +1,4 @@
-package io.callscribe.source.audiosocket;
+package io.callscribe.source;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
