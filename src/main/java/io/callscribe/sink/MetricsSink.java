@@ -40,22 +40,19 @@ public final class MetricsSink implements TranscriptSink {
                 .description("calls being transcribed now").register(registry);
         Gauge.builder("callscribe.lag.seconds", this, m -> m.lag.getAsDouble())
                 .description("largest lag of a live call behind its audio, seconds").register(registry);
-        calls = Counter.builder("callscribe.calls").description("calls started").register(registry);
-        audioSeconds = Counter.builder("callscribe.audio.seconds")
-                .description("seconds of call audio received (counted when a call ends)").register(registry);
-        recognisedSeconds = Counter.builder("callscribe.recognised.seconds")
-                .description("seconds of call audio covered by final results").register(registry);
-        webhookFailures = Counter.builder("callscribe.webhook.failures")
-                .description("webhook deliveries given up after all retries").register(registry);
-        webhookDropped = Counter.builder("callscribe.webhook.dropped")
-                .description("webhook events dropped because the delivery queue was full").register(registry);
-        reconnects = Counter.builder("callscribe.reconnects")
-                .description("recogniser connections re-opened during a call").register(registry);
-        audioReceived = Counter.builder("callscribe.audio.received.seconds")
-                .description("seconds of leg audio received, counted as it arrives (two legs count twice)").register(registry);
-        audioSent = Counter.builder("callscribe.audio.sent.seconds")
-                .description("seconds of leg audio sent to the recogniser (less than received where the "
-                        + "voice-activity gate dropped silence)").register(registry);
+        calls = counter("callscribe.calls", "calls started");
+        audioSeconds = counter("callscribe.audio.seconds",
+                "seconds of call audio received (counted when a call ends)");
+        recognisedSeconds = counter("callscribe.recognised.seconds", "seconds of call audio covered by final results");
+        webhookFailures = counter("callscribe.webhook.failures", "webhook deliveries given up after all retries");
+        webhookDropped = counter("callscribe.webhook.dropped",
+                "webhook events dropped because the delivery queue was full");
+        reconnects = counter("callscribe.reconnects", "recogniser connections re-opened during a call");
+        audioReceived = counter("callscribe.audio.received.seconds",
+                "seconds of leg audio received, counted as it arrives (two legs count twice)");
+        audioSent = counter("callscribe.audio.sent.seconds",
+                "seconds of leg audio sent to the recogniser (less than received where the "
+                        + "voice-activity gate dropped silence)");
         for (String kind : new String[]{"recogniser", "audio", "other"}) {
             errorCounter(kind);
         }
@@ -129,6 +126,10 @@ public final class MetricsSink implements TranscriptSink {
             return "audio";
         }
         return "other";
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
     }
 
     private Counter errorCounter(String kind) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
 
+import java.util.List;
 import java.util.Locale;
 
 /** Renders a call transcript as JSON (finals with words and metadata), plain text, or WebVTT subtitles. */
@@ -32,27 +33,27 @@ public final class TranscriptFormats {
         if (t.endReason() != null) {
             root.put("end_reason", t.endReason());
         }
-        ArrayNode finals = root.putArray("finals");
-        for (TranscriptEvent.Final f : t.finals()) {
-            ObjectNode n = EventJson.toNode(f);
-            n.remove("event");
-            n.remove("call");
-            finals.add(n);
-        }
+        root.set("finals", inCall(t.finals()));
         if (!t.dtmf().isEmpty()) {
-            ArrayNode digits = root.putArray("dtmf");
-            for (TranscriptEvent.Dtmf d : t.dtmf()) {
-                ObjectNode n = EventJson.toNode(d);
-                n.remove("event");
-                n.remove("call");
-                digits.add(n);
-            }
+            root.set("dtmf", inCall(t.dtmf()));
         }
         if (!t.errors().isEmpty()) {
             ArrayNode errors = root.putArray("errors");
             t.errors().forEach(errors::add);
         }
         return root;
+    }
+
+    /** The events as their JSON lines without what the transcript says once for all ("event", "call"). */
+    private static ArrayNode inCall(List<? extends TranscriptEvent> events) {
+        ArrayNode a = EventJson.MAPPER.createArrayNode();
+        for (TranscriptEvent e : events) {
+            ObjectNode n = EventJson.toNode(e);
+            n.remove("event");
+            n.remove("call");
+            a.add(n);
+        }
+        return a;
     }
 
     /** One final per line, no labels or times: what a person pastes into a ticket. */
