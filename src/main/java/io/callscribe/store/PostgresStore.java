@@ -38,13 +38,9 @@ public final class PostgresStore extends JdbcStore {
 
     /**
      * Opens the store at {@code url}: {@code postgresql://[user[:password]@]host[:port]/database[?param=value]}
-     * (libpq style, also {@code postgres://}) or a {@code jdbc:postgresql:} URL.
+     * (libpq style, also {@code postgres://}) or a {@code jdbc:postgresql:} URL, for the callscribe {@code instance}
+     * (one of those sharing the database).
      */
-    public static PostgresStore open(String url) {
-        return open(url, Stores.defaultInstance());
-    }
-
-    /** {@link #open(String)} for the callscribe {@code instance} (one of those sharing the database). */
     public static PostgresStore open(String url, String instance) {
         Location loc = Location.parse(url);
         HikariConfig config = new HikariConfig();

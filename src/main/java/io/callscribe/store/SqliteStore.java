@@ -31,11 +31,6 @@ public final class SqliteStore extends JdbcStore {
         this.file = file;
     }
 
-    /** {@link #open(Path, String)} as this host's instance. */
-    public static SqliteStore open(Path file) {
-        return open(file, Stores.defaultInstance());
-    }
-
     /**
      * Opens (creating the file, its directory and the schema when missing, upgrading an older schema) the store at
      * {@code file}, for the callscribe {@code instance}.

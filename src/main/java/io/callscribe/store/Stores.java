@@ -9,14 +9,6 @@ public final class Stores {
     }
 
     /**
-     * {@code off} (null result), {@code sqlite} (the default file), {@code sqlite:FILE} or a plain file path,
-     * {@code postgresql://...} / {@code postgres://...} / {@code jdbc:postgresql:...}.
-     */
-    public static TranscriptStore open(String spec, Path defaultSqliteFile) {
-        return open(spec, defaultSqliteFile, defaultInstance());
-    }
-
-    /**
      * This host's name: the instance name of a store opened without one. {@code callscribe run} adds its state
      * directory ({@code host:/var/lib/callscribe}), so two instances on one host stay apart.
      */
@@ -32,7 +24,11 @@ public final class Stores {
         }
     }
 
-    /** {@link #open(String, Path)} for the callscribe {@code instance} (see {@link TranscriptStore#instance()}). */
+    /**
+     * {@code off} (null result), {@code sqlite} (the default file), {@code sqlite:FILE} or a plain file path,
+     * {@code postgresql://...} / {@code postgres://...} / {@code jdbc:postgresql:...}, for the callscribe
+     * {@code instance} (see {@link TranscriptStore#instance()}).
+     */
     public static TranscriptStore open(String spec, Path defaultSqliteFile, String instance) {
         String s = spec == null ? "sqlite" : spec.strip();
         if (s.equalsIgnoreCase("off")) {

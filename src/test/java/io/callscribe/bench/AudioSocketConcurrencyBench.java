@@ -78,7 +78,7 @@ public final class AudioSocketConcurrencyBench {
             List<TranscriptSink> sinkList = new ArrayList<>(List.of(new TranscriptFileSink(out), registry, new EndCounter()));
             // -Dbench.store=sqlite|sqlite:FILE|postgresql://...: the transcript store as in `callscribe run` (default off)
             io.callscribe.store.TranscriptStore store = io.callscribe.store.Stores.open(
-                    System.getProperty("bench.store", "off"), out.resolve("calls.db"));
+                    System.getProperty("bench.store", "off"), out.resolve("calls.db"), io.callscribe.store.Stores.defaultInstance());
             io.callscribe.sink.StoreSink storeSink = store == null ? null
                     : new io.callscribe.sink.StoreSink(store, id -> "load", io.callscribe.sink.StoreSink.DEFAULT_QUEUE, null);
             if (storeSink != null) {

@@ -57,7 +57,7 @@ public final class StoreBench {
         long finals = 0;
         long words = 0;
         long queryNanos = 0;
-        try (TranscriptStore store = Stores.open(spec, null)) {
+        try (TranscriptStore store = Stores.open(spec, null, Stores.defaultInstance())) {
             if (phase.equals("query")) {
                 System.out.printf(Locale.ROOT, "store=%s calls=%d size_mib=%.1f (searched as filled before)%n", store.describe(),
                         calls, size(spec) / 1048576.0);

@@ -5,6 +5,7 @@ import io.callscribe.event.TranscriptEvent;
 import io.callscribe.store.CallQuery;
 import io.callscribe.store.PostgresStore;
 import io.callscribe.store.SqliteStore;
+import io.callscribe.store.Stores;
 import io.callscribe.store.StoredTranscript;
 import io.callscribe.store.TranscriptStore;
 import io.callscribe.testing.FaultyStore;
@@ -50,7 +51,7 @@ class StoreSinkTest {
     @Test
     void storesTheCallAsItGoes() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (TranscriptStore store = SqliteStore.open(dir.resolve("calls.db"));
+        try (TranscriptStore store = SqliteStore.open(dir.resolve("calls.db"), Stores.defaultInstance());
              StoreSink sink = new StoreSink(store, id -> "vosk", 1000, meters)) {
             List<TranscriptEvent> events = callEvents("c1", 4);
             for (TranscriptEvent e : events.subList(0, 5)) { // start + two partial/final pairs
@@ -78,7 +79,7 @@ class StoreSinkTest {
 
     @Test
     void theSourcesPartiesBecomeSearchableMetadata() {
-        try (TranscriptStore store = SqliteStore.open(dir.resolve("calls.db"));
+        try (TranscriptStore store = SqliteStore.open(dir.resolve("calls.db"), Stores.defaultInstance());
              StoreSink sink = new StoreSink(store, id -> "vosk", 1000, null)) {
             var caller = new io.callscribe.event.CallParty("Alice", "caller", "PJSIP/alice-1", "1714.1", "1714.1",
                     "+4930123", "Alice", "200", "Support", "", "from-internal", java.util.Map.of("QUEUE", "sales"));
@@ -99,7 +100,7 @@ class StoreSinkTest {
     @Test
     void aHangingStoreNeverBlocksTheCallAndAFailingOneLosesNothingWhenItReturns() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (FaultyStore store = new FaultyStore(SqliteStore.open(dir.resolve("calls.db")));
+        try (FaultyStore store = new FaultyStore(SqliteStore.open(dir.resolve("calls.db"), Stores.defaultInstance()));
              StoreSink sink = new StoreSink(store, id -> null, 10_000, meters)) {
             store.hang();
             long t0 = System.nanoTime();
@@ -132,7 +133,7 @@ class StoreSinkTest {
     @Test
     void aFullQueueDropsAndCountsInsteadOfWaiting() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (FaultyStore store = new FaultyStore(SqliteStore.open(dir.resolve("calls.db")));
+        try (FaultyStore store = new FaultyStore(SqliteStore.open(dir.resolve("calls.db"), Stores.defaultInstance()));
              StoreSink sink = new StoreSink(store, id -> null, 10, meters)) {
             store.hang();
             callEvents("big", 100).forEach(sink::accept);
@@ -148,7 +149,7 @@ class StoreSinkTest {
     void postgresGoingAwayMidCallAndComingBackLosesNoFinal() throws Exception {
         LocalPostgres pg = LocalPostgres.get();
         String url = pg.newDatabase();
-        try (TranscriptStore store = PostgresStore.open(url);
+        try (TranscriptStore store = PostgresStore.open(url, Stores.defaultInstance());
              StoreSink sink = new StoreSink(store, id -> "vosk", 10_000, new SimpleMeterRegistry())) {
             List<TranscriptEvent> events = callEvents("outage", 40);
             int half = events.size() / 2;

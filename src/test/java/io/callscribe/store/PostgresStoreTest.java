@@ -17,12 +17,12 @@ class PostgresStoreTest extends TranscriptStoreContract {
     @Override
     TranscriptStore open() throws Exception {
         url = LocalPostgres.get().newDatabase();
-        return PostgresStore.open(url);
+        return PostgresStore.open(url, Stores.defaultInstance());
     }
 
     @Override
     TranscriptStore reopen() {
-        return PostgresStore.open(url);
+        return PostgresStore.open(url, Stores.defaultInstance());
     }
 
     @Override
@@ -44,7 +44,7 @@ class PostgresStoreTest extends TranscriptStoreContract {
 
     @Test
     void twoStoresOnOneDatabaseSeeEachOthersCalls() {
-        try (TranscriptStore other = PostgresStore.open(url)) {
+        try (TranscriptStore other = PostgresStore.open(url, Stores.defaultInstance())) {
             store.write(call("from-a", T0, "spool", Map.of(), "written by the first instance"));
             other.write(call("from-b", T0.plusSeconds(1), "spool", Map.of(), "written by the second instance"));
             assertThat(store.search(CallQuery.text("instance")).calls()).extracting(StoredCall::id)
@@ -63,7 +63,7 @@ class PostgresStoreTest extends TranscriptStoreContract {
         assertThat(PostgresStore.Location.parse("jdbc:postgresql://h/db?password=x").safe()).doesNotContain("=x");
         assertThatThrownBy(() -> PostgresStore.Location.parse("postgresql:///nohost"))
                 .hasMessageContaining("names no host");
-        assertThatThrownBy(() -> PostgresStore.open("postgresql://127.0.0.1:1/none"))
+        assertThatThrownBy(() -> PostgresStore.open("postgresql://127.0.0.1:1/none", Stores.defaultInstance()))
                 .isInstanceOf(StoreException.class).hasMessageContaining("postgresql://127.0.0.1:1/none");
     }
 }

@@ -20,7 +20,7 @@ class SqliteStoreTest extends TranscriptStoreContract {
 
     @Override
     TranscriptStore open() {
-        return SqliteStore.open(dir.resolve("state/calls.db"));
+        return SqliteStore.open(dir.resolve("state/calls.db"), Stores.defaultInstance());
     }
 
     @Override
@@ -78,7 +78,7 @@ class SqliteStoreTest extends TranscriptStoreContract {
                 st.execute("INSERT INTO call_text (rowid, text) SELECT seq, 'an old refund " + i + "' FROM calls WHERE id = 'old" + i + "'");
             }
         }
-        try (TranscriptStore upgraded = SqliteStore.open(file)) {
+        try (TranscriptStore upgraded = SqliteStore.open(file, Stores.defaultInstance())) {
             assertThat(upgraded.search(CallQuery.text("refund")).calls()).extracting(StoredCall::id).containsExactly("old1", "old0");
             CallPage first = upgraded.search(CallQuery.text("refund").withLimit(1));
             assertThat(upgraded.search(CallQuery.text("refund").withLimit(1).withCursor(first.nextCursor())).calls())
@@ -102,7 +102,7 @@ class SqliteStoreTest extends TranscriptStoreContract {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
             st.execute("INSERT INTO schema_version (version, script) VALUES (99, 'V99__future.sql')");
         }
-        assertThatThrownBy(() -> SqliteStore.open(file)).isInstanceOf(StoreException.class)
+        assertThatThrownBy(() -> SqliteStore.open(file, Stores.defaultInstance())).isInstanceOf(StoreException.class)
                 .hasMessageContaining("schema version 99").hasMessageContaining("upgrade callscribe");
     }
 
@@ -110,6 +110,6 @@ class SqliteStoreTest extends TranscriptStoreContract {
     void aFileThatIsNoDatabaseIsNamed() throws Exception {
         Path bad = dir.resolve("bad.db");
         Files.writeString(bad, "this is not sqlite, just text that is long enough to fill a header page......");
-        assertThatThrownBy(() -> SqliteStore.open(bad)).isInstanceOf(StoreException.class).hasMessageContaining(bad.toString());
+        assertThatThrownBy(() -> SqliteStore.open(bad, Stores.defaultInstance())).isInstanceOf(StoreException.class).hasMessageContaining(bad.toString());
     }
 }

@@ -2,6 +2,7 @@ package io.callscribe.web;
 
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.store.SqliteStore;
+import io.callscribe.store.Stores;
 import io.callscribe.store.StoreWrite;
 import io.callscribe.store.TranscriptStore;
 import io.callscribe.testing.HeadlessChromium;
@@ -40,7 +41,7 @@ class StoredCallsBrowserTest {
     @BeforeEach
     void start() {
         HeadlessChromium.requireInstalled();
-        store = SqliteStore.open(dir.resolve("calls.db"));
+        store = SqliteStore.open(dir.resolve("calls.db"), Stores.defaultInstance());
         server = WebServer.start(WebSettings.loopback(0), new CallRegistry(), null).archive(new CallArchive(store));
         browser = HeadlessChromium.start(dir.resolve("profile"), 1280, 900);
         driver = browser.driver();
