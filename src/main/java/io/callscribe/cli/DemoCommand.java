@@ -62,14 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--stay", description = "Keep the live page up after the call, until Ctrl-C.")
     boolean stay;
 
-    @Mixin
-    EngineOptions engine = new EngineOptions();
-
-    @Mixin
-    StreamingOptions streaming = new StreamingOptions();
-
-    @Mixin
-    OutputOptions output = new OutputOptions();
+    @Mixin CallOptions calls = new CallOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -91,12 +84,12 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  exactly as Asterisk MixMonitor r()/t() writes a call's two sides (zero-size header, "
                     + "32 KiB flushes)%s,%n", pace());
         }
-        out.printf("  and transcribed live while it grows by %s.%n", engine.describe());
+        out.printf("  and transcribed live while it grows by %s.%n", calls.engine.describe());
         out.println("  loading the speech engine ...");
 
         CallRegistry registry = new CallRegistry();
         List<Thread> players = new ArrayList<>();
-        try (Recognizer recognizer = engine.create();
+        try (Recognizer recognizer = calls.engine.create();
              WebServer web = startWeb(registry)) {
             if (recognizer instanceof Sphinx4Recognizer sphinx) {
                 sphinx.preload(tracks.size());
@@ -105,7 +98,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("  live page: " + web.url() + "  (open it now to watch the transcript grow)");
             }
             out.println();
-            List<TranscriptSink> sinks = new ArrayList<>(output.sinks(true, false));
+            List<TranscriptSink> sinks = new ArrayList<>(calls.output.sinks(true, false));
             sinks.add(registry);
             List<CallSession.Leg> legs = new ArrayList<>();
             for (Track track : tracks) {
@@ -114,14 +107,14 @@ public final class DemoCommand implements Callable<Integer> {
                 legs.add(new CallSession.Leg(track.speaker(), RecordingTailer.open(recording, 0, 1, TailOptions.defaults())));
             }
             try (SinkFanout fanout = new SinkFanout(sinks)) {
-                CallSession session = new CallSession(CALL_ID, legs, recognizer, streaming.settings(false).withFailedAudio(output.failedAudio()), fanout);
+                CallSession session = new CallSession(CALL_ID, legs, recognizer, calls.session(false), fanout);
                 registry.attach(CALL_ID, new CallControl(recognizer.name(), session::stop, session::lagSeconds,
                         session::audioSeconds));
                 Signals.onTerminate(session::stop);
                 var outcome = session.run();
                 fanout.close();
                 out.println();
-                out.println("transcript: " + output.files.textPath(CALL_ID).toAbsolutePath()
+                out.println("transcript: " + calls.output.files.textPath(CALL_ID).toAbsolutePath()
                         + " (also .json with word timings and .vtt subtitles)");
                 if (web != null && stay) {
                     out.println("live page still up at " + web.url() + "; Ctrl-C to quit");

@@ -27,8 +27,7 @@ import java.util.concurrent.CountDownLatch;
                         + "and VOSK_SHOW_WORDS when set; options override them."})
 public final class ServeCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Option(names = "--host", description = "Interface to bind (default 127.0.0.1).")
     String host;
@@ -36,8 +35,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port to listen on (default 2700; 0 picks a free one).")
     Integer port;
 
-    @Mixin
-    EngineOptions engine = new EngineOptions();
+    @Mixin EngineOptions engine = new EngineOptions();
 
     @Option(names = "--sample-rate", description = "Rate assumed when a client sends no config (default 8000); "
             + "every rate is resampled to the engine's own.")

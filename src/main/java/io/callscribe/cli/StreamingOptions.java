@@ -1,5 +1,6 @@
 package io.callscribe.cli;
 
+import io.callscribe.session.FailedAudio;
 import io.callscribe.session.ReconnectPolicy;
 import io.callscribe.session.SessionSettings;
 import io.callscribe.vad.VadMode;
@@ -53,10 +54,11 @@ final class StreamingOptions {
         }
     }
 
-    SessionSettings settings(boolean realTime) {
-        return new SessionSettings(chunkMs, asrRate, true, maxAlternatives,
-                phraseList == null ? List.of() : phraseList, realTime, Duration.ofSeconds(finishTimeoutSeconds),
-                ReconnectPolicy.defaults().withAttempts(reconnectAttempts)
-                        .withMaxTotal(Duration.ofSeconds(reconnectMaxSeconds)), vad, null);
+    /** How calls stream; {@code failedAudio}: what a leg keeps of its audio once its recogniser failed for good. */
+    SessionSettings settings(boolean realTime, FailedAudio failedAudio) {
+        ReconnectPolicy reconnect = ReconnectPolicy.defaults().withAttempts(reconnectAttempts)
+                .withMaxTotal(Duration.ofSeconds(reconnectMaxSeconds));
+        return new SessionSettings(chunkMs, asrRate, true, maxAlternatives, phraseList == null ? List.of() : phraseList,
+                realTime, Duration.ofSeconds(finishTimeoutSeconds), reconnect, vad, null, failedAudio);
     }
 }

@@ -40,63 +40,6 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
         java.util.Objects.requireNonNull(failedAudio, "failedAudio");
     }
 
-    /** Without a choice for failed audio: {@link FailedAudio#OFF}. */
-    public SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
-                           List<String> phraseList, boolean realTime, Duration finishTimeout,
-                           ReconnectPolicy reconnect, VadMode vad, VadTuning vadTuning) {
-        this(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout, reconnect, vad,
-                vadTuning, FailedAudio.OFF);
-    }
-
-    /** Without a voice-activity choice: {@link VadMode#AUTO}. */
-    public SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
-                           List<String> phraseList, boolean realTime, Duration finishTimeout, ReconnectPolicy reconnect) {
-        this(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout, reconnect,
-                VadMode.AUTO, null);
-    }
-
-    /** With the default reconnect policy. */
-    public SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
-                           List<String> phraseList, boolean realTime, Duration finishTimeout) {
-        this(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout, ReconnectPolicy.defaults());
-    }
-
-    public static SessionSettings defaults() {
-        return new SessionSettings(200, 0, true, 0, List.of(), false, Duration.ofSeconds(30));
-    }
-
-    public SessionSettings withRealTime(boolean realTime) {
-        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, vad, vadTuning, failedAudio);
-    }
-
-    public SessionSettings withReconnect(ReconnectPolicy policy) {
-        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                policy, vad, vadTuning, failedAudio);
-    }
-
-    public SessionSettings withFinishTimeout(Duration timeout) {
-        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, timeout,
-                reconnect, vad, vadTuning, failedAudio);
-    }
-
-    public SessionSettings withVad(VadMode mode) {
-        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, mode, null, failedAudio);
-    }
-
-    /** Gates every leg with this tuning (tests, benchmarks). */
-    public SessionSettings withVadTuning(VadTuning tuning) {
-        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, VadMode.ON, tuning, failedAudio);
-    }
-
-    /** Keeps a failed leg's audio as {@code failed} says. */
-    public SessionSettings withFailedAudio(FailedAudio failed) {
-        return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, vad, vadTuning, failed);
-    }
-
     /** The gate tuning for a call of {@code legs} legs, or empty when its legs are not gated. */
     java.util.Optional<VadTuning> gateFor(int legs) {
         if (vad == VadMode.OFF) {

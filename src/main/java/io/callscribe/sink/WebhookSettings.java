@@ -35,34 +35,10 @@ public record WebhookSettings(URI url, boolean partials, String authorization, S
         Objects.requireNonNull(requestTimeout, "requestTimeout");
     }
 
-    /** Defaults: no partials, 10 000 queued events, 5 tries 0.5 s..30 s apart, 10 s per request. */
-    public static WebhookSettings of(URI url) {
-        return new WebhookSettings(url, false, null, null, 10_000, 5, Duration.ofMillis(500), Duration.ofSeconds(30),
-                Duration.ofSeconds(10));
-    }
-
-    public WebhookSettings withPartials(boolean on) {
-        return new WebhookSettings(url, on, authorization, secret, queueCapacity, maxAttempts, firstBackoff, maxBackoff, requestTimeout);
-    }
-
-    public WebhookSettings withAuthorization(String value) {
-        return new WebhookSettings(url, partials, value, secret, queueCapacity, maxAttempts, firstBackoff, maxBackoff, requestTimeout);
-    }
-
-    public WebhookSettings withSecret(String value) {
-        return new WebhookSettings(url, partials, authorization, value, queueCapacity, maxAttempts, firstBackoff, maxBackoff, requestTimeout);
-    }
-
-    public WebhookSettings withQueueCapacity(int value) {
-        return new WebhookSettings(url, partials, authorization, secret, value, maxAttempts, firstBackoff, maxBackoff, requestTimeout);
-    }
-
-    public WebhookSettings withRetries(int attempts, Duration first, Duration max) {
-        return new WebhookSettings(url, partials, authorization, secret, queueCapacity, attempts, first, max, requestTimeout);
-    }
-
-    public WebhookSettings withRequestTimeout(Duration value) {
-        return new WebhookSettings(url, partials, authorization, secret, queueCapacity, maxAttempts, firstBackoff, maxBackoff, value);
+    /** These with the default delivery: 10 000 queued events, 5 tries 0.5 s..30 s apart, 10 s per request. */
+    public static WebhookSettings of(URI url, boolean partials, String authorization, String secret) {
+        return new WebhookSettings(url, partials, authorization, secret, 10_000, 5, Duration.ofMillis(500),
+                Duration.ofSeconds(30), Duration.ofSeconds(10));
     }
 
     /** The URL without query or user info, for logs (a query may carry a key). */

@@ -11,7 +11,9 @@ import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.source.audiosocket.AudioSocketMessage;
 import io.callscribe.source.audiosocket.AudioSocketServer;
+import io.callscribe.testing.AudioSocketConfigBuilder;
 import io.callscribe.testing.FakeAsterisk;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.web.CallRegistry;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.WebSocketListener;
@@ -85,9 +87,9 @@ public final class AudioSocketConcurrencyBench {
                 sinkList.add(storeSink);
             }
             TranscriptSink sinks = new SinkFanout(sinkList);
-            SessionSettings settings = new SessionSettings(200, 0, true, 0, List.of(), false, Duration.ofSeconds(30));
+            SessionSettings settings = SessionSettingsBuilder.defaults();
             CallManager calls = new CallManager(recognizer, settings, sinks);
-            AudioSocketServer server = AudioSocketServer.start(AudioSocketServer.Config.defaults(0).withMaxCalls(Math.max(n, 1)), // capacity, not the limit
+            AudioSocketServer server = AudioSocketServer.start(AudioSocketConfigBuilder.spillingInto(Path.of(System.getProperty("java.io.tmpdir"))).maxCalls(Math.max(n, 1)).build(), // capacity, not the limit
                     call -> calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
                             .ifPresentOrElse(s -> { }, call::stop));
             loadIn.println(server.port());

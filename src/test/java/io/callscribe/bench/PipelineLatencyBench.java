@@ -6,12 +6,12 @@ import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.session.CallSession;
-import io.callscribe.session.SessionSettings;
 import io.callscribe.sink.ConsoleSink;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.RawWebSocketClient;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.testing.TappedRecognizer;
 
 import java.io.OutputStream;
@@ -120,7 +120,7 @@ public final class PipelineLatencyBench {
             Recognizer recognizer = new TappedRecognizer(vosk, (chunk, offset, length) ->
                     sent.add(new TimestampingVoskServer.Arrival(bytes[0] += length, System.nanoTime())));
             RecordingTailer tailer = RecordingTailer.open(file, 0, 1, TailOptions.defaults());
-            CallSession.single("bench", tailer, recognizer, SessionSettings.defaults(), timing).run();
+            CallSession.single("bench", tailer, recognizer, SessionSettingsBuilder.defaults(), timing).run();
         }
         long endedNanos = System.nanoTime();
         writer.join();

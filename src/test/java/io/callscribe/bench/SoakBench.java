@@ -7,11 +7,11 @@ import io.callscribe.server.VoskProtocolServer;
 import io.callscribe.server.VoskServerSettings;
 import io.callscribe.service.CallManager;
 import io.callscribe.session.CallSession;
-import io.callscribe.session.SessionSettings;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.source.AudioSource;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.testing.TestRecognizer;
 
 import java.io.IOException;
@@ -71,7 +71,7 @@ public final class SoakBench {
                      errors.incrementAndGet();
                  }
              }))) {
-            CallManager manager = new CallManager(recognizer, SessionSettings.defaults(), sinks)
+            CallManager manager = new CallManager(recognizer, SessionSettingsBuilder.defaults(), sinks)
                     .onEnded(outcome -> {
                         if (!outcome.ok()) {
                             failedCalls.incrementAndGet();

@@ -10,6 +10,7 @@ import io.callscribe.session.CallOutcome;
 import io.callscribe.session.CallSession;
 import io.callscribe.session.SessionSettings;
 import io.callscribe.source.AudioSource;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.vad.VadMode;
 
 import javax.sound.sampled.AudioInputStream;
@@ -76,12 +77,12 @@ public final class VadGateBench {
     static SessionSettings settings(VadMode vad) {
         String tuning = System.getProperty("vad.tuning");
         if (tuning == null || vad == VadMode.OFF) {
-            return SessionSettings.defaults().withVad(vad);
+            return SessionSettingsBuilder.settings().vad(vad).build();
         }
         String[] f = tuning.split(",");
-        return SessionSettings.defaults().withVadTuning(new io.callscribe.vad.VadTuning(Integer.parseInt(f[0]),
+        return SessionSettingsBuilder.settings().vadTuning(new io.callscribe.vad.VadTuning(Integer.parseInt(f[0]),
                 Integer.parseInt(f[1]), Integer.parseInt(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
-                Boolean.parseBoolean(f[5])));
+                Boolean.parseBoolean(f[5]))).build();
     }
 
     static Result run(String mode, Recognizer engine, byte[] in, byte[] out, VadMode vad) throws Exception {

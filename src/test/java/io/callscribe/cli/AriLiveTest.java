@@ -6,11 +6,11 @@ import io.callscribe.engine.sphinx.Sphinx4Settings;
 import io.callscribe.engine.sphinx.WordErrorRate;
 import io.callscribe.event.EventJson;
 import io.callscribe.session.CallSession;
-import io.callscribe.session.SessionSettings;
 import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.ari.AriException;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.testing.asterisk.DocSnippets;
 import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
@@ -102,7 +102,7 @@ class AriLiveTest {
         Path out = dir.resolve("direct");
         try (var engine = new Sphinx4Recognizer(Sphinx4Settings.fromSystemProperties().withFreshStreams(true)); var sink = new TranscriptFileSink(out)) {
             CallSession.single(id, RecordingTailer.open(wav, 0, 1, TailOptions.defaults()), engine,
-                    SessionSettings.defaults(), sink).run();
+                    SessionSettingsBuilder.defaults(), sink).run();
         }
         return RunHarness.readJson(out.resolve(id + ".json"));
     }
@@ -445,7 +445,7 @@ class AriLiveTest {
              var sink = new TranscriptFileSink(out)) {
             new CallSession(id, List.of(new CallSession.Leg(speakerA, RecordingTailer.open(wavA, 0, 1, TailOptions.defaults())),
                     new CallSession.Leg(speakerB, RecordingTailer.open(wavB, 0, 1, TailOptions.defaults()))), engine,
-                    SessionSettings.defaults(), sink).run();
+                    SessionSettingsBuilder.defaults(), sink).run();
         }
         return RunHarness.readJson(out.resolve(id + ".json"));
     }

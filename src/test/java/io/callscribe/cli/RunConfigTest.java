@@ -1,5 +1,6 @@
 package io.callscribe.cli;
 
+import io.callscribe.sink.WebhookSettings;
 import io.callscribe.testing.ScriptedVoskServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,8 +9,10 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,12 +23,12 @@ class RunConfigTest {
 
     @Test
     void ariMediaHostTakesAnOptionalPortForTheAudioSocketTarget() {
-        assertThat(RunCommand.mediaAddress("10.0.0.5", 9092)).isEqualTo(new HostPort("10.0.0.5", 9092));
-        assertThat(RunCommand.mediaAddress("pbx-gw:19092", 9092)).isEqualTo(new HostPort("pbx-gw", 19092));
-        assertThat(RunCommand.mediaAddress("fd00::5", 9092)).isEqualTo(new HostPort("fd00::5", 9092));
-        assertThat(RunCommand.mediaAddress("[fd00::5]", 9092)).isEqualTo(new HostPort("fd00::5", 9092));
-        assertThat(RunCommand.mediaAddress("[fd00::5]:19092", 9092)).isEqualTo(new HostPort("fd00::5", 19092));
-        assertThatThrownBy(() -> RunCommand.mediaAddress("pbx-gw:port", 9092)).hasMessageContaining("--ari-media-host")
+        assertThat(AriOptions.mediaAddress("10.0.0.5", 9092)).isEqualTo(new HostPort("10.0.0.5", 9092));
+        assertThat(AriOptions.mediaAddress("pbx-gw:19092", 9092)).isEqualTo(new HostPort("pbx-gw", 19092));
+        assertThat(AriOptions.mediaAddress("fd00::5", 9092)).isEqualTo(new HostPort("fd00::5", 9092));
+        assertThat(AriOptions.mediaAddress("[fd00::5]", 9092)).isEqualTo(new HostPort("fd00::5", 9092));
+        assertThat(AriOptions.mediaAddress("[fd00::5]:19092", 9092)).isEqualTo(new HostPort("fd00::5", 19092));
+        assertThatThrownBy(() -> AriOptions.mediaAddress("pbx-gw:port", 9092)).hasMessageContaining("--ari-media-host")
                 .hasMessageContaining("pbx-gw:port");
     }
 
@@ -46,14 +49,44 @@ class RunConfigTest {
                 """.formatted(dir.resolve("out")));
         RunCommand run = RunHarness.command(Map.of("CALLSCRIBE_SHUTDOWN_GRACE", "12", "CALLSCRIBE_CHUNK_MS", "100"),
                 "--config", yaml.toString(), "--idle-timeout", "9");
-        assertThat(run.idleTimeoutSeconds).as("flag over file").isEqualTo(9);
+        assertThat(run.spool.recording.idleTimeoutSeconds).as("flag over file").isEqualTo(9);
         assertThat(run.shutdownGraceSeconds).as("environment over file").isEqualTo(12);
-        assertThat(run.streaming.chunkMs).as("environment over default").isEqualTo(100);
-        assertThat(run.engine.asr).as("file over default").isEqualTo("ws://127.0.0.1:1");
-        assertThat(run.spoolLegs).containsExactly(Map.entry("-rx", "customer"), Map.entry("-tx", "agent"));
-        assertThat(run.webhookPartials).as("nested key webhook: {partials}").isTrue();
-        assertThat(run.output.outDir).isEqualTo(dir.resolve("out"));
-        assertThat(run.rawChannels).as("default").isEqualTo(1);
+        assertThat(run.calls.streaming.chunkMs).as("environment over default").isEqualTo(100);
+        assertThat(run.calls.engine.asr).as("file over default").isEqualTo("ws://127.0.0.1:1");
+        assertThat(run.spool.legs).containsExactly(Map.entry("-rx", "customer"), Map.entry("-tx", "agent"));
+        assertThat(run.webhooks.partials).as("nested key webhook: {partials}").isTrue();
+        assertThat(run.calls.output.outDir).isEqualTo(dir.resolve("out"));
+        assertThat(run.spool.recording.channels).as("default").isEqualTo(1);
+    }
+
+    @Test
+    void recordingOptionsAnswerToBothNamesAndKeepRunsConfigKeysAndVariables(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("callscribe.yaml");
+        Files.writeString(yaml, "asr: ws://127.0.0.1:1\nraw-channels: 2\n");
+        RunCommand run = RunHarness.command(Map.of("CALLSCRIBE_STEREO_SPEAKERS", "left,right"), "--config", yaml.toString());
+        assertThat(run.spool.recording.channels).as("config key raw-channels").isEqualTo(2);
+        assertThat(run.spool.recording.speakers).as("CALLSCRIBE_STEREO_SPEAKERS").containsExactly("left", "right");
+
+        RunCommand shortNames = RunHarness.command(Map.of(), "--channels", "2", "--speakers", "a,b", "--idle-timeout", "3");
+        assertThat(shortNames.spool.recording.opener())
+                .isEqualTo(new io.callscribe.service.TailingRecordingOpener(io.callscribe.source.TailOptions.defaults()
+                        .withIdleTimeout(java.time.Duration.ofSeconds(3)), 2, List.of("a", "b")));
+
+        CommandLine cl = Main.commandLine();
+        cl.parseArgs("transcribe", "call.raw", "--raw-channels", "2", "--stereo-speakers", "in,out");
+        TranscribeCommand transcribe = cl.getSubcommands().get("transcribe").getCommand();
+        assertThat(transcribe.recording.channels).isEqualTo(2);
+        assertThat(transcribe.recording.speakers).containsExactly("in", "out");
+    }
+
+    @Test
+    void everyWebhookUrlGetsThePartialsSecretAndAuthorizationGiven() throws Exception {
+        RunCommand run = RunHarness.command(Map.of("CALLSCRIBE_WEBHOOK_AUTHORIZATION", "Bearer abc"),
+                "--webhook", "http://crm.example/a,https://crm.example/b", "--webhook-partials", "--webhook-secret", "k3y");
+        assertThat(run.webhooks.settings()).containsExactly(
+                WebhookSettings.of(URI.create("http://crm.example/a"), true, "Bearer abc", "k3y"),
+                WebhookSettings.of(URI.create("https://crm.example/b"), true, "Bearer abc", "k3y"));
+        assertThat(RunHarness.command(Map.of()).webhooks.settings()).isEmpty();
     }
 
     @Test
@@ -82,15 +115,15 @@ class RunConfigTest {
         RunCommand run = RunHarness.command(Map.of(), "--config", example.toString());
         CommandLine.Model.CommandSpec spec = run.spec;
         assertThat(new ConfigDefaults(Map.of(), example).unknownKeys(spec)).isEmpty();
-        assertThat(run.engine.asr).isEqualTo("ws://127.0.0.1:2700");
-        assertThat(run.spool).isEqualTo("/var/spool/asterisk/monitor");
-        assertThat(run.spoolLegs).containsExactly(Map.entry("-in", "caller"), Map.entry("-out", "agent"));
-        assertThat(run.idleTimeoutSeconds).isEqualTo(15);
-        assertThat(run.rawChannels).isEqualTo(1);
-        assertThat(run.audiosocket).isEqualTo("127.0.0.1:9092");
-        assertThat(run.output.outDir).isEqualTo(Path.of("/var/lib/callscribe/transcripts"));
-        assertThat(run.output.events).isEqualTo(Path.of("/var/lib/callscribe/events.jsonl"));
-        assertThat(run.http).isEqualTo("127.0.0.1:8080");
+        assertThat(run.calls.engine.asr).isEqualTo("ws://127.0.0.1:2700");
+        assertThat(run.spool.dir).isEqualTo("/var/spool/asterisk/monitor");
+        assertThat(run.spool.legs).containsExactly(Map.entry("-in", "caller"), Map.entry("-out", "agent"));
+        assertThat(run.spool.recording.idleTimeoutSeconds).isEqualTo(15);
+        assertThat(run.spool.recording.channels).isEqualTo(1);
+        assertThat(run.audioSocket.address).isEqualTo("127.0.0.1:9092");
+        assertThat(run.calls.output.outDir).isEqualTo(Path.of("/var/lib/callscribe/transcripts"));
+        assertThat(run.calls.output.events).isEqualTo(Path.of("/var/lib/callscribe/events.jsonl"));
+        assertThat(run.http.address).isEqualTo("127.0.0.1:8080");
         assertThat(run.shutdownGraceSeconds).isEqualTo(20);
     }
 

@@ -6,11 +6,11 @@ import io.callscribe.engine.sphinx.WordErrorRate;
 import io.callscribe.event.EventJson;
 import io.callscribe.server.VoskProtocolServer;
 import io.callscribe.server.VoskServerSettings;
-import io.callscribe.session.SessionSettings;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.session.CallSession;
 import io.callscribe.sink.TranscriptFileSink;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.testing.TappedRecognizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,7 +55,7 @@ class ServeEquivalenceTest {
         try (var engine = new TappedRecognizer(new Sphinx4Recognizer(), embedded::add);
              var sinks = new TranscriptFileSink(dir.resolve("embedded"))) {
             CallSession.single("clip", RecordingTailer.open(CLIP, 0, 1, TailOptions.defaults()), engine,
-                    SessionSettings.defaults(), sinks).run();
+                    SessionSettingsBuilder.defaults(), sinks).run();
         }
 
         EngineInput served = new EngineInput();

@@ -4,7 +4,7 @@ import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.session.CallOutcome;
-import io.callscribe.session.SessionSettings;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.vad.VadMode;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.TestRecognizer;
@@ -33,7 +33,7 @@ class SpoolWatcherTest {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
         List<CallOutcome> ended = new CopyOnWriteArrayList<>();
         CallManager calls = new CallManager(new TestRecognizer(3200, 2),
-                SessionSettings.defaults().withVad(VadMode.OFF), events::add) // silent test audio: send it all
+                SessionSettingsBuilder.settings().vad(VadMode.OFF).build(), events::add) // silent test audio: send it all
                 .onEnded(ended::add);
         var settings = new SpoolWatcher.Settings(spool,
                 Map.of("-in", "caller", "-out", "agent"), Duration.ofSeconds(1), Duration.ofMillis(200), state, false);
@@ -82,7 +82,7 @@ class SpoolWatcherTest {
         Files.write(spool.resolve("notes.txt"), new byte[100]);
         Files.write(spool.resolve("D.gsm"), new byte[100]);
         List<CallOutcome> ended = new CopyOnWriteArrayList<>();
-        CallManager calls = new CallManager(new TestRecognizer(3200, 2), SessionSettings.defaults(), e -> { })
+        CallManager calls = new CallManager(new TestRecognizer(3200, 2), SessionSettingsBuilder.defaults(), e -> { })
                 .onEnded(ended::add);
         var settings = new SpoolWatcher.Settings(spool, Map.of(), Duration.ofSeconds(1), Duration.ofMillis(200),
                 null, true);

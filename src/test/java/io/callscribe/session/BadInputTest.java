@@ -12,8 +12,10 @@ import io.callscribe.source.AudioSource;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.audiosocket.AudioSocketServer;
+import io.callscribe.testing.AudioSocketConfigBuilder;
 import io.callscribe.testing.FakeAsterisk;
 import io.callscribe.testing.ScriptedVoskServer;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.testing.TestRecognizer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,7 +79,7 @@ class BadInputTest {
 
     private List<String> alongsideGoodCall(String badId, AudioSource bad, Recognizer recognizer, TranscriptSink sink)
             throws Exception {
-        CallManager calls = new CallManager(recognizer, SessionSettings.defaults(), sink);
+        CallManager calls = new CallManager(recognizer, SessionSettingsBuilder.defaults(), sink);
         calls.start("good", List.of(new CallSession.Leg(null, goodSource()))).orElseThrow();
         calls.start(badId, List.of(new CallSession.Leg(null, bad))).orElseThrow();
         assertThat(calls.awaitEnd(badId, Duration.ofSeconds(20))).isTrue();
@@ -190,8 +192,8 @@ class BadInputTest {
 
     private List<String> audioSocketCall(String idHex, FakeAssault assault) throws Exception {
         TestRecognizer recognizer = new TestRecognizer(3200, 2).async();
-        CallManager calls = new CallManager(recognizer, SessionSettings.defaults(), events::add);
-        AudioSocketServer server = AudioSocketServer.start(AudioSocketServer.Config.defaults(0).withSpillDir(dir),
+        CallManager calls = new CallManager(recognizer, SessionSettingsBuilder.defaults(), events::add);
+        AudioSocketServer server = AudioSocketServer.start(AudioSocketConfigBuilder.spillingInto(dir).build(),
                 call -> calls.start(call.id().toString(), List.of(new CallSession.Leg(null, call)))
                         .ifPresentOrElse(s -> { }, call::stop));
         toClose.add(server);
@@ -247,8 +249,8 @@ class BadInputTest {
         VoskWebSocketRecognizer bad = new VoskWebSocketRecognizer(faulty.uri(), Duration.ofSeconds(2), 8, replyTimeout);
         toClose.add(good);
         toClose.add(bad);
-        SessionSettings settings = SessionSettings.defaults().withFinishTimeout(Duration.ofSeconds(5))
-                .withReconnect(ReconnectPolicy.defaults().withAttempts(2).withBackoff(Duration.ofMillis(10), Duration.ofMillis(20)));
+        SessionSettings settings = SessionSettingsBuilder.settings().finishTimeout(Duration.ofSeconds(5))
+                .reconnect(ReconnectPolicy.defaults().withAttempts(2).withBackoff(Duration.ofMillis(10), Duration.ofMillis(20))).build();
         Future<CallOutcome> goodCall = background.submit(() ->
                 CallSession.single("good", goodSource(), good, settings, events::add).run());
         Future<CallOutcome> badCall = background.submit(() -> CallSession.single(badId,

@@ -3,6 +3,7 @@ package io.callscribe.session;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
+import io.callscribe.testing.SessionSettingsBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -32,7 +33,7 @@ class CallSessionTest {
         var recognizer = new ByteCountingRecognizer(16000, OptionalInt.empty());
         var source = new BurstySource(RATE_8K, pcm, 32768, false);
 
-        CallOutcome outcome = CallSession.single("call-1", source, recognizer, SessionSettings.defaults(), events::add).run();
+        CallOutcome outcome = CallSession.single("call-1", source, recognizer, SessionSettingsBuilder.defaults(), events::add).run();
 
         var stream = recognizer.streams.get(0);
         assertThat(stream.received.toByteArray()).isEqualTo(pcm);
@@ -54,7 +55,7 @@ class CallSessionTest {
         // 32 KiB bursts are not a multiple of 3200-byte chunks: the 768-byte rest of each burst goes out at once.
         byte[] pcm = audio(32768 * 2);
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
-        CallSession.single("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettings.defaults(),
+        CallSession.single("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettingsBuilder.defaults(),
                 events::add).run();
         assertThat(recognizer.streams.get(0).chunkSizes)
                 .containsExactly(3200, 3200, 3200, 3200, 3200, 3200, 3200, 3200, 3200, 3200, 768,
@@ -65,7 +66,7 @@ class CallSessionTest {
     void realTimeSourceIsCollectedIntoFullChunks() throws Exception {
         byte[] pcm = audio(320 * 25); // 25 AudioSocket frames of 20 ms
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
-        CallSession.single("c", new BurstySource(RATE_8K, pcm, 320, true), recognizer, SessionSettings.defaults(),
+        CallSession.single("c", new BurstySource(RATE_8K, pcm, 320, true), recognizer, SessionSettingsBuilder.defaults(),
                 events::add).run();
         assertThat(recognizer.streams.get(0).chunkSizes).containsExactly(3200, 3200, 1600);
     }
@@ -75,7 +76,7 @@ class CallSessionTest {
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
         recognizer.failAfterFirstChunk = new RecognizerException("vosk server ws://127.0.0.1:1 closed the connection (1011)", true);
         CallOutcome outcome = CallSession.single("c", new BurstySource(RATE_8K, audio(32000), 32000, false), recognizer,
-                SessionSettings.defaults().withReconnect(ReconnectPolicy.never()), events::add).run();
+                SessionSettingsBuilder.settings().reconnect(ReconnectPolicy.never()).build(), events::add).run();
         assertThat(outcome.ok()).isFalse();
         assertThat(outcome.errors()).singleElement().asString().contains("ws://127.0.0.1:1", "1011");
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(TranscriptEvent.CallError.class));
@@ -87,7 +88,7 @@ class CallSessionTest {
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
         var source = new BurstySource(RATE_8K, audio(8000), 8000, false);
         source.failAtEnd = new IOException("x.wav: file was truncated while being followed");
-        CallOutcome outcome = CallSession.single("c", source, recognizer, SessionSettings.defaults(), events::add).run();
+        CallOutcome outcome = CallSession.single("c", source, recognizer, SessionSettingsBuilder.defaults(), events::add).run();
         assertThat(outcome.errors()).singleElement().asString().contains("truncated");
         assertThat(recognizer.streams.get(0).finished).isTrue();
         assertThat(outcome.finals()).isEqualTo(1);
@@ -99,7 +100,7 @@ class CallSessionTest {
         var session = new CallSession("two-legs", List.of(
                 new CallSession.Leg("caller", new BurstySource(RATE_8K, audio(16000), 3200, false)),
                 new CallSession.Leg("agent", new BurstySource(RATE_8K, audio(8000), 3200, false))),
-                recognizer, SessionSettings.defaults(), events::add);
+                recognizer, SessionSettingsBuilder.defaults(), events::add);
         CallOutcome outcome = session.run();
         assertThat(recognizer.streams).hasSize(2);
         assertThat(outcome.finals()).isEqualTo(3);
@@ -111,18 +112,18 @@ class CallSessionTest {
     void aSessionRunsOnceAndRejectsBadCallIds() throws Exception {
         var recognizer = new ByteCountingRecognizer(8000, OptionalInt.empty());
         var session = CallSession.single("once", new BurstySource(RATE_8K, audio(320), 320, false), recognizer,
-                SessionSettings.defaults(), events::add);
+                SessionSettingsBuilder.defaults(), events::add);
         session.run();
         assertThatThrownBy(session::run).isInstanceOf(IllegalStateException.class).hasMessageContaining("new session");
         assertThatThrownBy(() -> CallSession.single("../etc", new BurstySource(RATE_8K, audio(2), 2, false), recognizer,
-                SessionSettings.defaults(), events::add)).hasMessageContaining("invalid call id");
+                SessionSettingsBuilder.defaults(), events::add)).hasMessageContaining("invalid call id");
     }
 
     @Test
     void callAudioIsResampledToTheRateTheEngineRequires() throws Exception {
         byte[] pcm = audio(16000); // 1 s at 8 kHz
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.of(16000));
-        CallSession.single("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettings.defaults(),
+        CallSession.single("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettingsBuilder.defaults(),
                 events::add).run();
         var stream = recognizer.streams.get(0);
         assertThat(stream.options.sampleRate()).isEqualTo(16000);

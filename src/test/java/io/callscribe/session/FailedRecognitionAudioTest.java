@@ -7,6 +7,7 @@ import io.callscribe.event.TranscriptEvent;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.ScriptedVoskServer;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.vad.VadTuning;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,13 +93,13 @@ class FailedRecognitionAudioTest {
     private Run call(String id, io.callscribe.source.AudioSource source, io.callscribe.asr.Recognizer recognizer,
                      SessionSettings settings) throws Exception {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
-        return run(CallSession.single(id, source, recognizer, settings.withReconnect(FAST)
-                .withFinishTimeout(Duration.ofSeconds(10)), events::add), events);
+        return run(CallSession.single(id, source, recognizer, SessionSettingsBuilder.from(settings).reconnect(FAST)
+                .finishTimeout(Duration.ofSeconds(10)).build(), events::add), events);
     }
 
     /** Transcribes a kept WAV the way {@code callscribe transcribe} does: a recording, tailed to its end. */
     private Run transcribeLater(Path wav, ScriptedVoskServer server) throws Exception {
-        return call("later", RecordingTailer.open(wav, 0, 1, TailOptions.defaults()), server, SessionSettings.defaults());
+        return call("later", RecordingTailer.open(wav, 0, 1, TailOptions.defaults()), server, SessionSettingsBuilder.defaults());
     }
 
     /** The audio of a finished WAV, checking that its header says it is finished and how long it is. */
@@ -121,7 +122,7 @@ class FailedRecognitionAudioTest {
         byte[] audio = PositionalAudio.blocks(BLOCKS, BLOCK);
         ScriptedVoskServer vosk = server().closeAfterMessages(11, 1008, "quota exceeded"); // 1008: no reconnect helps
         Run run = call("refused", new BurstySource(RATE_8K, audio, BLOCK, false), vosk,
-                SessionSettings.defaults().withFailedAudio(FailedAudio.keepIn(dir, 3600)));
+                SessionSettingsBuilder.settings().failedAudio(FailedAudio.keepIn(dir, 3600)).build());
 
         Path wav = dir.resolve("refused.unrecognised.wav");
         // Finals (three, blocks 1-9; six when the refusal first showed as a broken pipe and a reconnect replayed) came
@@ -152,7 +153,7 @@ class FailedRecognitionAudioTest {
         VadTuning tuning = new VadTuning(20, 200, 400, 8, 30, true);
         ScriptedVoskServer vosk = server().namesFromAudio(v -> "b" + (v - 1)).closeAfterMessages(12, 1008, "quota exceeded");
         Run run = call("gated", new BurstySource(RATE_8K, audio, BLOCK, false), vosk,
-                SessionSettings.defaults().withVadTuning(tuning).withFailedAudio(FailedAudio.keepIn(dir, 3600)));
+                SessionSettingsBuilder.settings().vadTuning(tuning).failedAudio(FailedAudio.keepIn(dir, 3600)).build());
 
         // Usually blocks 0-6 and 19-21 are final (a refusal that first shows as a broken pipe is reconnected, and
         // more are final then); the kept audio starts where the last final ended, in call time.
@@ -193,7 +194,7 @@ class FailedRecognitionAudioTest {
         byte[] audio = PositionalAudio.blocks(BLOCKS, BLOCK);
         ScriptedVoskServer vosk = server().closeAfterMessages(11, 1008, "quota exceeded");
         Run run = call("bounded", new BurstySource(RATE_8K, audio, BLOCK, false), vosk,
-                SessionSettings.defaults().withFailedAudio(FailedAudio.keepIn(dir, 2)));
+                SessionSettingsBuilder.settings().failedAudio(FailedAudio.keepIn(dir, 2)).build());
         Path wav = dir.resolve("bounded.unrecognised.wav");
         int from = (int) Math.round(run.lastFinalEnd() / 0.2);
         assertThat(wavData(wav)).isEqualTo(Arrays.copyOfRange(audio, from * BLOCK, from * BLOCK + 2 * 16000));
@@ -207,7 +208,7 @@ class FailedRecognitionAudioTest {
     void offKeepsNothingButStillReadsTheWholeCall(@TempDir Path dir) throws Exception {
         byte[] audio = PositionalAudio.blocks(BLOCKS, BLOCK);
         ScriptedVoskServer vosk = server().closeAfterMessages(11, 1008, "quota exceeded");
-        Run run = call("off", new BurstySource(RATE_8K, audio, BLOCK, false), vosk, SessionSettings.defaults());
+        Run run = call("off", new BurstySource(RATE_8K, audio, BLOCK, false), vosk, SessionSettingsBuilder.defaults());
         assertThat(run.errors()).singleElement().asString().contains("not kept (--keep-failed-audio off)");
         assertThat(run.outcome().audioSeconds()).isCloseTo(BLOCKS * 0.2, within(1e-9));
         try (var files = Files.list(dir)) {
@@ -225,7 +226,7 @@ class FailedRecognitionAudioTest {
         Path out = Files.createDirectory(dir.resolve("out"));
         ScriptedVoskServer vosk = server().closeAfterMessages(5, 1008, "quota exceeded");
         Run run = call("rec", RecordingTailer.open(recording, 0, 1, TailOptions.defaults()), vosk,
-                SessionSettings.defaults().withFailedAudio(FailedAudio.keepIn(out, 3600)));
+                SessionSettingsBuilder.settings().failedAudio(FailedAudio.keepIn(out, 3600)).build());
         assertThat(run.errors()).singleElement().asString()
                 .contains("recording " + recording + " is kept", "callscribe transcribe " + recording);
         assertThat(run.outcome().audioSeconds()).isCloseTo(BLOCKS * 0.2, within(1e-9));
@@ -245,7 +246,7 @@ class FailedRecognitionAudioTest {
                 Duration.ofSeconds(2), 8, Duration.ofSeconds(5));
         toClose.add(down);
         Run run = call("down", new BurstySource(RATE_8K, audio, BLOCK, false), down,
-                SessionSettings.defaults().withFailedAudio(FailedAudio.keepIn(dir, 3600)));
+                SessionSettingsBuilder.settings().failedAudio(FailedAudio.keepIn(dir, 3600)).build());
         assertThat(run.errors()).singleElement().asString().contains("gave up", "refused", "from 0.00 s on is kept");
         assertThat(wavData(dir.resolve("down.unrecognised.wav"))).isEqualTo(audio);
         assertThat(run.outcome().audioSeconds()).isCloseTo(4.0, within(1e-9));

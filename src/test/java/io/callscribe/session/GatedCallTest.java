@@ -6,6 +6,7 @@ import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ScriptedVoskServer.Fault;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.vad.VadMode;
 import io.callscribe.vad.VadTuning;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -108,7 +109,7 @@ class GatedCallTest {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
         double[] meter = new double[2];
         CallSession session = CallSession.single(id, new BurstySource(RATE_8K, audio, BLOCK, false), recognizer,
-                settings.withReconnect(FAST).withFinishTimeout(Duration.ofSeconds(10)), events::add)
+                SessionSettingsBuilder.from(settings).reconnect(FAST).finishTimeout(Duration.ofSeconds(10)).build(), events::add)
                 .onGatedAudio((r, s) -> {
                     synchronized (meter) {
                         meter[0] += r;
@@ -122,7 +123,7 @@ class GatedCallTest {
     @Test
     void wordsOfGatedAudioKeepTheirCallTimesExactly() throws Exception {
         ScriptedVoskServer server = server();
-        Run run = call("gated", client(server), SessionSettings.defaults().withVadTuning(TUNING), speechAndSilence());
+        Run run = call("gated", client(server), SessionSettingsBuilder.settings().vadTuning(TUNING).build(), speechAndSilence());
 
         assertThat(run.outcome().ok()).isTrue();
         List<io.callscribe.event.Word> words = run.finals().stream().flatMap(f -> f.words().stream()).toList();
@@ -146,8 +147,8 @@ class GatedCallTest {
 
     @Test
     void gatedWordsAreTheUngatedRunsWordsWithTheSameTimes() throws Exception {
-        Run ungated = call("ungated", client(server()), SessionSettings.defaults().withVad(VadMode.OFF), speechAndSilence());
-        Run gated = call("gated", client(server()), SessionSettings.defaults().withVadTuning(TUNING), speechAndSilence());
+        Run ungated = call("ungated", client(server()), SessionSettingsBuilder.settings().vad(VadMode.OFF).build(), speechAndSilence());
+        Run gated = call("gated", client(server()), SessionSettingsBuilder.settings().vadTuning(TUNING).build(), speechAndSilence());
         List<String> all = ungated.finals().stream().flatMap(f -> f.words().stream())
                 .map(w -> w.word() + "@" + String.format("%.3f-%.3f", w.start(), w.end())).toList();
         List<String> kept = gated.finals().stream().flatMap(f -> f.words().stream())
@@ -159,10 +160,10 @@ class GatedCallTest {
 
     @Test
     void faultyRunWithTheGateOnEqualsTheCleanRun() throws Exception {
-        Run clean = call("clean", client(server()), SessionSettings.defaults().withVadTuning(TUNING), speechAndSilence());
+        Run clean = call("clean", client(server()), SessionSettingsBuilder.settings().vadTuning(TUNING).build(), speechAndSilence());
         ScriptedVoskServer faulty = server().faultAt(4, Fault.CLOSE_1011).faultAt(12, Fault.DROP)
                 .faultAt(19, Fault.GARBAGE);
-        Run run = call("clean", client(faulty), SessionSettings.defaults().withVadTuning(TUNING), speechAndSilence());
+        Run run = call("clean", client(faulty), SessionSettingsBuilder.settings().vadTuning(TUNING).build(), speechAndSilence());
         assertThat(run.outcome().errors()).isEmpty();
         assertThat(run.reconnects()).isEqualTo(3);
         assertThat(run.lines()).isEqualTo(clean.lines()).isNotEmpty();
@@ -183,13 +184,13 @@ class GatedCallTest {
             hiss[i + 1] = (byte) (b >> 8);
         }
         ScriptedVoskServer server = server();
-        Run silent = call("silent", client(server), SessionSettings.defaults().withVad(VadMode.ON), hush);
+        Run silent = call("silent", client(server), SessionSettingsBuilder.settings().vad(VadMode.ON).build(), hush);
         assertThat(silent.outcome().ok()).isTrue();
         assertThat(silent.received()).isCloseTo(60, within(1e-9));
         assertThat(silent.sent()).isZero();
         assertThat(server.binarySizes()).isEmpty();
 
-        Run noisy = call("noisy", client(server()), SessionSettings.defaults().withVad(VadMode.ON), hiss);
+        Run noisy = call("noisy", client(server()), SessionSettingsBuilder.settings().vad(VadMode.ON).build(), hiss);
         assertThat(noisy.outcome().ok()).isTrue();
         // The noise floor takes up to 2 s to learn a line that starts this loud; after that the hiss stays out.
         assertThat(noisy.sent()).isLessThan(4.0);
@@ -201,7 +202,7 @@ class GatedCallTest {
         MetricsSink metrics = new MetricsSink(registry);
         ScriptedVoskServer server = server();
         VoskWebSocketRecognizer recognizer = client(server);
-        SessionSettings defaults = SessionSettings.defaults().withFinishTimeout(Duration.ofSeconds(10));
+        SessionSettings defaults = SessionSettingsBuilder.settings().finishTimeout(Duration.ofSeconds(10)).build();
         CallSession two = new CallSession("two", List.of(
                 new CallSession.Leg("caller", new BurstySource(RATE_8K, speechAndSilence(), BLOCK, false)),
                 new CallSession.Leg("agent", new BurstySource(RATE_8K, new byte[BLOCKS * BLOCK], BLOCK, false))),

@@ -6,6 +6,7 @@ import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ScriptedVoskServer.Fault;
+import io.callscribe.testing.SessionSettingsBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -74,8 +75,8 @@ class ReconnectReplayTest {
     private Run call(String id, io.callscribe.asr.Recognizer recognizer) throws Exception {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
         CallSession session = CallSession.single(id, new BurstySource(RATE_8K, PositionalAudio.blocks(BLOCKS, BLOCK),
-                BLOCK, false), recognizer, SessionSettings.defaults().withReconnect(FAST)
-                .withFinishTimeout(Duration.ofSeconds(10)), events::add);
+                BLOCK, false), recognizer, SessionSettingsBuilder.settings().reconnect(FAST)
+                .finishTimeout(Duration.ofSeconds(10)).build(), events::add);
         CallOutcome outcome = session.run();
         return new Run(outcome, events, session.reconnects());
     }
@@ -184,7 +185,7 @@ class ReconnectReplayTest {
         ReconnectPolicy three = ReconnectPolicy.defaults().withAttempts(3)
                 .withBackoff(Duration.ofMillis(10), Duration.ofMillis(20));
         CallSession session = CallSession.single("doomed", new BurstySource(RATE_8K, PositionalAudio.blocks(BLOCKS, BLOCK),
-                BLOCK, false), recognizer, SessionSettings.defaults().withReconnect(three), events::add);
+                BLOCK, false), recognizer, SessionSettingsBuilder.settings().reconnect(three).build(), events::add);
         Future<CallOutcome> running = background.submit(session::run);
         await().atMost(Duration.ofSeconds(10)).until(() -> doomed.binarySizes().size() >= 10);
         doomed.close();

@@ -4,6 +4,7 @@ import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.sink.TranscriptSink;
+import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.transcript.CallTranscript;
 import io.callscribe.transcript.TranscriptView;
 import org.junit.jupiter.api.Test;
@@ -53,7 +54,7 @@ class SessionTranscriptTest {
         HandedOver a = new HandedOver();
         HandedOver b = new HandedOver();
         CallSession session = CallSession.single("call-7", new BurstySource(PcmFormat.mono(8000), pcm, 32768, false),
-                recognizer, SessionSettings.defaults(), new SinkFanout(List.of(a, b)));
+                recognizer, SessionSettingsBuilder.defaults(), new SinkFanout(List.of(a, b)));
         session.run();
 
         // One transcript: the view both sinks were handed is the session's, not a copy.

@@ -11,6 +11,7 @@ import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.source.AudioSource;
 import io.callscribe.testing.ScriptedVoskServer;
+import io.callscribe.testing.SessionSettingsBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,7 +87,7 @@ class ShutdownTest {
     private CallManager manager(ScriptedVoskServer vosk, TranscriptFileSink files) {
         VoskWebSocketRecognizer recognizer = new VoskWebSocketRecognizer(vosk.uri(), Duration.ofSeconds(2), 8,
                 Duration.ofSeconds(30));
-        return new CallManager(recognizer, SessionSettings.defaults().withFinishTimeout(Duration.ofSeconds(10)),
+        return new CallManager(recognizer, SessionSettingsBuilder.settings().finishTimeout(Duration.ofSeconds(10)).build(),
                 new SinkFanout(List.<TranscriptSink>of(files, events::add)));
     }
 

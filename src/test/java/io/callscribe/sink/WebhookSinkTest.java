@@ -85,9 +85,14 @@ class WebhookSinkTest {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
     }
 
+    /** Run's settings (WebhookSettings.of) but with retries 10..50 ms apart and 5 s per request. */
     private static WebhookSettings fast(URI url) {
-        return WebhookSettings.of(url).withRetries(5, Duration.ofMillis(10), Duration.ofMillis(50))
-                .withRequestTimeout(Duration.ofSeconds(5));
+        return fast(url, false, 10_000, Duration.ofSeconds(5));
+    }
+
+    private static WebhookSettings fast(URI url, boolean partials, int queueCapacity, Duration requestTimeout) {
+        return new WebhookSettings(url, partials, null, null, queueCapacity, 5, Duration.ofMillis(10), Duration.ofMillis(50),
+                requestTimeout);
     }
 
     private void playCall(TranscriptSink s, String id) {
@@ -102,7 +107,7 @@ class WebhookSinkTest {
     @Test
     void postsEachKindAsJsonWithTranscriptAtTheEndAndASignature() throws Exception {
         URI url = serve(n -> 200);
-        sink = new WebhookSink(fast(url).withPartials(true).withSecret("k3y").withAuthorization("Bearer abc"));
+        sink = new WebhookSink(WebhookSettings.of(url, true, "Bearer abc", "k3y"));
         playCall(sink, "c1");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 4);
@@ -142,7 +147,7 @@ class WebhookSinkTest {
             release.await(20, TimeUnit.SECONDS); // a receiver that hangs until the test lets it go
             return 200;
         });
-        sink = new WebhookSink(fast(url).withRequestTimeout(Duration.ofSeconds(30)));
+        sink = new WebhookSink(fast(url, false, 10_000, Duration.ofSeconds(30)));
         feed(sink).accept(new TranscriptEvent.CallStarted("slow", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.pending() == 1); // first POST is in flight and stuck
         for (int i = 0; i < 1000; i++) {
@@ -167,7 +172,7 @@ class WebhookSinkTest {
         });
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         MetricsSink metrics = new MetricsSink(meters);
-        sink = new WebhookSink(fast(url).withPartials(true).withQueueCapacity(10), metrics::webhookFailed, metrics::webhookDropped);
+        sink = new WebhookSink(fast(url, true, 10, Duration.ofSeconds(5)), metrics::webhookFailed, metrics::webhookDropped);
         feed(sink).accept(new TranscriptEvent.CallStarted("full", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.pending() == 1);
         for (int i = 0; i < 20; i++) {
@@ -203,8 +208,8 @@ class WebhookSinkTest {
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         MetricsSink metrics = new MetricsSink(meters);
-        sink = new WebhookSink(fast(URI.create("http://127.0.0.1:" + closedPort + "/hook"))
-                .withRetries(2, Duration.ofMillis(5), Duration.ofMillis(10)), metrics::webhookFailed, metrics::webhookDropped);
+        sink = new WebhookSink(new WebhookSettings(URI.create("http://127.0.0.1:" + closedPort + "/hook"), false, null, null,
+                10_000, 2, Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofSeconds(5)), metrics::webhookFailed, metrics::webhookDropped);
         playCall(sink, "dead");
         await().atMost(Duration.ofSeconds(20)).until(() -> sink.failed() == 3);
         assertThat(sink.delivered()).isZero();
@@ -226,7 +231,7 @@ class WebhookSinkTest {
 
     @Test
     void backoffDoublesWithinBounds() {
-        WebhookSink s = new WebhookSink(WebhookSettings.of(URI.create("http://127.0.0.1:9/x")));
+        WebhookSink s = new WebhookSink(WebhookSettings.of(URI.create("http://127.0.0.1:9/x"), false, null, null));
         try {
             for (int i = 0; i < 50; i++) {
                 assertThat(s.backoffMillis(1)).isBetween(250L, 500L);
@@ -240,7 +245,7 @@ class WebhookSinkTest {
 
     @Test
     void refusesAUrlThatIsNotHttp() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WebhookSettings.of(URI.create("ftp://example/x")))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WebhookSettings.of(URI.create("ftp://example/x"), false, null, null))
                 .hasMessageContaining("ftp://example/x").hasMessageContaining("http");
     }
 }

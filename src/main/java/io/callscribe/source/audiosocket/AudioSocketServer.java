@@ -45,6 +45,8 @@ public final class AudioSocketServer implements AutoCloseable {
         public static final int DEFAULT_MAX_CALLS = 500;
         public static final int DEFAULT_MAX_SPILL_SECONDS = 3600;
         public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
+        public static final int DEFAULT_BUFFER_SECONDS = 60;
+        public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
         public Config {
             Objects.requireNonNull(host, "host");
@@ -68,42 +70,13 @@ public final class AudioSocketServer implements AutoCloseable {
             }
         }
 
-        public Config(String host, int port, int maxPayload, int bufferSeconds, Path spillDir, Duration handshakeTimeout) {
-            this(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, DEFAULT_MAX_CALLS,
-                    DEFAULT_MAX_SPILL_SECONDS, DEFAULT_READ_TIMEOUT);
-        }
-
-        public static Config defaults(int port) {
-            return new Config("127.0.0.1", port, AudioSocketCodec.DEFAULT_MAX_PAYLOAD, 60,
-                    AudioSocketCall.defaultSpillDir(), Duration.ofSeconds(10));
-        }
-
-        public Config withHost(String bindHost) {
-            return new Config(bindHost, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, maxCalls, maxSpillSeconds, readTimeout);
-        }
-
-        public Config withBufferSeconds(int seconds) {
-            return new Config(host, port, maxPayload, seconds, spillDir, handshakeTimeout, maxCalls, maxSpillSeconds, readTimeout);
-        }
-
-        public Config withSpillDir(Path dir) {
-            return new Config(host, port, maxPayload, bufferSeconds, dir, handshakeTimeout, maxCalls, maxSpillSeconds, readTimeout);
-        }
-
-        public Config withHandshakeTimeout(Duration timeout) {
-            return new Config(host, port, maxPayload, bufferSeconds, spillDir, timeout, maxCalls, maxSpillSeconds, readTimeout);
-        }
-
-        public Config withMaxCalls(int calls) {
-            return new Config(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, calls, maxSpillSeconds, readTimeout);
-        }
-
-        public Config withMaxSpillSeconds(int seconds) {
-            return new Config(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, maxCalls, seconds, readTimeout);
-        }
-
-        public Config withReadTimeout(Duration timeout) {
-            return new Config(host, port, maxPayload, bufferSeconds, spillDir, handshakeTimeout, maxCalls, maxSpillSeconds, timeout);
+        /**
+         * A listener on {@code host:port} with these limits; the largest payload, the spill directory (the system temp
+         * directory) and the handshake timeout (10 s) at their defaults.
+         */
+        public static Config of(String host, int port, int maxCalls, int bufferSeconds, int maxSpillSeconds, Duration readTimeout) {
+            return new Config(host, port, AudioSocketCodec.DEFAULT_MAX_PAYLOAD, bufferSeconds, AudioSocketCall.defaultSpillDir(),
+                    DEFAULT_HANDSHAKE_TIMEOUT, maxCalls, maxSpillSeconds, readTimeout);
         }
     }
 

@@ -3,6 +3,7 @@ package io.callscribe.source.audiosocket;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.callscribe.testing.AudioSocketConfigBuilder;
 import io.callscribe.testing.FakeAsterisk;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,7 +87,7 @@ class AudioSocketServerTest {
     }
 
     private void start() throws IOException {
-        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir), call -> {
+        start(AudioSocketConfigBuilder.spillingInto(spillDir).build(), call -> {
         });
     }
 
@@ -134,7 +135,7 @@ class AudioSocketServerTest {
     @Test
     void dtmfDigitsAreReportedInOrderWithTheirPosition() throws Exception {
         List<String> digits = new CopyOnWriteArrayList<>();
-        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir),
+        start(AudioSocketConfigBuilder.spillingInto(spillDir).build(),
                 call -> call.setDtmfListener((d, at) -> digits.add(d + "@" + at)));
         UUID id = UUID.randomUUID();
         try (FakeAsterisk ast = FakeAsterisk.call(server.port(), id)) {
@@ -240,7 +241,7 @@ class AudioSocketServerTest {
 
     @Test
     void silentConnectionIsClosedAfterTheHandshakeTimeout() throws Exception {
-        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withHandshakeTimeout(Duration.ofMillis(200)),
+        start(AudioSocketConfigBuilder.spillingInto(spillDir).handshakeTimeout(Duration.ofMillis(200)).build(),
                 call -> {
                 });
         try (FakeAsterisk ast = FakeAsterisk.connect("127.0.0.1", server.port())) {
@@ -305,7 +306,7 @@ class AudioSocketServerTest {
     @Test
     void slowConsumerSpillsToDiskWithoutLosingAudio() throws Exception {
         CountDownLatch go = new CountDownLatch(1);
-        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withBufferSeconds(1), call -> {
+        start(AudioSocketConfigBuilder.spillingInto(spillDir).bufferSeconds(1).build(), call -> {
             try {
                 go.await();
             } catch (InterruptedException e) {
@@ -336,7 +337,7 @@ class AudioSocketServerTest {
     @Test
     void audioBeyondTheMemoryAndDiskLimitsEndsTheCallKeepingWhatArrived() throws Exception {
         CountDownLatch go = new CountDownLatch(1);
-        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withBufferSeconds(1).withMaxSpillSeconds(2), call -> {
+        start(AudioSocketConfigBuilder.spillingInto(spillDir).bufferSeconds(1).maxSpillSeconds(2).build(), call -> {
             try {
                 go.await(); // a recogniser far slower than the caller
             } catch (InterruptedException e) {
@@ -373,7 +374,7 @@ class AudioSocketServerTest {
 
     @Test
     void connectionsBeyondTheCallLimitAreRefusedOthersGoOn() throws Exception {
-        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withMaxCalls(2), call -> {
+        start(AudioSocketConfigBuilder.spillingInto(spillDir).maxCalls(2).build(), call -> {
         });
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
@@ -399,7 +400,7 @@ class AudioSocketServerTest {
 
     @Test
     void aCallThatSendsNothingForTheReadTimeoutEnds() throws Exception {
-        start(AudioSocketServer.Config.defaults(0).withSpillDir(spillDir).withReadTimeout(Duration.ofMillis(400)), call -> {
+        start(AudioSocketConfigBuilder.spillingInto(spillDir).readTimeout(Duration.ofMillis(400)).build(), call -> {
         });
         UUID id = UUID.randomUUID();
         byte[] audio = FakeAsterisk.pattern(5, 1600);
