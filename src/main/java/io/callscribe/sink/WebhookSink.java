@@ -57,11 +57,6 @@ public final class WebhookSink implements TranscriptSink {
     private boolean closing;
     private boolean sending;
 
-    /** Failures and drops are counted nowhere but {@link #failed()} / {@link #dropped()}. */
-    public WebhookSink(WebhookSettings settings) {
-        this(settings, () -> { }, () -> { });
-    }
-
     /** Counts give-ups and drops into the metrics, e.g. {@code new WebhookSink(s, metrics::webhookFailed, metrics::webhookDropped)}. */
     public WebhookSink(WebhookSettings settings, Runnable onFailure, Runnable onDrop) {
         this.settings = settings;

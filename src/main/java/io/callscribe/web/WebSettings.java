@@ -40,18 +40,6 @@ public record WebSettings(String host, int port, String token, List<String> allo
         this(host, port, token, List.of());
     }
 
-    public static WebSettings loopback(int port) {
-        return new WebSettings(DEFAULT_HOST, port, null);
-    }
-
-    public WebSettings withToken(String value) {
-        return new WebSettings(host, port, value, allowedHosts);
-    }
-
-    public WebSettings withAllowedHosts(List<String> names) {
-        return new WebSettings(host, port, token, names);
-    }
-
     public boolean tokenRequired() {
         return token != null || !loopback();
     }

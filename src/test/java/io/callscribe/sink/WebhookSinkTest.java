@@ -85,6 +85,11 @@ class WebhookSinkTest {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
     }
 
+    /** A sink whose failures and drops are counted only in its own failed() and dropped(). */
+    private static WebhookSink uncounted(WebhookSettings settings) {
+        return new WebhookSink(settings, () -> { }, () -> { });
+    }
+
     /** Run's settings (WebhookSettings.of) but with retries 10..50 ms apart and 5 s per request. */
     private static WebhookSettings fast(URI url) {
         return fast(url, false, 10_000, Duration.ofSeconds(5));
@@ -107,7 +112,7 @@ class WebhookSinkTest {
     @Test
     void postsEachKindAsJsonWithTranscriptAtTheEndAndASignature() throws Exception {
         URI url = serve(n -> 200);
-        sink = new WebhookSink(WebhookSettings.of(url, true, "Bearer abc", "k3y"));
+        sink = uncounted(WebhookSettings.of(url, true, "Bearer abc", "k3y"));
         playCall(sink, "c1");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 4);
@@ -134,7 +139,7 @@ class WebhookSinkTest {
     @Test
     void partialsAreLeftOutUnlessAskedFor() throws Exception {
         URI url = serve(n -> 200);
-        sink = new WebhookSink(fast(url));
+        sink = uncounted(fast(url));
         playCall(sink, "c2");
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
         assertThat(received).extracting(Received::event).containsExactly("call_start", "final", "call_end");
@@ -147,7 +152,7 @@ class WebhookSinkTest {
             release.await(20, TimeUnit.SECONDS); // a receiver that hangs until the test lets it go
             return 200;
         });
-        sink = new WebhookSink(fast(url, false, 10_000, Duration.ofSeconds(30)));
+        sink = uncounted(fast(url, false, 10_000, Duration.ofSeconds(30)));
         feed(sink).accept(new TranscriptEvent.CallStarted("slow", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.pending() == 1); // first POST is in flight and stuck
         for (int i = 0; i < 1000; i++) {
@@ -193,7 +198,7 @@ class WebhookSinkTest {
     @Test
     void retriesAfterAServerError() throws Exception {
         URI url = serve(n -> n == 1 ? 500 : 200);
-        sink = new WebhookSink(fast(url));
+        sink = uncounted(fast(url));
         feed(sink).accept(new TranscriptEvent.CallStarted("r1", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
         assertThat(sink.failed()).isZero();
@@ -223,7 +228,7 @@ class WebhookSinkTest {
             calls.incrementAndGet();
             return 404;
         });
-        sink = new WebhookSink(fast(url));
+        sink = uncounted(fast(url));
         feed(sink).accept(new TranscriptEvent.CallStarted("gone", T0, "x"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.failed() == 1);
         assertThat(calls).hasValue(1);
@@ -231,7 +236,7 @@ class WebhookSinkTest {
 
     @Test
     void backoffDoublesWithinBounds() {
-        WebhookSink s = new WebhookSink(WebhookSettings.of(URI.create("http://127.0.0.1:9/x"), false, null, null));
+        WebhookSink s = uncounted(WebhookSettings.of(URI.create("http://127.0.0.1:9/x"), false, null, null));
         try {
             for (int i = 0; i < 50; i++) {
                 assertThat(s.backoffMillis(1)).isBetween(250L, 500L);

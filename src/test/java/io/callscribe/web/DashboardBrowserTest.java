@@ -42,7 +42,7 @@ class DashboardBrowserTest {
         HeadlessChromium.requireInstalled();
         registry = new CallRegistry();
         feed = new io.callscribe.testing.SessionFeed(registry);
-        server = WebServer.start(WebSettings.loopback(0).withToken("page-token"), registry, null);
+        server = WebServer.start(new WebSettings("127.0.0.1", 0, "page-token"), registry, null);
         browser = HeadlessChromium.start(profile, 1280, 900);
         driver = browser.driver();
     }

@@ -42,7 +42,7 @@ class StoredCallsBrowserTest {
     void start() {
         HeadlessChromium.requireInstalled();
         store = SqliteStore.open(dir.resolve("calls.db"), Stores.defaultInstance());
-        server = WebServer.start(WebSettings.loopback(0), new CallRegistry(), null).archive(new CallArchive(store));
+        server = WebServer.start(new WebSettings("127.0.0.1", 0, null), new CallRegistry(), null).archive(new CallArchive(store));
         browser = HeadlessChromium.start(dir.resolve("profile"), 1280, 900);
         driver = browser.driver();
     }

@@ -69,7 +69,7 @@ class WebSecurityTest {
 
     @Test
     void crossSitePostCannotHangUpACallOnTheDefaultSetup() throws Exception {
-        start(WebSettings.loopback(0));
+        start(new WebSettings("127.0.0.1", 0, null));
         try (CapturedLog log = CapturedLog.of(WebServer.class)) {
             HttpResponse<String> evil = hangup("Origin", "http://evil.example");
             assertThat(evil.statusCode()).isEqualTo(403);
@@ -92,7 +92,7 @@ class WebSecurityTest {
 
     @Test
     void crossSitePostWithTheTokenInItsHeaderIsAClientNotAPage() throws Exception {
-        start(WebSettings.loopback(0).withToken("tok-123"));
+        start(new WebSettings("127.0.0.1", 0, "tok-123"));
         assertThat(hangup("Origin", "http://evil.example").statusCode()).isEqualTo(403);
         assertThat(hangup("Origin", "http://evil.example", "Authorization", "Bearer wrong").statusCode()).isEqualTo(403);
         assertThat(hangup("Origin", "http://evil.example", "Authorization", "Bearer tok-123").statusCode()).isEqualTo(202);
@@ -101,7 +101,7 @@ class WebSecurityTest {
 
     @Test
     void foreignHostHeaderIsRefusedSoDnsRebindingCannotReadCalls() throws Exception {
-        start(WebSettings.loopback(0));
+        start(new WebSettings("127.0.0.1", 0, null));
         int port = server.port();
         try (CapturedLog log = CapturedLog.of(WebServer.class)) {
             String rebound = raw("GET", "/calls", "evil.example:" + port);
@@ -118,14 +118,14 @@ class WebSecurityTest {
 
     @Test
     void configuredHostNamesAreAllowed() throws Exception {
-        start(WebSettings.loopback(0).withAllowedHosts(List.of("callscribe.pbx.example")));
+        start(new WebSettings("127.0.0.1", 0, null, List.of("callscribe.pbx.example")));
         assertThat(raw("GET", "/calls", "callscribe.pbx.example").split("\r\n")[0]).contains("200");
         assertThat(raw("GET", "/calls", "other.pbx.example").split("\r\n")[0]).contains("403");
     }
 
     @Test
     void pageForbidsFramingSniffingAndForeignScripts() throws Exception {
-        start(WebSettings.loopback(0));
+        start(new WebSettings("127.0.0.1", 0, null));
         for (String path : List.of("/", "/app.js", "/calls")) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + path.substring(1))).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -138,7 +138,7 @@ class WebSecurityTest {
 
     @Test
     void wrongTokensAreLoggedWithTheClientAddressRateLimited() throws Exception {
-        start(WebSettings.loopback(0).withToken("right"));
+        start(new WebSettings("127.0.0.1", 0, "right"));
         try (CapturedLog log = CapturedLog.of(WebServer.class)) {
             for (int i = 0; i < 20; i++) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "calls"))

@@ -48,7 +48,7 @@ class WebServerTest {
         metrics = new MetricsSink(prometheus).lagFrom(registry::maxLagSeconds);
         sink = new SinkFanout(List.of(registry, metrics));
         feed = new io.callscribe.testing.SessionFeed(sink);
-        server = WebServer.start(WebSettings.loopback(0), registry, prometheus);
+        server = WebServer.start(new WebSettings("127.0.0.1", 0, null), registry, prometheus);
     }
 
     @AfterEach
@@ -288,7 +288,7 @@ class WebServerTest {
     @Test
     void tokenIsRequiredEverywhereButHealthWhenConfigured() throws Exception {
         server.close();
-        server = WebServer.start(WebSettings.loopback(0).withToken("s3cret-token"), registry, prometheus);
+        server = WebServer.start(new WebSettings("127.0.0.1", 0, "s3cret-token"), registry, prometheus);
         playFinishedCall("tok", "secret words");
 
         assertThat(get("/health").statusCode()).isEqualTo(200);
