@@ -51,14 +51,6 @@ public final class KafkaSink implements TranscriptSink {
         public static Settings of(String bootstrapServers, String topic) {
             return new Settings(bootstrapServers, topic, DEFAULT_QUEUE, Duration.ofMinutes(2));
         }
-
-        public Settings withDeliveryTimeout(Duration timeout) {
-            return new Settings(bootstrapServers, topic, queueCapacity, timeout);
-        }
-
-        public Settings withQueueCapacity(int capacity) {
-            return new Settings(bootstrapServers, topic, capacity, deliveryTimeout);
-        }
     }
 
     private record Pending(String key, String value) {
