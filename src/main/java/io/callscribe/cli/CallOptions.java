@@ -1,5 +1,6 @@
 package io.callscribe.cli;
 
+import io.callscribe.session.KeptAudio;
 import io.callscribe.session.SessionSettings;
 import picocli.CommandLine.Mixin;
 
@@ -15,6 +16,11 @@ final class CallOptions {
 
     /** How each call streams; a failed call keeps its audio in the output directory as {@code --keep-failed-audio} says. */
     SessionSettings session(boolean realTime) {
-        return streaming.settings(realTime, output.failedAudio());
+        return session(realTime, KeptAudio.OFF);
+    }
+
+    /** Like {@link #session(boolean)}, each live leg keeping its audio as {@code keptAudio} says ({@code run --keep-audio}). */
+    SessionSettings session(boolean realTime, KeptAudio keptAudio) {
+        return streaming.settings(realTime, output.failedAudio(), keptAudio);
     }
 }

@@ -6,6 +6,7 @@ import io.callscribe.service.CallManager;
 import io.callscribe.service.SpoolWatcher;
 import io.callscribe.session.CallSession;
 import io.callscribe.session.FailedAudio;
+import io.callscribe.session.KeptAudio;
 import io.callscribe.sink.KafkaSink;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.sink.SinkFanout;
@@ -71,6 +72,7 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin StoreOptions store = new StoreOptions();
     @Mixin WebhookOptions webhooks = new WebhookOptions();
     @Mixin KafkaOptions kafka = new KafkaOptions();
+    @Mixin KeepAudioOptions keepAudio = new KeepAudioOptions();
 
     @Option(names = "--console", description = "Also print transcripts on stdout (the console view).")
     boolean console;
@@ -140,10 +142,12 @@ public final class RunCommand implements Callable<Integer> {
             }
             Duration keep = store.retention();
             FailedAudio failedAudio = output.failedAudio();
+            KeptAudio keptAudio = keepAudio.keptAudio();
             TranscriptFileSink files = output.files;
             Consumer<String> removeFiles = id -> {
                 files.delete(id);
                 failedAudio.delete(id);
+                keptAudio.delete(id);
             };
             s.store = store.open(spool.stateFile(output.outDir).toAbsolutePath().getParent());
             if (s.store != null) {
@@ -167,7 +171,7 @@ public final class RunCommand implements Callable<Integer> {
                     .description("ended calls whose transcript files wait because the out-dir cannot be written")
                     .register(prometheus);
             CallIdAllocator callIds = new CallIdAllocator(id -> s.calls.isLive(id) || files.exists(id));
-            s.calls = new CallManager(recognizer, calls.session(false), s.sinks)
+            s.calls = new CallManager(recognizer, calls.session(false, keptAudio), s.sinks)
                     .onStarted(session -> s.registry.attach(session.callId(), new CallControl(recognizer.name(),
                             session::stop, session::lagSeconds, session::audioSeconds)))
                     .onEnded(outcome -> s.registry.detach(outcome.callId()))

@@ -1,6 +1,7 @@
 package io.callscribe.cli;
 
 import io.callscribe.session.FailedAudio;
+import io.callscribe.session.KeptAudio;
 import io.callscribe.session.ReconnectPolicy;
 import io.callscribe.session.SessionSettings;
 import io.callscribe.vad.VadMode;
@@ -54,11 +55,14 @@ final class StreamingOptions {
         }
     }
 
-    /** How calls stream; {@code failedAudio}: what a leg keeps of its audio once its recogniser failed for good. */
-    SessionSettings settings(boolean realTime, FailedAudio failedAudio) {
+    /**
+     * How calls stream; {@code failedAudio}: what a leg keeps of its audio once its recogniser failed for good;
+     * {@code keptAudio}: whether live legs keep all of their audio ({@code run --keep-audio}).
+     */
+    SessionSettings settings(boolean realTime, FailedAudio failedAudio, KeptAudio keptAudio) {
         ReconnectPolicy reconnect = ReconnectPolicy.defaults().withAttempts(reconnectAttempts)
                 .withMaxTotal(Duration.ofSeconds(reconnectMaxSeconds));
         return new SessionSettings(chunkMs, asrRate, true, maxAlternatives, phraseList == null ? List.of() : phraseList,
-                realTime, Duration.ofSeconds(finishTimeoutSeconds), reconnect, vad, null, failedAudio);
+                realTime, Duration.ofSeconds(finishTimeoutSeconds), reconnect, vad, null, failedAudio, keptAudio);
     }
 }

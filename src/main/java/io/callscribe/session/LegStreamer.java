@@ -48,6 +48,8 @@ final class LegStreamer implements Runnable, RecognitionListener {
     /** The WAV of a failed leg's audio and the call byte offset where it starts; leg thread only. */
     private UnrecognisedAudio keptAudio;
     private long keptFrom;
+    /** The WAV of all of a live leg's audio ({@code --keep-audio}); null when off or given up. Leg thread only. */
+    private KeptLegAudio allAudio;
     private volatile long bytesReceived;
     private volatile double answeredSeconds;
     private volatile int finals;
@@ -71,6 +73,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
                         + "-channel audio must be split into legs first");
             }
             callFormat = format;
+            allAudio = openKeptAudio(source, format);
             source.setDtmfListener((digit, atSeconds) -> session.emit(new TranscriptEvent.Dtmf(session.callId(),
                     session.now(), leg.speaker(), String.valueOf(digit), atSeconds)));
             int engineRate = settings.asrRate() > 0 ? settings.asrRate()
@@ -95,6 +98,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
             fail("internal error: " + e);
             endReason = "internal error";
         } finally {
+            finishKeptAudio();
             if (stream != null) {
                 stream.close();
             }
@@ -138,6 +142,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
                 break;
             }
             int requested = chunk.length - fill;
+            keepAll(chunk, fill, n);
             fill += n;
             bytesReceived += n;
             // A bursty source that returned short has nothing more for now: send, don't hold audio back.
@@ -278,6 +283,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
             int n;
             while ((n = source.read(buffer, 0, buffer.length)) >= 0) {
                 bytesReceived += n;
+                keepAll(buffer, 0, n);
                 if (wav != null && !keepOrClose(wav, buffer, n, keep)) {
                     wav = null;
                 }
@@ -326,6 +332,82 @@ final class LegStreamer implements Runnable, RecognitionListener {
             }
         }
         return null;
+    }
+
+    /**
+     * The WAV of all the leg's audio, when {@code --keep-audio} asks for it and the source is live (a recording keeps
+     * its audio itself). A directory that cannot be written costs the call nothing but an error event.
+     */
+    private KeptLegAudio openKeptAudio(AudioSource source, PcmFormat format) {
+        KeptAudio keep = settings.keptAudio();
+        if (keep.off() || source.recording().isPresent()) {
+            return null;
+        }
+        try {
+            return KeptLegAudio.create(keep, session.callId(), leg.speaker(), format);
+        } catch (IOException e) {
+            fail("the call's audio cannot be kept in " + keep.dir() + " (--keep-audio): " + describe(e)
+                    + "; it is transcribed, not kept");
+            return null;
+        }
+    }
+
+    /** Adds what the source delivered to the kept WAV; a write that fails ends the keeping, never the call. */
+    private void keepAll(byte[] pcm, int offset, int length) {
+        KeptLegAudio wav = allAudio;
+        if (wav == null || length <= 0) {
+            return;
+        }
+        try {
+            if (!wav.write(pcm, offset, length)) {
+                allAudio = null;
+                fail(String.format(java.util.Locale.ROOT, "kept audio reached --keep-audio-max-seconds %d s at %.2f s "
+                        + "of the call: %s ends there, the rest of the call is transcribed, not kept",
+                        settings.keptAudio().maxSeconds(), callFormat.secondsOf(wav.dataBytes()), wav.file()));
+                finish(wav);
+            }
+        } catch (IOException e) {
+            allAudio = null;
+            String problem = describe(e);
+            try {
+                wav.abandon();
+            } catch (IOException again) {
+                log.debug("call {}: removing {}: {}", label(), wav.partial(), again.toString());
+            }
+            fail("the call's audio cannot be kept: writing " + wav.partial() + " failed (" + problem
+                    + "); it is removed, the call is transcribed, not kept");
+        }
+    }
+
+    private void finishKeptAudio() {
+        KeptLegAudio wav = allAudio;
+        allAudio = null;
+        if (wav != null) {
+            finish(wav);
+        }
+    }
+
+    /** Closes, fsyncs and renames the kept WAV; one log line says where the leg's audio is. */
+    private void finish(KeptLegAudio wav) {
+        try {
+            wav.finish();
+            log.info("call {}: kept {} s of its audio in {}", label(), seconds(wav.dataBytes()), wav.file());
+        } catch (IOException e) {
+            fail("the call's audio cannot be kept: finishing " + wav.file() + " failed (" + describe(e)
+                    + "); nothing is left of it");
+        }
+    }
+
+    /** An I/O failure in words: file system exceptions without a reason name only the file otherwise. */
+    private static String describe(IOException e) {
+        return switch (e) {
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getMessage();
+            case java.nio.file.AccessDeniedException f -> f.getFile() + ": permission denied";
+            case java.nio.file.NoSuchFileException f -> f.getFile() + ": no such file or directory";
+            case java.nio.file.FileAlreadyExistsException f -> f.getFile() + ": exists and is not a directory";
+            case java.nio.file.NotDirectoryException f -> f.getFile() + ": not a directory";
+            default -> e.getMessage();
+        };
     }
 
     /** The source broke, but audio it gave before is already with the recogniser: still get its final. */

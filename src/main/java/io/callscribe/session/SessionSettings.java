@@ -21,11 +21,12 @@ import java.util.List;
  * @param vad             whether legs pass a voice-activity gate before the recogniser (default: two-leg calls do)
  * @param vadTuning       the gate's tuning when it is on; null = the one {@code vad} names
  * @param failedAudio     what a leg keeps of its audio once its recogniser failed for good (default: nothing)
+ * @param keptAudio       whether a live leg keeps all of its audio in a WAV ({@code --keep-audio}; default: no)
  */
 public record SessionSettings(int chunkMillis, int asrRate, boolean words, int maxAlternatives,
                               List<String> phraseList, boolean realTime, Duration finishTimeout,
                               ReconnectPolicy reconnect, VadMode vad, VadTuning vadTuning,
-                              FailedAudio failedAudio) {
+                              FailedAudio failedAudio, KeptAudio keptAudio) {
 
     public SessionSettings {
         if (chunkMillis < 10 || chunkMillis > 5000) {
@@ -38,6 +39,7 @@ public record SessionSettings(int chunkMillis, int asrRate, boolean words, int m
         java.util.Objects.requireNonNull(reconnect, "reconnect");
         java.util.Objects.requireNonNull(vad, "vad");
         java.util.Objects.requireNonNull(failedAudio, "failedAudio");
+        java.util.Objects.requireNonNull(keptAudio, "keptAudio");
     }
 
     /** The gate tuning for a call of {@code legs} legs, or empty when its legs are not gated. */

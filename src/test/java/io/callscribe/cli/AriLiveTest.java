@@ -302,9 +302,10 @@ class AriLiveTest {
         try (ServerSocket s = new ServerSocket(0)) {
             listenerPort = s.getLocalPort();
         }
+        Path kept = dir.resolve("long-kept");
         try (AudioSocketTap tap = new AudioSocketTap(listenerPort);
              RunCommand.Service service = callscribe(out, "--audiosocket", "127.0.0.1:" + listenerPort,
-                     "--ari-media-host", "127.0.0.1:" + tap.port())) {
+                     "--ari-media-host", "127.0.0.1:" + tap.port(), "--keep-audio", kept.toString())) {
             await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
             TestCalls.BridgedCall call = call16k("long1", "ari-tests", callerSide.delayedBy(LEAD_IN), agentSide.delayedBy(LEAD_IN));
             await().atMost(Duration.ofSeconds((long) call.seconds() * 3 + 10)).pollInterval(Duration.ofMillis(100))
@@ -328,6 +329,12 @@ class AriLiveTest {
             // All of them on a quiet machine; at load 15-21 Asterisk's audiohook dropped up to 4% before callscribe got them.
             assertThat(callerIntact).as("caller's speech frames that reached callscribe unchanged").isGreaterThanOrEqualTo(0.95);
             assertThat(agentIntact).as("agent's speech frames that reached callscribe unchanged").isGreaterThanOrEqualTo(0.95);
+            // --keep-audio against an independent tap: each party's kept WAV is the bytes Asterisk sent, all of them.
+            String callId = live.get("call").asText();
+            assertThat(keptAudio(kept, callId, callerSpeaker).pcm()).as("the caller's kept audio is what the tap saw")
+                    .isEqualTo(callerHeard);
+            assertThat(keptAudio(kept, callId, agentSpeaker).pcm()).as("the agent's kept audio is what the tap saw")
+                    .isEqualTo(agentHeard);
 
             JsonNode fed = directTwoLeg("long1-direct", callerSpeaker, new TestAudio.Clip(callerHeard, 16000),
                     agentSpeaker, new TestAudio.Clip(agentHeard, 16000));
@@ -338,17 +345,22 @@ class AriLiveTest {
     /**
      * The same long call over RTP and over chan_websocket, followed at once by two callscribe instances with their own
      * {@code --ari-app} on one Asterisk (each must leave the other's snoop bridges alone). Neither transport can be
-     * tapped, so the reference is the played sides fed directly as a two-leg call; the voice-activity gate keeps the
-     * silence before the speech (where each party's stream starts depends on when its snoop was up) out of the engine.
+     * tapped, so each instance keeps what it received ({@code --keep-audio}, checked against a tap in the AudioSocket
+     * test above): those very bytes are the reference, fed directly as a finished two-leg call to the same engine with
+     * the same settings, and the live call's word error rate must be within 3 points of it, per transport.
      */
     @Test
-    void aLongCallOverRtpAndChanWebSocketIsWithinFiveWerPointsOfThePlayedAudioFedDirectly() throws Exception {
+    void aLongCallOverRtpAndChanWebSocketIsWithinThreeWerPointsOfItsKeptAudioFedDirectly() throws Exception {
         Path outRtp = dir.resolve("long-rtp");
         Path outWs = dir.resolve("long-ws");
+        Path keptRtp = dir.resolve("long-rtp-kept");
+        Path keptWs = dir.resolve("long-ws-kept");
         TestAudio.Clip callerSide = TestAudio.read(Path.of("samples/support-call-in.wav")).at(16000).delayedBy(LEAD_IN);
         TestAudio.Clip agentSide = TestAudio.read(Path.of("samples/support-call-out.wav")).at(16000).delayedBy(LEAD_IN);
-        try (RunCommand.Service rtp = callscribe(outRtp, "--ari-transport", "rtp", "--ari-app", "callscribe-rtp");
-             RunCommand.Service ws = callscribe(outWs, "--ari-transport", "websocket", "--ari-app", "callscribe-ws")) {
+        try (RunCommand.Service rtp = callscribe(outRtp, "--ari-transport", "rtp", "--ari-app", "callscribe-rtp",
+                "--keep-audio", keptRtp.toString());
+             RunCommand.Service ws = callscribe(outWs, "--ari-transport", "websocket", "--ari-app", "callscribe-ws",
+                     "--keep-audio", keptWs.toString())) {
             await().atMost(Duration.ofSeconds(5)).until(() -> rtp.ari().connected() && ws.ari().connected());
             TestCalls.BridgedCall call = call16k("long2", "ari-tests", callerSide, agentSide);
             await().atMost(Duration.ofSeconds((long) call.seconds() * 3 + 10)).pollInterval(Duration.ofMillis(100))
@@ -359,15 +371,40 @@ class AriLiveTest {
             JsonNode viaWs = RunHarness.readJson(await().atMost(Duration.ofSeconds(180)).until(() -> transcript(outWs), p -> p != null));
             assertThat(rtp.calls().callsStarted()).as("rtp: one call, not the other instance's snoop bridges").isEqualTo(1);
             assertThat(ws.calls().callsStarted()).as("websocket: one call, not the other instance's snoop bridges").isEqualTo(1);
-            JsonNode fed = directTwoLeg("long2-direct", viaRtp.get("parties").get(0).get("speaker").asText(), callerSide,
-                    viaRtp.get("parties").get(1).get("speaker").asText(), agentSide);
-            // The played sides are not the bytes these streams got (each began when its snoop was up, somewhere in the
-            // 5 s lead-in of zeros), and Sphinx4's words move with that start: measured 0.358-0.365 through ARI against
-            // 0.390 fed directly (2.5-3.1 points, the live calls the better ones). Held to 5 points here; the exact
-            // comparison (same bytes, 3 points, equal in every run) is the AudioSocket test above.
-            assertWithinPoints("rtp", viaRtp, fed, 0.05);
-            assertWithinPoints("websocket", viaWs, fed, 0.05);
+            assertWithinPoints("rtp", viaRtp, keptFedDirectly("long2-rtp-direct", viaRtp, keptRtp, callerSide, agentSide), 0.03);
+            assertWithinPoints("websocket", viaWs, keptFedDirectly("long2-ws-direct", viaWs, keptWs, callerSide, agentSide), 0.03);
         }
+    }
+
+    /** A party's kept audio ({@code --keep-audio}): {@code <call>.audio.<speaker>.wav}, finished. */
+    private static TestAudio.Clip keptAudio(Path kept, String callId, String speaker) throws IOException {
+        Path wav = kept.resolve(callId + ".audio." + io.callscribe.event.CallIds.sanitize(speaker) + ".wav");
+        assertThat(wav).as("kept audio of " + speaker).exists();
+        try (Stream<Path> files = Files.list(kept)) {
+            assertThat(files.map(Path::toString)).as("no partial file left").noneMatch(f -> f.endsWith(".partial.wav"));
+        }
+        return TestAudio.read(wav);
+    }
+
+    /**
+     * The live call's kept audio, both parties, fed directly as a two-leg call with the live call's speaker names,
+     * after checking it is the played audio (its speech frames arrived unchanged: the bound catches broken audio).
+     */
+    private static JsonNode keptFedDirectly(String id, JsonNode live, Path kept, TestAudio.Clip callerSide,
+                                            TestAudio.Clip agentSide) throws Exception {
+        String callId = live.get("call").asText();
+        String callerSpeaker = live.get("parties").get(0).get("speaker").asText();
+        String agentSpeaker = live.get("parties").get(1).get("speaker").asText();
+        TestAudio.Clip caller = keptAudio(kept, callId, callerSpeaker);
+        TestAudio.Clip agent = keptAudio(kept, callId, agentSpeaker);
+        double callerIntact = speechFramesFound(callerSide.pcm(), caller.pcm());
+        double agentIntact = speechFramesFound(agentSide.pcm(), agent.pcm());
+        System.out.printf("ARI long call %s: kept %.2f s / %.2f s, speech frames unchanged: caller %.4f, agent %.4f%n", id,
+                caller.seconds(), agent.seconds(), callerIntact, agentIntact);
+        // 0.96-1.00 measured; what Asterisk's audiohook dropped under load is not in the reference either.
+        assertThat(callerIntact).as(id + ": caller's speech frames in the kept audio").isGreaterThanOrEqualTo(0.9);
+        assertThat(agentIntact).as(id + ": agent's speech frames in the kept audio").isGreaterThanOrEqualTo(0.9);
+        return directTwoLeg(id, callerSpeaker, caller, agentSpeaker, agent);
     }
 
     /** The support call's dialogue, per side: the agent says the odd lines (it speaks first), the caller the even ones. */

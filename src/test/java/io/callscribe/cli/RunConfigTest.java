@@ -128,6 +128,19 @@ class RunConfigTest {
     }
 
     @Test
+    void keepAudioIsOffByDefaultAndComesFromTheFileOrTheEnvironmentLikeTheOtherOptions(@TempDir Path dir) throws Exception {
+        assertThat(RunHarness.command(Map.of()).keepAudio.keptAudio()).isEqualTo(io.callscribe.session.KeptAudio.OFF);
+        Path yaml = dir.resolve("keep.yaml");
+        Files.writeString(yaml, "keep-audio: " + dir.resolve("kept") + "\nkeep-audio-max-seconds: 600\n");
+        assertThat(RunHarness.command(Map.of(), "--config", yaml.toString()).keepAudio.keptAudio())
+                .isEqualTo(io.callscribe.session.KeptAudio.keepIn(dir.resolve("kept"), 600));
+        assertThat(RunHarness.command(Map.of("CALLSCRIBE_KEEP_AUDIO", "off"), "--config", yaml.toString())
+                .keepAudio.keptAudio().off()).as("environment over file").isTrue();
+        RunCommand bad = RunHarness.command(Map.of(), "--keep-audio", yaml.toString());
+        assertThatThrownBy(bad.keepAudio::keptAudio).hasMessage("--keep-audio: " + yaml + " exists and is not a directory");
+    }
+
+    @Test
     void misspeltKeyIsRefusedNamingTheKeyAndFile(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("bad.yaml");
         Files.writeString(yaml, "asr: ws://127.0.0.1:1\naudiosockte: off\nspool:\n  legz: x\n");

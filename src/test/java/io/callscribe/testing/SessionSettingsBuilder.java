@@ -1,6 +1,7 @@
 package io.callscribe.testing;
 
 import io.callscribe.session.FailedAudio;
+import io.callscribe.session.KeptAudio;
 import io.callscribe.session.ReconnectPolicy;
 import io.callscribe.session.SessionSettings;
 import io.callscribe.vad.VadMode;
@@ -12,7 +13,7 @@ import java.util.List;
 /**
  * Test support: session settings through {@link SessionSettings}' one constructor, the one {@code callscribe}'s
  * options use, starting from the defaults of those options (200 ms chunks, the engine's rate, words, one best
- * result, 30 s to finish, the default reconnect policy, {@code --vad auto}, no failed audio kept).
+ * result, 30 s to finish, the default reconnect policy, {@code --vad auto}, no failed audio kept, no live audio kept).
  */
 public final class SessionSettingsBuilder {
 
@@ -27,6 +28,7 @@ public final class SessionSettingsBuilder {
     private VadMode vad = VadMode.AUTO;
     private VadTuning vadTuning;
     private FailedAudio failedAudio = FailedAudio.OFF;
+    private KeptAudio keptAudio = KeptAudio.OFF;
 
     private SessionSettingsBuilder() {
     }
@@ -49,6 +51,7 @@ public final class SessionSettingsBuilder {
         b.vad = s.vad();
         b.vadTuning = s.vadTuning();
         b.failedAudio = s.failedAudio();
+        b.keptAudio = s.keptAudio();
         return b;
     }
 
@@ -91,8 +94,13 @@ public final class SessionSettingsBuilder {
         return this;
     }
 
+    public SessionSettingsBuilder keptAudio(KeptAudio keep) {
+        keptAudio = keep;
+        return this;
+    }
+
     public SessionSettings build() {
         return new SessionSettings(chunkMillis, asrRate, words, maxAlternatives, phraseList, realTime, finishTimeout,
-                reconnect, vad, vadTuning, failedAudio);
+                reconnect, vad, vadTuning, failedAudio, keptAudio);
     }
 }
