@@ -6,16 +6,12 @@ import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
 
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
@@ -69,12 +65,9 @@ public final class AriConcurrencyBench {
                 while (!service.ari().connected()) {
                     Thread.sleep(50);
                 }
-                HttpClient http = HttpClient.newHttpClient();
-                String auth = "Basic " + Base64.getEncoder().encodeToString(
-                        (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(StandardCharsets.UTF_8));
                 long t0 = System.nanoTime();
                 long[] placed = new long[n];
-                SetupWatch watch = new SetupWatch(http, asterisk.ariBaseUri().toString(), auth, placed, n);
+                SetupWatch watch = new SetupWatch(asterisk, placed, n);
                 Thread watcher = Thread.ofPlatform().daemon().name("bench-setup-watch").start(watch);
                 for (int i = 0; i < n; i++) {
                     long due = t0 + (long) (rampSeconds * 1e9 * i / n);
@@ -86,9 +79,7 @@ public final class AriConcurrencyBench {
                     placed[i] = System.nanoTime();
                     String q = "endpoint=" + URLEncoder.encode("Local/" + id + "@bench/n", StandardCharsets.UTF_8)
                             + "&extension=" + id + "&context=bench-play&priority=1&formats=slin16";
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(asterisk.ariBaseUri() + "/channels?" + q))
-                            .header("Authorization", auth).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = asterisk.ari("POST", "/channels?" + q);
                     if (r.statusCode() != 200) {
                         throw new IllegalStateException("originate " + id + ": " + r.statusCode() + " " + r.body());
                     }
@@ -164,18 +155,14 @@ public final class AriConcurrencyBench {
      */
     private static final class SetupWatch implements Runnable {
         private static final java.util.regex.Pattern CALL = java.util.regex.Pattern.compile("^Local/b(\\d+)@");
-        private final HttpClient http;
-        private final String base;
-        private final String auth;
+        private final PrivateAsterisk asterisk;
         private final long[] placed;
         private final int n;
         private final java.util.Map<String, Double> bridged = new java.util.concurrent.ConcurrentHashMap<>();
         volatile boolean stop;
 
-        SetupWatch(HttpClient http, String base, String auth, long[] placed, int n) {
-            this.http = http;
-            this.base = base;
-            this.auth = auth;
+        SetupWatch(PrivateAsterisk asterisk, long[] placed, int n) {
+            this.asterisk = asterisk;
             this.placed = placed;
             this.n = n;
         }
@@ -224,9 +211,7 @@ public final class AriConcurrencyBench {
         }
 
         private JsonNode get(String path) throws Exception {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", auth)
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            return io.callscribe.event.EventJson.MAPPER.readTree(r.body());
+            return io.callscribe.event.EventJson.MAPPER.readTree(asterisk.ariOk("GET", path));
         }
     }
 

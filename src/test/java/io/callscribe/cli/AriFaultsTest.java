@@ -166,11 +166,7 @@ class AriFaultsTest {
 
     private static String channelName(String id) {
         try {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(asterisk.ariBaseUri() + "/channels/" + id))
-                            .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
-                                    (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.net.http.HttpResponse<String> r = asterisk.ari("GET", "/channels/" + id);
             return r.statusCode() == 200 ? io.callscribe.event.EventJson.MAPPER.readTree(r.body()).path("name").asText("") : "";
         } catch (java.io.IOException e) {
             return "";

@@ -39,6 +39,7 @@ public final class PrivateAsterisk implements AutoCloseable {
     private static final Duration CLI_TIMEOUT = Duration.ofSeconds(15);
     /** sockaddr_un.sun_path is 108 bytes: the control socket lives in the run folder. */
     private static final int MAX_SOCKET_PATH = 100;
+    private static final java.net.http.HttpClient ARI_HTTP = java.net.http.HttpClient.newHttpClient();
 
     private final AsteriskInstall install;
     private final Path workDir;
@@ -306,6 +307,31 @@ public final class PrivateAsterisk implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running '" + command + "'", e);
         }
+    }
+
+    /**
+     * One ARI request as this Asterisk's ARI user, e.g. {@code ari("POST", "/channels?endpoint=...")} or
+     * {@code ari("GET", "/channels/ID")}: {@code pathAndQuery} follows {@code /ari}, already URL-encoded. Returns the
+     * response whatever its status (checking it is the caller's); 10 s at most.
+     */
+    public java.net.http.HttpResponse<String> ari(String method, String pathAndQuery) throws IOException, InterruptedException {
+        if (!pathAndQuery.startsWith("/")) {
+            throw new IllegalArgumentException("ARI path must start with '/': " + pathAndQuery);
+        }
+        String auth = java.util.Base64.getEncoder().encodeToString((ariUser + ":" + ariPassword).getBytes(StandardCharsets.UTF_8));
+        return ARI_HTTP.send(java.net.http.HttpRequest.newBuilder(URI.create(ariBaseUri() + pathAndQuery))
+                        .header("Authorization", "Basic " + auth).timeout(Duration.ofSeconds(10))
+                        .method(method, java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Like {@link #ari(String, String)}, failing unless the status is 2xx; returns the body. */
+    public String ariOk(String method, String pathAndQuery) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = ari(method, pathAndQuery);
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException("ARI " + method + " " + pathAndQuery + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
     }
 
     public URI ariBaseUri() {

@@ -9,11 +9,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -43,10 +41,7 @@ class PrivateAsteriskTest {
     void ariAnswersWithTheGeneratedUserOnly() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         URI info = URI.create(asterisk.ariBaseUri() + "/asterisk/info");
-        String auth = Base64.getEncoder().encodeToString(
-                (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(info).header("Authorization", "Basic " + auth).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ok = asterisk.ari("GET", "/asterisk/info");
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         assertThat(ok.body()).contains("\"system\"");
         HttpResponse<String> denied = http.send(HttpRequest.newBuilder(info).build(), HttpResponse.BodyHandlers.ofString());
@@ -64,10 +59,7 @@ class PrivateAsteriskTest {
                 .file("ari.conf", DocSnippets.asterisk("ari-conf").replace("CHANGE-ME", password))
                 .httpPort(port).ariCredentials("callscribe", password)
                 .start()) {
-            String auth = Base64.getEncoder().encodeToString(("callscribe:" + password).getBytes(StandardCharsets.UTF_8));
-            HttpResponse<String> ok = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create(docConfigured.ariBaseUri() + "/asterisk/info")).header("Authorization", "Basic " + auth).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> ok = docConfigured.ari("GET", "/asterisk/info");
             assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         }
     }

@@ -66,12 +66,7 @@ public final class TestCalls {
         Path callee = TestAudio.place(asterisk, id + "-callee", calleeAudio.paddedTo(seconds));
         String query = "endpoint=" + enc("Local/" + id + "@" + context + "/n") + "&extension=" + enc(id)
                 + "&context=ari-play&priority=1&formats=slin16" + (callerPartyId == null ? "" : "&otherChannelId=" + enc(callerPartyId));
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(asterisk.ariBaseUri() + "/channels?" + query))
-                        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
-                                (asterisk.ariUser() + ":" + asterisk.ariPassword()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpResponse<String> r = asterisk.ari("POST", "/channels?" + query);
         if (r.statusCode() != 200) {
             throw new IOException("ARI originate of " + id + ": " + r.statusCode() + " " + r.body());
         }
