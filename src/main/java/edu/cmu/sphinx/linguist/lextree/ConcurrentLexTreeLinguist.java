@@ -15,7 +15,8 @@ import java.util.logging.Logger;
  * {@link LexTreeLinguist} whose search graph many decoders may walk at the same time. The lex tree is immutable once
  * compiled except for one lazily filled cache, the HMM nodes of word ends ({@code HMMTree.getHMMNodes}); here that
  * cache is filled under the shared model lock and published through a concurrent map, with the new nodes' successor
- * lists frozen before any other thread can see them. The arc cache stays off (it is a plain LRU map).
+ * lists frozen before any other thread can see them. The arc cache stays off (it is a plain LRU map). Every successor
+ * list is put in a fixed order ({@link SuccessorOrder}), so that a load of the models decodes as every other load does.
  */
 public final class ConcurrentLexTreeLinguist extends LexTreeLinguist {
 
@@ -45,6 +46,11 @@ public final class ConcurrentLexTreeLinguist extends LexTreeLinguist {
     protected void generateHmmTree() {
         HMMPool pool = new HMMPool(acousticModel, Logger.getLogger(LexTreeLinguist.class.getName()), unitManager);
         hmmTree = new ConcurrentHMMTree(pool, dictionary, languageModel, addFillerWords, languageWeight, lock);
+        try {
+            SuccessorOrder.orderAll(hmmTree);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("sphinx4 lex tree: cannot reach its word-entry points to order them", e);
+        }
     }
 
     /** The lex tree with its word-end cache safe for concurrent searches. */
@@ -70,8 +76,10 @@ public final class ConcurrentLexTreeLinguist extends LexTreeLinguist {
                 nodes = published.get(key);
                 if (nodes == null) {
                     nodes = super.getHMMNodes(endNode); // fills Sphinx4's own (plain) map: only ever under the lock
+                    SuccessorOrder.order(nodes);
                     for (HMMNode node : nodes) {
-                        node.getSuccessors(); // freezes the successor list while no other thread can reach the node
+                        // Freezes the successor list while no other thread can reach the node, in a fixed order.
+                        SuccessorOrder.order(node.getSuccessors());
                     }
                     published.put(key, nodes);
                 }
