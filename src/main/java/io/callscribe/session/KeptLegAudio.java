@@ -17,17 +17,13 @@ import java.nio.file.Path;
  */
 final class KeptLegAudio {
 
-    private final MixMonitorWriter writer;
+    private final BoundedWav wav;
     private final Path file;
-    private final long maxBytes;
-    private long dataBytes;
-    private boolean full;
     private boolean done;
 
-    private KeptLegAudio(MixMonitorWriter writer, Path file, long maxBytes) {
-        this.writer = writer;
+    private KeptLegAudio(BoundedWav wav, Path file) {
+        this.wav = wav;
         this.file = file;
-        this.maxBytes = maxBytes;
     }
 
     /** Opens the partial WAV of a leg under the first name free both as itself and as a partial. */
@@ -38,7 +34,7 @@ final class KeptLegAudio {
             Path file = keep.fileFor(callId, speaker, n);
             if (!Files.exists(file)) {
                 try {
-                    return new KeptLegAudio(MixMonitorWriter.durableWav(KeptAudio.partialOf(file), format), file, maxBytes);
+                    return new KeptLegAudio(new BoundedWav(MixMonitorWriter.durableWav(KeptAudio.partialOf(file), format), maxBytes), file);
                 } catch (FileAlreadyExistsException e) {
                     // another leg writes under this name: try the next
                 }
@@ -56,29 +52,21 @@ final class KeptLegAudio {
 
     /** Where the audio is written until then. */
     Path partial() {
-        return writer.file();
+        return wav.file();
     }
 
     long dataBytes() {
-        return dataBytes;
+        return wav.dataBytes();
     }
 
     /** Keeps {@code length} bytes, or as many as the limit leaves; false when not all of them fit. */
     boolean write(byte[] pcm, int offset, int length) throws IOException {
-        int n = (int) Math.min(length, maxBytes - dataBytes);
-        if (n > 0) {
-            writer.write(pcm, offset, n);
-            dataBytes += n;
-        }
-        if (n < length) {
-            full = true;
-        }
-        return n == length;
+        return wav.write(pcm, offset, length);
     }
 
     /** True once audio beyond the limit was refused. */
     boolean full() {
-        return full;
+        return wav.full();
     }
 
     /**
@@ -91,11 +79,11 @@ final class KeptLegAudio {
         }
         done = true;
         try {
-            writer.close();
-            Files.move(writer.file(), file); // no REPLACE_EXISTING: never overwrites; same directory, so a rename
+            wav.close();
+            Files.move(wav.file(), file); // no REPLACE_EXISTING: never overwrites; same directory, so a rename
             AtomicFiles.syncDirectory(file.toAbsolutePath().getParent());
         } catch (IOException e) {
-            Files.deleteIfExists(writer.file());
+            Files.deleteIfExists(wav.file());
             throw e;
         }
     }
@@ -107,9 +95,9 @@ final class KeptLegAudio {
         }
         done = true;
         try {
-            writer.close();
+            wav.close();
         } finally {
-            Files.deleteIfExists(writer.file());
+            Files.deleteIfExists(wav.file());
         }
     }
 }

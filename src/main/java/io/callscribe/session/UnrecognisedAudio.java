@@ -19,15 +19,11 @@ import java.nio.file.Path;
  */
 final class UnrecognisedAudio implements Closeable {
 
-    private final MixMonitorWriter writer;
-    private final long maxBytes;
-    private long dataBytes;
-    private boolean full;
+    private final BoundedWav wav;
     private boolean closed;
 
-    private UnrecognisedAudio(MixMonitorWriter writer, long maxBytes) {
-        this.writer = writer;
-        this.maxBytes = maxBytes;
+    private UnrecognisedAudio(BoundedWav wav) {
+        this.wav = wav;
     }
 
     /** The kept audio of one leg, under the first free name {@link FailedAudio#fileFor} gives. */
@@ -38,7 +34,7 @@ final class UnrecognisedAudio implements Closeable {
         for (int n = 1; ; n++) {
             Path file = keep.fileFor(callId, speaker, n);
             try {
-                return new UnrecognisedAudio(MixMonitorWriter.durableWav(file, format), maxBytes);
+                return new UnrecognisedAudio(new BoundedWav(MixMonitorWriter.durableWav(file, format), maxBytes));
             } catch (FileAlreadyExistsException e) {
                 if (n >= 1000) {
                     throw e;
@@ -48,28 +44,22 @@ final class UnrecognisedAudio implements Closeable {
     }
 
     Path file() {
-        return writer.file();
+        return wav.file();
     }
 
     /** Audio bytes kept so far. */
     long dataBytes() {
-        return dataBytes;
+        return wav.dataBytes();
     }
 
     /** Keeps {@code length} bytes, or as many as the limit leaves; false when not all of them fit (the limit is reached). */
     boolean write(byte[] pcm, int offset, int length) throws IOException {
-        int n = (int) Math.min(length, maxBytes - dataBytes);
-        writer.write(pcm, offset, n);
-        dataBytes += n;
-        if (n < length) {
-            full = true;
-        }
-        return n == length;
+        return wav.write(pcm, offset, length);
     }
 
     /** True once audio beyond the limit was refused. */
     boolean full() {
-        return full;
+        return wav.full();
     }
 
     /** Writes what is buffered, fills in the sizes (the "recording closed" signal) and makes the file durable. */
@@ -79,7 +69,7 @@ final class UnrecognisedAudio implements Closeable {
             return;
         }
         closed = true;
-        writer.close();
-        AtomicFiles.syncDirectory(writer.file().toAbsolutePath().getParent());
+        wav.close();
+        AtomicFiles.syncDirectory(wav.file().toAbsolutePath().getParent());
     }
 }
