@@ -70,6 +70,25 @@ final class RunHarness {
         return EventJson.MAPPER.readTree(file.toFile());
     }
 
+    /**
+     * The audio {@code --keep-audio DIR} kept of the party of {@code transcript} whose channel name starts with
+     * {@code channelPrefix} ({@code DIR/<call>.audio.<speaker>.wav}).
+     */
+    static io.callscribe.testing.asterisk.TestAudio.Clip keptAudio(Path dir, JsonNode transcript, String channelPrefix)
+            throws IOException {
+        for (JsonNode p : transcript.get("parties")) {
+            if (p.path("channel").asText().startsWith(channelPrefix)) {
+                Path file = dir.resolve(transcript.get("call").asText() + ".audio."
+                        + io.callscribe.event.CallIds.sanitize(p.get("speaker").asText()) + ".wav");
+                if (!Files.exists(file)) {
+                    throw new AssertionError("no kept audio " + file + " of " + p);
+                }
+                return io.callscribe.testing.asterisk.TestAudio.read(file);
+            }
+        }
+        throw new AssertionError("no party " + channelPrefix + "* in " + transcript.get("parties"));
+    }
+
     /** Every word of the transcript's finals (of one speaker, or all when null), in transcript order. */
     static List<String> words(JsonNode transcript, String speaker) {
         List<String> words = new ArrayList<>();

@@ -60,6 +60,11 @@ public final class RawWebSocketClient implements WebSocket.Listener {
         closed.complete("error " + error);
     }
 
+    /** Closes the connection at once (no close handshake). */
+    public void abort() {
+        ws.abort();
+    }
+
     public void text(String message) throws Exception {
         ws.sendText(message, true).get(5, TimeUnit.SECONDS);
     }

@@ -63,6 +63,27 @@ public final class TestAudio {
             return new Clip(out, rate);
         }
 
+        /** This clip followed by {@code next} (at the same rate). */
+        public Clip then(Clip next) {
+            if (next.rate != rate) {
+                throw new IllegalArgumentException("cannot join " + rate + " Hz and " + next.rate + " Hz");
+            }
+            byte[] out = Arrays.copyOf(pcm, pcm.length + next.pcm.length);
+            System.arraycopy(next.pcm, 0, out, pcm.length, next.pcm.length);
+            return new Clip(out, rate);
+        }
+
+        /** The same audio with its polarity inverted: it sounds the same and has other samples. */
+        public Clip inverted() {
+            byte[] out = new byte[pcm.length];
+            for (int i = 0; i < pcm.length; i += 2) {
+                int v = Math.min(32767, -(short) ((pcm[i] & 0xff) | (pcm[i + 1] << 8)));
+                out[i] = (byte) v;
+                out[i + 1] = (byte) (v >> 8);
+            }
+            return new Clip(out, rate);
+        }
+
         /** The part from {@code fromSeconds} to {@code toSeconds}. */
         public Clip slice(double fromSeconds, double toSeconds) {
             int from = (int) Math.round(fromSeconds * rate) * 2;
