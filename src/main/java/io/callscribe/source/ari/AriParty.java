@@ -55,6 +55,7 @@ final class AriParty {
     private final CountDownLatch tornDown = new CountDownLatch(1);
     private final java.util.function.Consumer<AriParty> onTornDown;
     private volatile String bridge; // the call bridge the party is in now, null between bridges
+    private volatile String lastBridge; // the bridge it was in last (the one it is in, or the one it left)
     private boolean bridgeRequested;
     private boolean snoopRequested;
     private boolean mediaRequested;
@@ -71,6 +72,7 @@ final class AriParty {
         this.callId = callId;
         this.channel = channel;
         this.bridge = bridge;
+        this.lastBridge = bridge;
         this.info = info;
         this.ari = ari;
         this.transport = transport;
@@ -94,7 +96,19 @@ final class AriParty {
     }
 
     void inBridge(String bridgeId) {
+        if (bridgeId != null) {
+            this.lastBridge = bridgeId;
+        }
         this.bridge = bridgeId;
+    }
+
+    /**
+     * Whether the party is in {@code bridgeId}, or left it and has been in no bridge since (held outside any bridge,
+     * or being transferred): what makes the party an orphan when that bridge is destroyed.
+     */
+    boolean lastIn(String bridgeId) {
+        String now = bridge;
+        return bridgeId.equals(now) || (now == null && bridgeId.equals(lastBridge));
     }
 
     boolean isEnded() {

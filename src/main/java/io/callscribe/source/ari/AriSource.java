@@ -296,7 +296,9 @@ public final class AriSource implements AutoCloseable {
         try {
             warnedBridges.remove(bridge.id());
             for (AriParty p : parties.values()) {
-                if (bridge.id().equals(p.currentBridge()) || p.currentBridge() == null) {
+                // Not a party out of every bridge whose bridge is up still (held, e.g. with music on hold): another
+                // call's bridge going away says nothing about it.
+                if (p.lastIn(bridge.id())) {
                     orphans.add(p);
                 }
             }
@@ -310,8 +312,7 @@ public final class AriSource implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
-                String now = p.currentBridge();
-                if (now == null || now.equals(bridge.id())) {
+                if (p.lastIn(bridge.id())) {
                     p.end("bridge destroyed");
                 }
             });
