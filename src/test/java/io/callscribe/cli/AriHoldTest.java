@@ -198,9 +198,13 @@ class AriHoldTest {
             assertThat(ours).as("transcripts with the agent: the call, kept whole over the hold").hasSize(1);
             JsonNode call = ours.get(0);
             assertThat(call.has("errors")).as("%s", call).isFalse();
-            assertThat(call.get("parties").toString()).contains("Local/" + customerId + "@");
             String agentParty = "Local/" + agentId + "@";
             String customerParty = "Local/" + customerId + "@";
+            // Each named by its own caller id (the application originated both; neither dialled the other).
+            List<String> speakers = new ArrayList<>();
+            call.get("parties").forEach(p -> speakers.add(p.path("channel").asText().substring(0, p.path("channel").asText().indexOf('@') + 1)
+                    + " " + p.path("speaker").asText() + " " + p.path("caller_number").asText()));
+            assertThat(speakers).containsExactlyInAnyOrder(agentParty + " Agent 201", customerParty + " Customer 301");
             assertHeard(how, "agent", agent, RunHarness.keptAudio(kept, call, agentParty));
             assertHeard(how, "customer", customer, RunHarness.keptAudio(kept, call, customerParty));
             for (JsonNode p : call.get("parties")) {

@@ -495,9 +495,14 @@ public final class AriSource implements AutoCloseable {
     }
 
     private CallParty describe(AriChannel c, String linkedid, String role, AriChannel caller, Map<String, String> vars) {
-        // The callee's own number: what the caller's connected line says after answer, else what it dialled.
-        String number = c == caller ? c.callerNumber() : firstNonEmpty(caller.connectedNumber(), c.callerNumber().equals(caller.callerNumber()) ? "" : c.callerNumber());
-        String name = c == caller ? c.callerName() : firstNonEmpty(caller.connectedName(), c.callerName().equals(caller.callerName()) ? "" : c.callerName());
+        // The callee's own number: what the caller's connected line says after answer, else what it dialled. A connected
+        // line naming the caller itself (two channels an ARI application originated and bridged) says nothing of it.
+        boolean connectedIsCaller = caller.connectedNumber().equals(caller.callerNumber())
+                && caller.connectedName().equals(caller.callerName());
+        String connectedNumber = connectedIsCaller ? "" : caller.connectedNumber();
+        String connectedName = connectedIsCaller ? "" : caller.connectedName();
+        String number = c == caller ? c.callerNumber() : firstNonEmpty(connectedNumber, c.callerNumber().equals(caller.callerNumber()) ? "" : c.callerNumber());
+        String name = c == caller ? c.callerName() : firstNonEmpty(connectedName, c.callerName().equals(caller.callerName()) ? "" : c.callerName());
         String dialed = c == caller ? c.exten() : firstNonEmpty(c.exten(), caller.exten());
         String speaker = settings.speakerFromCallerId() ? firstNonEmpty(name, number, role) : role;
         return new CallParty(speaker, role, c.name(), c.id(), linkedid, number, name,
