@@ -2,6 +2,7 @@ package io.callscribe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.callscribe.testing.ScriptedVoskServer;
+import io.callscribe.testing.asterisk.DocSnippets;
 import io.callscribe.testing.asterisk.HeardAudio;
 import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
@@ -27,9 +28,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * An attended transfer on a real Asterisk, done the way a phone user does it: caller A, bridged with B by
- * {@code Dial(...,T)}, presses the attended-transfer key ({@code features.conf} {@code atxfer => *7}, sent by A's side
- * with {@code SendDTMF}); Asterisk puts B on hold, dials the transfer target C ({@code TRANSFER_CONTEXT} /
- * {@code TRANSFER_EXTEN}) and bridges A with C for the consultation; A hangs up, which completes the transfer: B and C
+ * {@code Dial(...,T)}, presses the attended-transfer key ({@code features.conf} {@code atxfer => *7}, the snippet
+ * {@code features-atxfer} of docs/asterisk.md, sent by A's side with {@code SendDTMF}); Asterisk puts B on hold, dials
+ * the transfer target C ({@code TRANSFER_CONTEXT} / {@code TRANSFER_EXTEN}) and bridges A with C for the consultation; A hangs up, which completes the transfer: B and C
  * are bridged. callscribe transcribes the three pairs one after the other: A-B (the linkedid), A-C (linkedid-2), B-C
  * (linkedid-3), each party handed from one call to the next without a gap. Checked: every 50 ms of speech each party
  * played is, sample for sample, in the audio callscribe received from it ({@code --keep-audio}, what the recogniser
@@ -49,10 +50,7 @@ class AriAttendedTransferTest {
     static void start() throws Exception {
         Path sounds = dir.resolve("asterisk").resolve("sounds");
         asterisk = PrivateAsterisk.builder(dir.resolve("asterisk"))
-                .file("features.conf", """
-                        [featuremap]
-                        atxfer => *7
-                        """)
+                .file("features.conf", DocSnippets.asterisk("features-atxfer"))
                 .extensions("""
                         ; A's side of the call: the caller's party (the Local pair's ;2) dials B, may transfer (T)
                         [atx-tests]
