@@ -30,16 +30,8 @@ public record TailOptions(Duration pollInterval, Duration idleTimeout, boolean w
         return new TailOptions(DEFAULT_POLL, DEFAULT_IDLE, false);
     }
 
-    public TailOptions withPollInterval(Duration d) {
-        return new TailOptions(d, idleTimeout, watch);
-    }
-
     public TailOptions withIdleTimeout(Duration d) {
         return new TailOptions(pollInterval, d, watch);
-    }
-
-    public TailOptions withWatch(boolean w) {
-        return new TailOptions(pollInterval, idleTimeout, w);
     }
 
     /** "15 s" or "300 ms", for end reasons and messages. */

@@ -100,7 +100,7 @@ public final class TailLatencyProbe {
         boolean watch = args.length > 3 && Boolean.parseBoolean(args[3]);
         Path dir = Files.createTempDirectory("callscribe-probe");
         try {
-            TailOptions options = TailOptions.defaults().withPollInterval(Duration.ofMillis(pollMs)).withWatch(watch);
+            TailOptions options = new TailOptions(Duration.ofMillis(pollMs), TailOptions.DEFAULT_IDLE, watch);
             System.out.println(measure(dir, PcmFormat.mono(8000), Duration.ofSeconds(seconds), speed, options));
         } finally {
             Files.deleteIfExists(dir);

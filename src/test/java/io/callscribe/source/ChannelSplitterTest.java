@@ -43,7 +43,7 @@ class ChannelSplitterTest {
         }
         Path file = dir.resolve("both.raw");
         RecordingTailer tailer = RecordingTailer.open(file, 0, 2,
-                TailOptions.defaults().withPollInterval(Duration.ofMillis(5)).withIdleTimeout(Duration.ofMillis(300)));
+                new TailOptions(Duration.ofMillis(5), Duration.ofMillis(300), false));
         ChannelSplitter splitter = new ChannelSplitter(tailer, 4096);
         assertThat(splitter.left().format()).isEqualTo(PcmFormat.mono(8000));
         Future<RecordingTailerTest.Outcome> a = threads.submit(() -> RecordingTailerTest.drain(splitter.left(), 1000));

@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
 class RecordingTailerTest {
 
     private static final PcmFormat NB = PcmFormat.mono(8000);
-    private static final TailOptions FAST = TailOptions.defaults().withPollInterval(Duration.ofMillis(5));
+    private static final TailOptions FAST = new TailOptions(Duration.ofMillis(5), TailOptions.DEFAULT_IDLE, false);
 
     @TempDir
     Path dir;
@@ -71,7 +71,7 @@ class RecordingTailerTest {
         Path file = dir.resolve("call.wav");
         byte[] pcm = pattern(NB.bytesPerSecond() * 6 + 320, 1); // 6 s: three 32 KiB flushes and a tail
         MixMonitorWriter writer = MixMonitorWriter.wav(file, NB, null);
-        try (RecordingTailer tailer = RecordingTailer.open(file, 0, 1, FAST.withWatch(watch))) {
+        try (RecordingTailer tailer = RecordingTailer.open(file, 0, 1, new TailOptions(FAST.pollInterval(), FAST.idleTimeout(), watch))) {
             Future<Outcome> reader = threads.submit(() -> drain(tailer, 1000));
             writer.writeRealTime(pcm, 30);
             assertThat(reader.isDone()).as("still recording: no end before close").isFalse();
