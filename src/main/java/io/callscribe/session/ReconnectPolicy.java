@@ -34,24 +34,12 @@ public record ReconnectPolicy(int maxAttempts, Duration initialBackoff, Duration
         return new ReconnectPolicy(8, Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(60), 960_000);
     }
 
-    public static ReconnectPolicy never() {
-        return new ReconnectPolicy(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, 0);
-    }
-
     public ReconnectPolicy withAttempts(int attempts) {
         return new ReconnectPolicy(attempts, initialBackoff, maxBackoff, maxTotal, replayMemoryBytes);
     }
 
-    public ReconnectPolicy withBackoff(Duration initial, Duration max) {
-        return new ReconnectPolicy(maxAttempts, initial, max, maxTotal, replayMemoryBytes);
-    }
-
     public ReconnectPolicy withMaxTotal(Duration total) {
         return new ReconnectPolicy(maxAttempts, initialBackoff, maxBackoff, total, replayMemoryBytes);
-    }
-
-    public ReconnectPolicy withReplayMemoryBytes(int bytes) {
-        return new ReconnectPolicy(maxAttempts, initialBackoff, maxBackoff, maxTotal, bytes);
     }
 
     /**

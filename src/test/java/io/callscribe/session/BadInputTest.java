@@ -15,6 +15,7 @@ import io.callscribe.source.audiosocket.AudioSocketServer;
 import io.callscribe.testing.AudioSocketConfigBuilder;
 import io.callscribe.testing.FakeAsterisk;
 import io.callscribe.testing.ScriptedVoskServer;
+import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.testing.TestRecognizer;
 import org.junit.jupiter.api.AfterEach;
@@ -250,7 +251,7 @@ class BadInputTest {
         toClose.add(good);
         toClose.add(bad);
         SessionSettings settings = SessionSettingsBuilder.settings().finishTimeout(Duration.ofSeconds(5))
-                .reconnect(ReconnectPolicy.defaults().withAttempts(2).withBackoff(Duration.ofMillis(10), Duration.ofMillis(20))).build();
+                .reconnect(ReconnectPolicyBuilder.policy().attempts(2).backoff(Duration.ofMillis(10), Duration.ofMillis(20)).build()).build();
         Future<CallOutcome> goodCall = background.submit(() ->
                 CallSession.single("good", goodSource(), good, settings, events::add).run());
         Future<CallOutcome> badCall = background.submit(() -> CallSession.single(badId,

@@ -3,6 +3,7 @@ package io.callscribe.session;
 import io.callscribe.asr.RecognizerException;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
+import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +77,7 @@ class CallSessionTest {
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
         recognizer.failAfterFirstChunk = new RecognizerException("vosk server ws://127.0.0.1:1 closed the connection (1011)", true);
         CallOutcome outcome = CallSession.single("c", new BurstySource(RATE_8K, audio(32000), 32000, false), recognizer,
-                SessionSettingsBuilder.settings().reconnect(ReconnectPolicy.never()).build(), events::add).run();
+                SessionSettingsBuilder.settings().reconnect(ReconnectPolicyBuilder.never()).build(), events::add).run();
         assertThat(outcome.ok()).isFalse();
         assertThat(outcome.errors()).singleElement().asString().contains("ws://127.0.0.1:1", "1011");
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(TranscriptEvent.CallError.class));

@@ -7,6 +7,7 @@ import io.callscribe.event.TranscriptEvent;
 import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.ScriptedVoskServer;
+import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.vad.VadTuning;
 import org.junit.jupiter.api.AfterEach;
@@ -38,8 +39,8 @@ class FailedRecognitionAudioTest {
     private static final PcmFormat RATE_8K = PcmFormat.mono(8000);
     private static final int BLOCK = 3200; // one scripted word = one 200 ms chunk
     private static final int BLOCKS = 61;
-    private static final ReconnectPolicy FAST = ReconnectPolicy.defaults().withAttempts(2)
-            .withBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).withMaxTotal(Duration.ofSeconds(5));
+    private static final ReconnectPolicy FAST = ReconnectPolicyBuilder.policy().attempts(2)
+            .backoff(Duration.ofMillis(10), Duration.ofMillis(20)).maxTotal(Duration.ofSeconds(5)).build();
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
 

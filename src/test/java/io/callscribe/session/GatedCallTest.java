@@ -6,6 +6,7 @@ import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.MetricsSink;
 import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ScriptedVoskServer.Fault;
+import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
 import io.callscribe.vad.VadMode;
 import io.callscribe.vad.VadTuning;
@@ -38,8 +39,8 @@ class GatedCallTest {
     private static final int[][] SPEECH = {{0, 4}, {20, 26}, {45, 47}, {70, 72}};
     /** Lead-in one block, hangover two blocks, onset within the first block: sent audio is whole blocks. */
     private static final VadTuning TUNING = new VadTuning(20, 200, 400, 8, 30, true);
-    private static final ReconnectPolicy FAST = ReconnectPolicy.defaults().withAttempts(30)
-            .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withMaxTotal(Duration.ofSeconds(20));
+    private static final ReconnectPolicy FAST = ReconnectPolicyBuilder.policy().attempts(30)
+            .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).maxTotal(Duration.ofSeconds(20)).build();
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
 

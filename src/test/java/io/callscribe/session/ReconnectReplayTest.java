@@ -6,6 +6,7 @@ import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ScriptedVoskServer.Fault;
+import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,8 +35,8 @@ class ReconnectReplayTest {
     private static final PcmFormat RATE_8K = PcmFormat.mono(8000);
     private static final int BLOCK = 3200; // one scripted word = one 200 ms chunk
     private static final int BLOCKS = 61;  // 20 finals of 3 words and a 1-word final at eof
-    private static final ReconnectPolicy FAST = ReconnectPolicy.defaults().withAttempts(30)
-            .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withMaxTotal(Duration.ofSeconds(20));
+    private static final ReconnectPolicy FAST = ReconnectPolicyBuilder.policy().attempts(30)
+            .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).maxTotal(Duration.ofSeconds(20)).build();
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
@@ -182,8 +183,8 @@ class ReconnectReplayTest {
         String address = doomed.uri().toString();
         VoskWebSocketRecognizer recognizer = client(doomed.uri(), Duration.ofSeconds(5));
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
-        ReconnectPolicy three = ReconnectPolicy.defaults().withAttempts(3)
-                .withBackoff(Duration.ofMillis(10), Duration.ofMillis(20));
+        ReconnectPolicy three = ReconnectPolicyBuilder.policy().attempts(3)
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
         CallSession session = CallSession.single("doomed", new BurstySource(RATE_8K, PositionalAudio.blocks(BLOCKS, BLOCK),
                 BLOCK, false), recognizer, SessionSettingsBuilder.settings().reconnect(three).build(), events::add);
         Future<CallOutcome> running = background.submit(session::run);
