@@ -1,5 +1,6 @@
 package io.callscribe.cli;
 
+import io.callscribe.source.websocket.MediaWebSocketCall;
 import io.callscribe.source.websocket.MediaWebSocketServer;
 import picocli.CommandLine.Option;
 
@@ -19,7 +20,7 @@ final class WebSocketOptions {
     /** The listener's settings, {@code defaultToken} (the HTTP one) without {@code --websocket-token}; null when off. */
     MediaWebSocketServer.Config config(String defaultToken) {
         HostPort listen = HostPort.parse(address, "--websocket");
-        return listen == null ? null : MediaWebSocketServer.Config.loopback(listen.port()).withHost(listen.host())
-                .withToken(token != null ? token : defaultToken);
+        return listen == null ? null : new MediaWebSocketServer.Config(listen.host(), listen.port(),
+                token != null ? token : defaultToken, MediaWebSocketCall.Config.defaults());
     }
 }

@@ -63,22 +63,6 @@ public final class MediaWebSocketServer implements AutoCloseable {
             }
         }
 
-        public static Config loopback(int port) {
-            return new Config("127.0.0.1", port, null, MediaWebSocketCall.Config.defaults());
-        }
-
-        public Config withHost(String value) {
-            return new Config(value, port, token, call);
-        }
-
-        public Config withToken(String value) {
-            return new Config(host, port, value, call);
-        }
-
-        public Config withCall(MediaWebSocketCall.Config value) {
-            return new Config(host, port, token, value);
-        }
-
         boolean loopbackHost() {
             try {
                 return InetAddress.getByName(host).isLoopbackAddress();

@@ -33,6 +33,10 @@ class MediaWebSocketServerTest {
         }
     }
 
+    /** {@code run --websocket 127.0.0.1:0}: any free loopback port, no token. */
+    private static final MediaWebSocketServer.Config LOOPBACK =
+            new MediaWebSocketServer.Config("127.0.0.1", 0, null, MediaWebSocketCall.Config.defaults());
+
     private URI start(MediaWebSocketServer.Config config) throws Exception {
         server = MediaWebSocketServer.start(config, calls::add);
         return server.uri();
@@ -59,7 +63,7 @@ class MediaWebSocketServerTest {
 
     @Test
     void audioAfterMediaStartIsTheCallAndAsteriskCloseIsTheHangup() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        URI uri = start(LOOPBACK);
         byte[] audio = pcm(640 * 25 + 320, 3);
         try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=c-17&speaker=caller"), null)) {
             assertThat(asterisk.subprotocol()).isEqualTo("media");
@@ -80,7 +84,7 @@ class MediaWebSocketServerTest {
 
     @Test
     void callIdDefaultsToTheChannelIdAndUlawIsDecoded() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        URI uri = start(LOOPBACK);
         try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null)) {
             asterisk.text("{\"event\":\"MEDIA_START\",\"connection_id\":\"callscribe\",\"channel\":\"WebSocket/callscribe/0x1\","
                     + "\"channel_id\":\"1733.5\",\"format\":\"ulaw\",\"optimal_frame_size\":160,\"ptime\":20,\"channel_variables\":{}}");
@@ -96,7 +100,7 @@ class MediaWebSocketServerTest {
 
     @Test
     void unknownControlMessageIsLoggedOnceAndNotFatal() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        URI uri = start(LOOPBACK);
         try (CapturedLog log = CapturedLog.of(MediaWebSocketCall.class);
              FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null)) {
             asterisk.mediaStart("9.1", "slin", 320);
@@ -115,7 +119,7 @@ class MediaWebSocketServerTest {
 
     @Test
     void protocolFaultsCloseTheConnectionNamingTheFaultAndKeepAudioAlreadyReceived() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        URI uri = start(LOOPBACK);
         try (FakeChanWebSocket audioFirst = FakeChanWebSocket.connect(uri, null)) {
             audioFirst.binary(pcm(640, 1));
             assertThat(audioFirst.serverClose(5000)).isEqualTo(MediaCloseStatus.PROTOCOL_ERROR.code());
@@ -149,8 +153,8 @@ class MediaWebSocketServerTest {
 
     @Test
     void noMediaStartWithinTheHandshakeTimeoutClosesTheConnection() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0)
-                .withCall(MediaWebSocketCall.Config.defaults().withHandshakeTimeout(Duration.ofMillis(300))));
+        URI uri = start(new MediaWebSocketServer.Config("127.0.0.1", 0, null,
+                MediaWebSocketCall.Config.defaults().withHandshakeTimeout(Duration.ofMillis(300))));
         try (FakeChanWebSocket silent = FakeChanWebSocket.connect(uri, null)) {
             assertThat(silent.serverClose(5000)).isEqualTo(MediaCloseStatus.PROTOCOL_ERROR.code());
             assertThat(silent.closeReason()).contains("no MEDIA_START within 300 ms");
@@ -160,7 +164,7 @@ class MediaWebSocketServerTest {
 
     @Test
     void stopClosesWithNormalSoAsteriskHangsUpAndTheReaderGetsWhatCameBefore() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        URI uri = start(LOOPBACK);
         try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null)) {
             asterisk.mediaStart("2.2", "slin16", 640).binary(pcm(640, 9));
             MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
@@ -174,7 +178,7 @@ class MediaWebSocketServerTest {
 
     @Test
     void serverStopEndsLiveCalls() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        URI uri = start(LOOPBACK);
         FakeChanWebSocket asterisk = FakeChanWebSocket.connect(uri, null);
         asterisk.mediaStart("3.3", "slin", 320).binary(pcm(320, 1));
         MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
@@ -188,7 +192,7 @@ class MediaWebSocketServerTest {
 
     @Test
     void tokenIsRequiredAsBasicPasswordBearerOrParameter() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0).withToken("s3cret"));
+        URI uri = start(new MediaWebSocketServer.Config("127.0.0.1", 0, "s3cret", MediaWebSocketCall.Config.defaults()));
         assertThat(FakeChanWebSocket.refusal(uri, null)).isEqualTo(403);
         assertThat(FakeChanWebSocket.refusal(uri, basic("asterisk:wrong"))).isEqualTo(403);
         assertThat(FakeChanWebSocket.refusal(uri, "Basic !!!")).isEqualTo(403);
@@ -204,13 +208,13 @@ class MediaWebSocketServerTest {
 
     @Test
     void listeningBeyondLoopbackWithoutTokenIsRefused() {
-        assertThatThrownBy(() -> MediaWebSocketServer.start(MediaWebSocketServer.Config.loopback(0).withHost("0.0.0.0"), c -> { }))
+        assertThatThrownBy(() -> MediaWebSocketServer.start(new MediaWebSocketServer.Config("0.0.0.0", 0, null, MediaWebSocketCall.Config.defaults()), c -> { }))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("set a token");
     }
 
     @Test
     void manyConcurrentCallsEachGetTheirOwnAudio() throws Exception {
-        URI uri = start(MediaWebSocketServer.Config.loopback(0));
+        URI uri = start(LOOPBACK);
         List<CompletableFuture<Void>> senders = new CopyOnWriteArrayList<>();
         int n = 8;
         for (int i = 0; i < n; i++) {
