@@ -178,11 +178,6 @@ public final class MixMonitorWriter implements Closeable {
         }
     }
 
-    /** Bytes handed to {@link #write} so far that are already in the file (header included). */
-    public long fileSize() {
-        return fileSize;
-    }
-
     private void flushBuffer() throws IOException {
         buffer.flip();
         while (buffer.hasRemaining()) {

@@ -52,14 +52,6 @@ public final class Resampler {
         reset();
     }
 
-    public int inputRate() {
-        return inRate;
-    }
-
-    public int outputRate() {
-        return outRate;
-    }
-
     /** Back to the initial state: silence before the first sample, phase 0. */
     public void reset() {
         Arrays.fill(history, 0f);

@@ -17,7 +17,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -154,11 +153,6 @@ public final class SpoolState implements AutoCloseable {
         return existed;
     }
 
-    /** When the spool was first watched with this state file. */
-    public Instant since() {
-        return since;
-    }
-
     /** The entry of this recording, if it is the same file (same key, when both are known). */
     public Optional<Entry> entry(Path recording, String key) {
         lock.lock();
@@ -204,16 +198,6 @@ public final class SpoolState implements AutoCloseable {
                 }
                 out.force(false);
             }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Entries of recordings whose call started but whose transcript was never written. */
-    public List<Entry> unfinished() {
-        lock.lock();
-        try {
-            return entries.values().stream().filter(e -> !e.done()).toList();
         } finally {
             lock.unlock();
         }

@@ -94,11 +94,6 @@ public final class CallSession {
         return streamers.stream().mapToDouble(LegStreamer::sentSeconds).sum();
     }
 
-    /** Seconds of audio received so far, all legs together. */
-    public double audioReceivedSeconds() {
-        return streamers.stream().mapToDouble(LegStreamer::audioSeconds).sum();
-    }
-
     /** Called once per recogniser reconnect of any leg (e.g. {@code MetricsSink::reconnected}). Returns this. */
     public CallSession onReconnect(Runnable hook) {
         this.onReconnect = Objects.requireNonNull(hook, "hook");

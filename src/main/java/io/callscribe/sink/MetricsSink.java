@@ -110,10 +110,6 @@ public final class MetricsSink implements TranscriptSink {
         reconnects.increment();
     }
 
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     /** Coarse, from the message wording: enough to tell "the recogniser is down" from "bad audio". */
     static String errorKind(String message) {
         String m = message == null ? "" : message.toLowerCase(Locale.ROOT);

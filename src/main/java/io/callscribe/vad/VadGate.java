@@ -239,11 +239,6 @@ public final class VadGate implements RecognizerStream {
         return (double) sentVisible / bytesPerSecond;
     }
 
-    /** Stretches of sent audio so far (one per onset): how often the gate opened. */
-    public int stretches() {
-        return map.size();
-    }
-
     @Override
     public void close() {
         downstream.close();

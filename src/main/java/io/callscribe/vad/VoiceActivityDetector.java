@@ -36,7 +36,6 @@ public final class VoiceActivityDetector {
     private double currentMin = Double.POSITIVE_INFINITY;
     private int framesInBlock;
     private double floorDb = Double.NaN;
-    private double lastEnergyDb;
 
     public VoiceActivityDetector(int sampleRate, VadTuning tuning) {
         if (sampleRate < 8000 || sampleRate % 100 != 0) {
@@ -69,7 +68,6 @@ public final class VoiceActivityDetector {
         }
         double energy = 10 * Math.log10(1 + sumSquares / samples);
         double zcr = (double) crossings / samples;
-        lastEnergyDb = energy;
         track(energy);
         boolean speech = energy >= minSpeechDb
                 && (energy >= floorDb + marginDb || (energy >= floorDb + marginDb / 2 && zcr >= FRICATIVE_ZCR));
@@ -90,15 +88,5 @@ public final class VoiceActivityDetector {
             currentMin = Double.POSITIVE_INFINITY;
             framesInBlock = 0;
         }
-    }
-
-    /** The current noise floor estimate, dB (NaN before the first frame). */
-    public double noiseFloorDb() {
-        return floorDb;
-    }
-
-    /** The energy of the last frame classified, dB. */
-    public double lastEnergyDb() {
-        return lastEnergyDb;
     }
 }

@@ -192,11 +192,6 @@ public final class CallRegistry implements TranscriptSink {
                 (old, add) -> new CallControl(old.recognizer(), stop, old.lagSeconds(), old.audioSeconds()));
     }
 
-    public void unregisterHangup(String callId) {
-        controls.computeIfPresent(callId, (id, old) -> old.lagSeconds() == null && old.audioSeconds() == null
-                && old.recognizer() == null ? null : new CallControl(old.recognizer(), null, old.lagSeconds(), old.audioSeconds()));
-    }
-
     /** Asks a live call to end; audio already received is still transcribed and the call ends as usual. */
     public Hangup hangup(String callId) {
         boolean isLive;
@@ -290,12 +285,6 @@ public final class CallRegistry implements TranscriptSink {
             }
         }
         return max;
-    }
-
-    public int liveCount() {
-        synchronized (lock) {
-            return live.size();
-        }
     }
 
     /**

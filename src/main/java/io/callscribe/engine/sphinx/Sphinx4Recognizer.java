@@ -93,11 +93,6 @@ public final class Sphinx4Recognizer implements Recognizer {
         return idle.size();
     }
 
-    /** Concurrent streams allowed (known once the models are loaded; 0 before). */
-    public int maxStreams() {
-        return maxStreams;
-    }
-
     /** Streams decoding now. */
     public int activeStreams() {
         Semaphore s = streams;

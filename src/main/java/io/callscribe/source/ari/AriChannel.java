@@ -34,10 +34,4 @@ public record AriChannel(String id, String name, String state, String callerName
             return Instant.EPOCH;
         }
     }
-
-    /** The technology of the channel name: {@code Local}, {@code PJSIP}, {@code Snoop}, {@code AudioSocket}... */
-    public String technology() {
-        int slash = name.indexOf('/');
-        return slash < 0 ? name : name.substring(0, slash);
-    }
 }

@@ -9,7 +9,6 @@ import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +56,6 @@ public final class AriEventStream implements AutoCloseable {
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final Thread connector;
     private final Thread dispatcher;
-    private final CountDownLatch firstAttempt = new CountDownLatch(1);
     private volatile boolean closed;
     private volatile boolean connected;
     private volatile WebSocket socket;
@@ -74,11 +72,6 @@ public final class AriEventStream implements AutoCloseable {
         dispatcher.start();
         connector.start();
         return this;
-    }
-
-    /** Waits until the first connection attempt has succeeded or failed. */
-    public boolean awaitFirstAttempt(Duration timeout) throws InterruptedException {
-        return firstAttempt.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public boolean isConnected() {
@@ -104,7 +97,6 @@ public final class AriEventStream implements AutoCloseable {
                 lastProblem = null;
                 backoff = Duration.ofMillis(500);
                 queue.add(new Connected());
-                firstAttempt.countDown();
                 String why = closedFuture.get();
                 connected = false;
                 if (!closed) {
@@ -114,7 +106,6 @@ public final class AriEventStream implements AutoCloseable {
                 return;
             } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
                 connected = false;
-                firstAttempt.countDown();
                 if (closed) {
                     return;
                 }

@@ -90,7 +90,6 @@ public final class MediaWebSocketCall extends LiveAudioSource {
     private volatile MediaEvent.MediaStart mediaStart;
     private volatile MediaFormat mediaFormat;
     private volatile ControlFormat controlFormat = ControlFormat.PLAIN;
-    private volatile MediaEvent.Status lastStatus;
     private volatile String description;
 
     /**
@@ -156,11 +155,6 @@ public final class MediaWebSocketCall extends LiveAudioSource {
         return controlFormat;
     }
 
-    /** The latest STATUS event (after {@code send(MediaCommand.Plain.GET_STATUS)}), or null. */
-    public MediaEvent.Status lastStatus() {
-        return lastStatus;
-    }
-
     /** DTMF digits received so far, in order. */
     public String dtmfDigits() {
         return dtmf.toString();
@@ -214,7 +208,7 @@ public final class MediaWebSocketCall extends LiveAudioSource {
                 dtmf.append(d.digit());
                 log.debug("{}: DTMF {}", description, d.digit());
             }
-            case MediaEvent.Status s -> lastStatus = s;
+            case MediaEvent.Status s -> log.debug("{}: {}", description, s);
             case MediaEvent.Error e -> log.warn("{}: Asterisk reports: {}", description, e.errorText());
             case MediaEvent.Unknown u -> {
                 if (unknownLogged.add(u.name())) {
