@@ -23,22 +23,6 @@ public record CallQuery(String text, Instant from, Instant to, String number, St
         cursor = blankToNull(cursor);
     }
 
-    public static CallQuery all() {
-        return new CallQuery(null, null, null, null, null, DEFAULT_LIMIT, null);
-    }
-
-    public static CallQuery text(String text) {
-        return new CallQuery(text, null, null, null, null, DEFAULT_LIMIT, null);
-    }
-
-    public CallQuery withLimit(int limit) {
-        return new CallQuery(text, from, to, number, source, limit, cursor);
-    }
-
-    public CallQuery withCursor(String cursor) {
-        return new CallQuery(text, from, to, number, source, limit, cursor);
-    }
-
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.strip();
     }

@@ -7,6 +7,7 @@ import io.callscribe.store.CallQuery;
 import io.callscribe.store.StoreWrite;
 import io.callscribe.store.Stores;
 import io.callscribe.store.TranscriptStore;
+import io.callscribe.testing.CallQueryBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,14 +129,14 @@ public final class StoreBench {
         {
 
             Map<String, java.util.function.Supplier<CallQuery>> classes = new LinkedHashMap<>();
-            classes.put("common", () -> CallQuery.text(vocabulary[20 + random.nextInt(180)]));
-            classes.put("mid", () -> CallQuery.text(vocabulary[1000 + random.nextInt(4000)]));
-            classes.put("rare", () -> CallQuery.text(vocabulary[10_000 + random.nextInt(10_000)]));
-            classes.put("two_mid", () -> CallQuery.text(vocabulary[1000 + random.nextInt(4000)] + " "
-                    + vocabulary[1000 + random.nextInt(4000)]));
+            classes.put("common", () -> CallQueryBuilder.text(vocabulary[20 + random.nextInt(180)]).build());
+            classes.put("mid", () -> CallQueryBuilder.text(vocabulary[1000 + random.nextInt(4000)]).build());
+            classes.put("rare", () -> CallQueryBuilder.text(vocabulary[10_000 + random.nextInt(10_000)]).build());
+            classes.put("two_mid", () -> CallQueryBuilder.text(vocabulary[1000 + random.nextInt(4000)] + " "
+                    + vocabulary[1000 + random.nextInt(4000)]).build());
             // three words as a user types part of a sentence: drawn like the words of a line (mostly frequent words)
-            classes.put("phrase", () -> CallQuery.text(vocabulary[sample(cdf, random)] + " " + vocabulary[sample(cdf, random)]
-                    + " " + vocabulary[sample(cdf, random)]));
+            classes.put("phrase", () -> CallQueryBuilder.text(vocabulary[sample(cdf, random)] + " " + vocabulary[sample(cdf, random)]
+                    + " " + vocabulary[sample(cdf, random)]).build());
             classes.put("day", () -> {
                 Instant from = T0.plus(Duration.ofDays(random.nextInt(Math.max(1, calls / 500))));
                 return new CallQuery(null, from, from.plus(Duration.ofDays(1)), null, null, 50, null);
@@ -176,13 +177,13 @@ public final class StoreBench {
                 long[] times = new long[n];
                 long hits = 0;
                 for (int i = 0; i < n; i++) {
-                    CallQuery q = deep.equals("deep_common") ? CallQuery.text(vocabulary[20 + random.nextInt(180)]) : CallQuery.all();
+                    CallQuery q = deep.equals("deep_common") ? CallQueryBuilder.text(vocabulary[20 + random.nextInt(180)]).build() : CallQueryBuilder.all().build();
                     String cursor = null;
                     for (int p = 0; p < 9; p++) {
-                        cursor = store.search(q.withCursor(cursor)).nextCursor();
+                        cursor = store.search(CallQueryBuilder.from(q).cursor(cursor).build()).nextCursor();
                     }
                     long s = System.nanoTime();
-                    CallPage page = store.search(q.withCursor(cursor));
+                    CallPage page = store.search(CallQueryBuilder.from(q).cursor(cursor).build());
                     times[i] = System.nanoTime() - s;
                     hits += page.calls().size();
                 }

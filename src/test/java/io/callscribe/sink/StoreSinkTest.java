@@ -8,6 +8,7 @@ import io.callscribe.store.SqliteStore;
 import io.callscribe.store.Stores;
 import io.callscribe.store.StoredTranscript;
 import io.callscribe.store.TranscriptStore;
+import io.callscribe.testing.CallQueryBuilder;
 import io.callscribe.testing.FaultyStore;
 import io.callscribe.testing.LocalPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -125,7 +126,7 @@ class StoreSinkTest {
                 assertThat(t.finals()).hasSize(50);
                 assertThat(t.call().ended()).isNotNull();
             }
-            assertThat(store.search(CallQuery.text("word49")).calls()).hasSize(10);
+            assertThat(store.search(CallQueryBuilder.text("word49").build()).calls()).hasSize(10);
             assertThat(sink.dropped()).isZero();
         }
     }

@@ -1,5 +1,6 @@
 package io.callscribe.store;
 
+import io.callscribe.testing.CallQueryBuilder;
 import io.callscribe.testing.LocalPostgres;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class PostgresStoreTest extends TranscriptStoreContract {
         try (TranscriptStore other = PostgresStore.open(url, Stores.defaultInstance())) {
             store.write(call("from-a", T0, "spool", Map.of(), "written by the first instance"));
             other.write(call("from-b", T0.plusSeconds(1), "spool", Map.of(), "written by the second instance"));
-            assertThat(store.search(CallQuery.text("instance")).calls()).extracting(StoredCall::id)
+            assertThat(store.search(CallQueryBuilder.text("instance").build()).calls()).extracting(StoredCall::id)
                     .containsExactlyInAnyOrder("from-a", "from-b");
             assertThat(other.find("from-a")).isPresent();
         }

@@ -1,5 +1,6 @@
 package io.callscribe.store;
 
+import io.callscribe.testing.CallQueryBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,12 +80,12 @@ class SqliteStoreTest extends TranscriptStoreContract {
             }
         }
         try (TranscriptStore upgraded = SqliteStore.open(file, Stores.defaultInstance())) {
-            assertThat(upgraded.search(CallQuery.text("refund")).calls()).extracting(StoredCall::id).containsExactly("old1", "old0");
-            CallPage first = upgraded.search(CallQuery.text("refund").withLimit(1));
-            assertThat(upgraded.search(CallQuery.text("refund").withLimit(1).withCursor(first.nextCursor())).calls())
+            assertThat(upgraded.search(CallQueryBuilder.text("refund").build()).calls()).extracting(StoredCall::id).containsExactly("old1", "old0");
+            CallPage first = upgraded.search(CallQueryBuilder.text("refund").limit(1).build());
+            assertThat(upgraded.search(CallQueryBuilder.text("refund").limit(1).cursor(first.nextCursor()).build()).calls())
                     .extracting(StoredCall::id).containsExactly("old0");
             upgraded.write(call("new", T0.plusSeconds(600), "spool", java.util.Map.of(), "a new refund"));
-            assertThat(upgraded.search(CallQuery.text("refund")).calls()).extracting(StoredCall::id)
+            assertThat(upgraded.search(CallQueryBuilder.text("refund").build()).calls()).extracting(StoredCall::id)
                     .containsExactly("new", "old1", "old0");
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();

@@ -2,6 +2,7 @@ package io.callscribe.store;
 
 import io.callscribe.event.Word;
 import io.callscribe.event.TranscriptEvent;
+import io.callscribe.testing.CallQueryBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,14 +106,14 @@ abstract class TranscriptStoreContract {
         StoredTranscript t = store.find("c1").orElseThrow();
         assertThat(t.finals()).hasSize(2);
         assertThat(t.call().finals()).isEqualTo(2);
-        assertThat(store.search(CallQuery.text("four")).calls()).hasSize(1);
+        assertThat(store.search(CallQueryBuilder.text("four").build()).calls()).hasSize(1);
     }
 
     @Test
     void finalsAreSearchableWhileTheCallGoesOn() {
         store.write(List.of(new StoreWrite.CallStart("live1", T0, "spool", Map.of())));
         store.write(List.of(new StoreWrite.FinalLine("live1", 0, fin("live1", null, "the parcel never arrived", 0))));
-        CallPage page = store.search(CallQuery.text("parcel"));
+        CallPage page = store.search(CallQueryBuilder.text("parcel").build());
         assertThat(page.calls()).extracting(StoredCall::id).containsExactly("live1");
         assertThat(page.calls().getFirst().ended()).isNull();
     }
@@ -124,7 +125,7 @@ abstract class TranscriptStoreContract {
         store.write(call("b", T0.plusSeconds(10), "spool", Map.of(), "good morning", "my invoice is wrong"));
         store.write(call("c", T0.plusSeconds(20), "spool", Map.of(), "i asked for refunds twice", "refund refund refund"));
 
-        CallPage page = store.search(CallQuery.text("Refund"));
+        CallPage page = store.search(CallQueryBuilder.text("Refund").build());
         assertThat(page.calls()).extracting(StoredCall::id).containsExactlyInAnyOrder("a", "c");
         StoredCall a = page.calls().stream().filter(c -> c.id().equals("a")).findFirst().orElseThrow();
         assertThat(a.match()).isNotNull();
@@ -133,16 +134,16 @@ abstract class TranscriptStoreContract {
         int[] span = a.match().highlights().getFirst();
         assertThat(line.substring(span[0], span[1])).isEqualTo("refund");
 
-        CallPage both = store.search(CallQuery.text("refund order"));
+        CallPage both = store.search(CallQueryBuilder.text("refund order").build());
         assertThat(both.calls()).extracting(StoredCall::id).containsExactly("a");
         assertThat(both.calls().getFirst().match().text()).isEqualTo("i would like a refund for my order");
         assertThat(both.calls().getFirst().match().highlights()).hasSize(2);
 
-        assertThat(store.search(CallQuery.text("invoices")).calls()).extracting(StoredCall::id).containsExactly("b");
-        assertThat(store.search(CallQuery.text("spaceship")).calls()).isEmpty();
+        assertThat(store.search(CallQueryBuilder.text("invoices").build()).calls()).extracting(StoredCall::id).containsExactly("b");
+        assertThat(store.search(CallQueryBuilder.text("spaceship").build()).calls()).isEmpty();
         // query syntax of the engine is never parsed from user input
-        assertThat(store.search(CallQuery.text("refund OR \"invoice* NEAR(")).calls()).isEmpty();
-        assertThat(store.search(CallQuery.text("!!!")).calls()).isEmpty();
+        assertThat(store.search(CallQueryBuilder.text("refund OR \"invoice* NEAR(").build()).calls()).isEmpty();
+        assertThat(store.search(CallQueryBuilder.text("!!!").build()).calls()).isEmpty();
     }
 
     @Test
@@ -151,7 +152,7 @@ abstract class TranscriptStoreContract {
             store.write(call("call-" + i, T0.plus(Duration.ofDays(i)), i % 2 == 0 ? "spool" : "audiosocket",
                     Map.of("caller", "+49" + i, "callee", "200"), "hello number " + i));
         }
-        assertThat(store.search(CallQuery.all()).calls()).extracting(StoredCall::id)
+        assertThat(store.search(CallQueryBuilder.all().build()).calls()).extracting(StoredCall::id)
                 .containsExactly("call-6", "call-5", "call-4", "call-3", "call-2", "call-1", "call-0");
         assertThat(store.search(new CallQuery(null, T0.plus(Duration.ofDays(2)), T0.plus(Duration.ofDays(4)), null, null, 50, null))
                 .calls()).extracting(StoredCall::id).containsExactly("call-3", "call-2");
@@ -162,28 +163,28 @@ abstract class TranscriptStoreContract {
         assertThat(store.search(new CallQuery("hello", null, null, "200", "spool", 50, null)).calls()).hasSize(4);
 
         List<String> seen = new ArrayList<>();
-        CallQuery q = CallQuery.all().withLimit(3);
+        CallQuery q = CallQueryBuilder.all().limit(3).build();
         CallPage page;
         int pages = 0;
         do {
             page = store.search(q);
             page.calls().forEach(c -> seen.add(c.id()));
-            q = q.withCursor(page.nextCursor());
+            q = CallQueryBuilder.from(q).cursor(page.nextCursor()).build();
             pages++;
         } while (page.nextCursor() != null);
         assertThat(pages).isEqualTo(3);
         assertThat(seen).containsExactly("call-6", "call-5", "call-4", "call-3", "call-2", "call-1", "call-0");
 
         List<String> ranked = new ArrayList<>();
-        q = CallQuery.text("hello").withLimit(2);
+        q = CallQueryBuilder.text("hello").limit(2).build();
         do {
             page = store.search(q);
             page.calls().forEach(c -> ranked.add(c.id()));
-            q = q.withCursor(page.nextCursor());
+            q = CallQueryBuilder.from(q).cursor(page.nextCursor()).build();
         } while (page.nextCursor() != null);
         assertThat(ranked).hasSize(7).doesNotHaveDuplicates();
 
-        assertThatThrownBy(() -> store.search(CallQuery.all().withCursor("garbage!")))
+        assertThatThrownBy(() -> store.search(CallQueryBuilder.all().cursor("garbage!").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
     }
 
@@ -196,18 +197,18 @@ abstract class TranscriptStoreContract {
 
         assertThat(store.deleteEndedBefore(T0.plus(Duration.ofDays(50)))).containsExactly("old");
         assertThat(store.find("old")).isEmpty();
-        assertThat(store.search(CallQuery.text("complaint")).calls()).extracting(StoredCall::id)
+        assertThat(store.search(CallQueryBuilder.text("complaint").build()).calls()).extracting(StoredCall::id)
                 .containsExactlyInAnyOrder("new", "running");
         assertThat(store.search(new CallQuery(null, null, null, "1", null, 50, null)).calls()).isEmpty();
 
         assertThat(store.delete("new")).isTrue();
         assertThat(store.delete("new")).isFalse();
         assertThat(store.find("new")).isEmpty();
-        assertThat(store.search(CallQuery.text("complaint")).calls()).extracting(StoredCall::id).containsExactly("running");
+        assertThat(store.search(CallQueryBuilder.text("complaint").build()).calls()).extracting(StoredCall::id).containsExactly("running");
         // the same id can be used again after a delete
         store.write(call("new", T0, "spool", Map.of(), "fresh words"));
-        assertThat(store.search(CallQuery.text("complaint")).calls()).extracting(StoredCall::id).containsExactly("running");
-        assertThat(store.search(CallQuery.text("fresh")).calls()).extracting(StoredCall::id).containsExactly("new");
+        assertThat(store.search(CallQueryBuilder.text("complaint").build()).calls()).extracting(StoredCall::id).containsExactly("running");
+        assertThat(store.search(CallQueryBuilder.text("fresh").build()).calls()).extracting(StoredCall::id).containsExactly("new");
     }
 
     @Test
@@ -221,7 +222,7 @@ abstract class TranscriptStoreContract {
         store.write(call("kept", T0, "spool", Map.of(), "please keep this transcript"));
         store.close();
         store = reopen();
-        assertThat(store.search(CallQuery.text("transcript")).calls()).extracting(StoredCall::id).containsExactly("kept");
+        assertThat(store.search(CallQueryBuilder.text("transcript").build()).calls()).extracting(StoredCall::id).containsExactly("kept");
         assertThat(store.find("kept").orElseThrow().finals()).hasSize(1);
     }
 
@@ -232,16 +233,16 @@ abstract class TranscriptStoreContract {
             store.write(call("p" + i, T0.plusSeconds(60L * i), "spool", Map.of("caller", i < 6 ? "+491" : "+492"),
                     i % 2 == 1 ? "parcel parcel parcel" : "my parcel is late", "thanks goodbye"));
         }
-        CallPage first = store.search(CallQuery.text("parcel").withLimit(4));
+        CallPage first = store.search(CallQueryBuilder.text("parcel").limit(4).build());
         // the newest four (p11..p8), the ones saying it most first, then newest first among equals
         assertThat(first.calls()).extracting(StoredCall::id).containsExactly("p11", "p9", "p10", "p8");
         List<String> all = new ArrayList<>(first.calls().stream().map(StoredCall::id).toList());
-        CallQuery q = CallQuery.text("parcel").withLimit(4).withCursor(first.nextCursor());
+        CallQuery q = CallQueryBuilder.text("parcel").limit(4).cursor(first.nextCursor()).build();
         CallPage page;
         do {
             page = store.search(q);
             all.addAll(page.calls().stream().map(StoredCall::id).toList());
-            q = q.withCursor(page.nextCursor());
+            q = CallQueryBuilder.from(q).cursor(page.nextCursor()).build();
         } while (page.nextCursor() != null);
         assertThat(all).hasSize(12).doesNotHaveDuplicates();
         assertThat(all.subList(4, 8)).containsExactlyInAnyOrder("p7", "p6", "p5", "p4");
@@ -266,12 +267,12 @@ abstract class TranscriptStoreContract {
             store.write(call("same-" + i, T0, "spool", Map.of(), "same moment"));
         }
         List<String> seen = new ArrayList<>();
-        for (CallQuery q : List.of(CallQuery.all().withLimit(2), CallQuery.text("moment").withLimit(2))) {
+        for (CallQuery q : List.of(CallQueryBuilder.all().limit(2).build(), CallQueryBuilder.text("moment").limit(2).build())) {
             CallPage page;
             do {
                 page = store.search(q);
                 page.calls().forEach(c -> seen.add(c.id()));
-                q = q.withCursor(page.nextCursor());
+                q = CallQueryBuilder.from(q).cursor(page.nextCursor()).build();
             } while (page.nextCursor() != null);
         }
         assertThat(seen).hasSize(10);
@@ -321,7 +322,7 @@ abstract class TranscriptStoreContract {
             // transcribed again (a cut spool recording after the restart): live again, then ended anew
             store.write(List.of(new StoreWrite.CallStart("mine", now.plusSeconds(5), "spool", Map.of())));
             assertThat(store.find("mine").orElseThrow().call().ended()).isNull();
-            assertThat(store.search(CallQuery.text("cut")).calls()).extracting(StoredCall::id).containsExactly("mine");
+            assertThat(store.search(CallQueryBuilder.text("cut").build()).calls()).extracting(StoredCall::id).containsExactly("mine");
         }
     }
 }
