@@ -2,7 +2,12 @@ package io.callscribe.source;
 
 import io.callscribe.audio.PcmFormat;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,9 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * from then on the reader writes it to a {@link SpillingPcmBuffer} and never waits for the session, and the call
  * ends once ({@link #end}), with a reason and, for a fault, the error the session reads after the audio received
  * before it. {@link #format} and {@link #read} wait for the start; a call that ends first gives its fault, or no
- * audio.
+ * audio. DTMF digits the connection carries go to the {@link #setDtmfListener listener} with their position in the
+ * audio received; those that came before it was set are delivered to it first.
  */
 public abstract class LiveAudioSource implements AudioSource {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveAudioSource.class);
 
     private final PcmFormat noAudioFormat;
     private final int wakeMillis;
@@ -24,6 +32,9 @@ public abstract class LiveAudioSource implements AudioSource {
     private volatile SpillingPcmBuffer buffer;
     private volatile String endReason;
     private volatile IOException fault;
+    private final ReentrantLock dtmfLock = new ReentrantLock();
+    private final List<PendingDigit> pendingDtmf = new ArrayList<>(); // replayed to a late listener
+    private DtmfListener dtmfListener;
 
     /**
      * @param noAudioFormat what {@link #format} gives for a call that ended before any audio, without a fault
@@ -112,6 +123,43 @@ public abstract class LiveAudioSource implements AudioSource {
             return -1;
         }
         return b.readAtLeast(dst, offset, length, format.bytesFor(wakeMillis));
+    }
+
+    /** Sets the listener for DTMF digits; digits that arrived before are delivered to it first, on this thread. */
+    @Override
+    public final void setDtmfListener(DtmfListener listener) {
+        dtmfLock.lock();
+        try {
+            dtmfListener = listener;
+            for (PendingDigit p : pendingDtmf) {
+                listener.onDtmf(p.digit(), p.atSeconds());
+            }
+            pendingDtmf.clear();
+        } finally {
+            dtmfLock.unlock();
+        }
+    }
+
+    /** The reader received a DTMF digit: to the listener, at the audio received so far, or kept until there is one. */
+    protected final void dtmf(char digit) {
+        double at = receivedSeconds();
+        dtmfLock.lock();
+        try {
+            if (dtmfListener == null) {
+                pendingDtmf.add(new PendingDigit(digit, at));
+                return;
+            }
+            try {
+                dtmfListener.onDtmf(digit, at);
+            } catch (RuntimeException e) {
+                log.warn("{}: DTMF listener failed on '{}': {}", description(), digit, e.toString());
+            }
+        } finally {
+            dtmfLock.unlock();
+        }
+    }
+
+    private record PendingDigit(char digit, double atSeconds) {
     }
 
     /** Seconds of audio received so far (not necessarily read yet). */

@@ -44,7 +44,7 @@ class RunChanWebSocketTest {
                 broken.mediaStart("1.4", "slin", 320).binary(audio8k(0.4, 2)).binary(new byte[3]);
                 assertThat(broken.serverClose(5000)).isEqualTo(1002);
 
-                hangs.audio(audio8k(2, 3), 320, true).hangup();
+                hangs.audio(audio8k(2, 3), 320, true).text("DTMF_END digit:5 channel_id:1.2").hangup();
                 long hungUp = System.nanoTime();
                 assertThat(service.calls().awaitEnd("hup1", Duration.ofSeconds(2))).isTrue();
                 System.out.printf("chan_websocket scripted engine: call ended %.0f ms after the close%n", (System.nanoTime() - hungUp) / 1e6);
@@ -58,6 +58,10 @@ class RunChanWebSocketTest {
             JsonNode hup = readJson(out.resolve("hup1.json"));
             assertThat(hup.get("end_reason").asText()).isEqualTo("hangup");
             assertThat(hup.get("audio_seconds").asDouble()).isEqualTo(2.0);
+            // the '5' pressed after the 2 s of audio: a dtmf event, kept in the transcript with its call time
+            assertThat(hup.get("dtmf")).hasSize(1);
+            assertThat(hup.at("/dtmf/0/digit").asText()).isEqualTo("5");
+            assertThat(hup.at("/dtmf/0/start").asDouble()).isEqualTo(2.0);
             assertThat(words(hup, null)).isEqualTo(expectedWords(2 * 16000));
             JsonNode api = readJson(out.resolve("api1.json"));
             assertThat(api.get("end_reason").asText()).isEqualTo("stopped");

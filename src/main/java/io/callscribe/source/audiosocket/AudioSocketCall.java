@@ -1,6 +1,5 @@
 package io.callscribe.source.audiosocket;
 
-import io.callscribe.source.DtmfListener;
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.source.LiveAudioSource;
 import io.callscribe.source.SpillingPcmBuffer;
@@ -44,13 +43,10 @@ public final class AudioSocketCall extends LiveAudioSource {
     private final String description;
     private final AudioSocketCodec codec;
     private final AudioSocketServer.Config config;
-    private final java.util.concurrent.locks.ReentrantLock dtmfLock = new java.util.concurrent.locks.ReentrantLock();
-    private final List<PendingDigit> pendingDtmf = new ArrayList<>(); // replayed to a late listener
     private final ReentrantLock writeLock = new ReentrantLock();
     /** {@link System#nanoTime()} of the last message received or sent. */
     private volatile long lastTrafficNanos = System.nanoTime();
 
-    private DtmfListener dtmfListener;
     private OutputStream out;
 
     AudioSocketCall(UUID id, Socket socket, AudioSocketCodec codec, AudioSocketServer.Config config) {
@@ -77,23 +73,6 @@ public final class AudioSocketCall extends LiveAudioSource {
 
     /** A reader is woken once this much audio is buffered (or the call ended), not for every frame. */
     static final int WAKE_MILLIS = 200;
-
-    /**
-     * Sets the listener for DTMF digits; digits that arrived before are delivered to it first, on this thread.
-     */
-    @Override
-    public void setDtmfListener(DtmfListener listener) {
-        dtmfLock.lock();
-        try {
-            dtmfListener = listener;
-            for (PendingDigit p : pendingDtmf) {
-                listener.onDtmf(p.digit(), p.atSeconds());
-            }
-            pendingDtmf.clear();
-        } finally {
-            dtmfLock.unlock();
-        }
-    }
 
     /** Seconds of audio received but not yet read. */
     public double backlogSeconds() {
@@ -184,7 +163,7 @@ public final class AudioSocketCall extends LiveAudioSource {
                 lastTrafficNanos = System.nanoTime();
                 switch (m) {
                     case AudioSocketMessage.Audio a -> onAudio(a);
-                    case AudioSocketMessage.Dtmf d -> onDtmf(d.digit());
+                    case AudioSocketMessage.Dtmf d -> dtmf(d.digit());
                     case AudioSocketMessage.Hangup h -> {
                         if (end("hangup", null)) {
                             log.info("{}: hangup after {} s of audio", description, seconds());
@@ -255,24 +234,6 @@ public final class AudioSocketCall extends LiveAudioSource {
         }
     }
 
-    private void onDtmf(char digit) {
-        double at = receivedSeconds();
-        dtmfLock.lock();
-        try {
-            if (dtmfListener == null) {
-                pendingDtmf.add(new PendingDigit(digit, at));
-                return;
-            }
-            try {
-                dtmfListener.onDtmf(digit, at);
-            } catch (RuntimeException e) {
-                log.warn("{}: DTMF listener failed on '{}': {}", description, digit, e.toString());
-            }
-        } finally {
-            dtmfLock.unlock();
-        }
-    }
-
     private void closeSocket() {
         try {
             socket.close();
@@ -281,8 +242,6 @@ public final class AudioSocketCall extends LiveAudioSource {
         }
     }
 
-    private record PendingDigit(char digit, double atSeconds) {
-    }
 
     static InputStream input(Socket socket) throws IOException {
         return new BufferedInputStream(socket.getInputStream(), 16 * 1024);

@@ -85,7 +85,6 @@ public final class MediaWebSocketCall extends LiveAudioSource {
     private final CompletableFuture<MediaWebSocketCall> started = new CompletableFuture<>();
     private final Set<String> unknownLogged = ConcurrentHashMap.newKeySet();
     private final Set<String> malformedLogged = ConcurrentHashMap.newKeySet();
-    private final StringBuffer dtmf = new StringBuffer();
 
     private volatile MediaEvent.MediaStart mediaStart;
     private volatile MediaFormat mediaFormat;
@@ -155,11 +154,6 @@ public final class MediaWebSocketCall extends LiveAudioSource {
         return controlFormat;
     }
 
-    /** DTMF digits received so far, in order. */
-    public String dtmfDigits() {
-        return dtmf.toString();
-    }
-
     /** Sends a command in the connection's control format. */
     public void send(MediaCommand command) throws IOException {
         link.sendText(MediaControlCodec.encode(command, controlFormat));
@@ -205,8 +199,8 @@ public final class MediaWebSocketCall extends LiveAudioSource {
         switch (event) {
             case MediaEvent.MediaStart s -> onMediaStart(s, text);
             case MediaEvent.DtmfEnd d -> {
-                dtmf.append(d.digit());
                 log.debug("{}: DTMF {}", description, d.digit());
+                dtmf(d.digit());
             }
             case MediaEvent.Status s -> log.debug("{}: {}", description, s);
             case MediaEvent.Error e -> log.warn("{}: Asterisk reports: {}", description, e.errorText());

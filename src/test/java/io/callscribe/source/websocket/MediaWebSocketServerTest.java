@@ -67,9 +67,11 @@ class MediaWebSocketServerTest {
         byte[] audio = pcm(640 * 25 + 320, 3);
         try (FakeChanWebSocket asterisk = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=c-17&speaker=caller"), null)) {
             assertThat(asterisk.subprotocol()).isEqualTo("media");
-            asterisk.mediaStart("1733.9", "slin16", 640);
+            asterisk.mediaStart("1733.9", "slin16", 640).text("DTMF_END digit:1 channel_id:1733.9");
             MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
             assertThat(call).isNotNull();
+            List<String> digits = new CopyOnWriteArrayList<>();
+            call.setDtmfListener((d, at) -> digits.add(d + "@" + at)); // the '1' came before: it is delivered first
             assertThat(call.callId()).isEqualTo("c-17");
             assertThat(call.speaker()).isEqualTo("caller");
             assertThat(call.format().sampleRate()).isEqualTo(16000);
@@ -77,7 +79,8 @@ class MediaWebSocketServerTest {
             asterisk.audio(audio, 640, false).text("DTMF_END digit:7 channel_id:1733.9").hangup();
             assertThat(drain(call)).isEqualTo(audio);
             assertThat(call.endReason()).isEqualTo("hangup");
-            assertThat(call.dtmfDigits()).isEqualTo("7");
+            // each digit with its position in the audio received: the '7' came after all of it (16 kHz slin)
+            assertThat(digits).containsExactly("1@0.0", "7@" + audio.length / 32000.0);
         }
         await().atMost(Duration.ofSeconds(2)).until(() -> server.activeCalls() == 0);
     }
