@@ -70,11 +70,6 @@ public final class CallSession {
         this.clock = clock;
     }
 
-    public static CallSession single(String callId, AudioSource source, Recognizer recognizer,
-                                     SessionSettings settings, TranscriptSink sink) {
-        return new CallSession(callId, List.of(new Leg(null, source)), recognizer, settings, sink);
-    }
-
     public String callId() {
         return callId;
     }

@@ -12,6 +12,7 @@ import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.testing.RawWebSocketClient;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import io.callscribe.testing.TappedRecognizer;
 
 import java.io.OutputStream;
@@ -120,7 +121,7 @@ public final class PipelineLatencyBench {
             Recognizer recognizer = new TappedRecognizer(vosk, (chunk, offset, length) ->
                     sent.add(new TimestampingVoskServer.Arrival(bytes[0] += length, System.nanoTime())));
             RecordingTailer tailer = RecordingTailer.open(file, 0, 1, TailOptions.defaults());
-            CallSession.single("bench", tailer, recognizer, SessionSettingsBuilder.defaults(), timing).run();
+            SingleLegCall.of("bench", tailer, recognizer, SessionSettingsBuilder.defaults(), timing).run();
         }
         long endedNanos = System.nanoTime();
         writer.join();

@@ -11,6 +11,7 @@ import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.ari.AriException;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import io.callscribe.testing.asterisk.DocSnippets;
 import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
@@ -101,7 +102,7 @@ class AriLiveTest {
         clip.writeWav(wav);
         Path out = dir.resolve("direct");
         try (var engine = new Sphinx4Recognizer(Sphinx4Settings.fromSystemProperties().withFreshStreams(true)); var sink = new TranscriptFileSink(out)) {
-            CallSession.single(id, RecordingTailer.open(wav, 0, 1, TailOptions.defaults()), engine,
+            SingleLegCall.of(id, RecordingTailer.open(wav, 0, 1, TailOptions.defaults()), engine,
                     SessionSettingsBuilder.defaults(), sink).run();
         }
         return RunHarness.readJson(out.resolve(id + ".json"));

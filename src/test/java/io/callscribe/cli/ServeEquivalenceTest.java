@@ -7,9 +7,9 @@ import io.callscribe.server.VoskProtocolServer;
 import io.callscribe.server.VoskServerSettings;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.RecordingTailer;
-import io.callscribe.session.CallSession;
 import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import io.callscribe.testing.TappedRecognizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +50,7 @@ class ServeEquivalenceTest {
         EngineInput embedded = new EngineInput();
         try (var engine = new TappedRecognizer(new Sphinx4Recognizer(), embedded::add);
              var sinks = new TranscriptFileSink(dir.resolve("embedded"))) {
-            CallSession.single("clip", RecordingTailer.open(CLIP, 0, 1, TailOptions.defaults()), engine,
+            SingleLegCall.of("clip", RecordingTailer.open(CLIP, 0, 1, TailOptions.defaults()), engine,
                     SessionSettingsBuilder.defaults(), sinks).run();
         }
 

@@ -17,6 +17,7 @@ import io.callscribe.testing.FakeAsterisk;
 import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import io.callscribe.testing.TestRecognizer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -253,8 +254,8 @@ class BadInputTest {
         SessionSettings settings = SessionSettingsBuilder.settings().finishTimeout(Duration.ofSeconds(5))
                 .reconnect(ReconnectPolicyBuilder.policy().attempts(2).backoff(Duration.ofMillis(10), Duration.ofMillis(20)).build()).build();
         Future<CallOutcome> goodCall = background.submit(() ->
-                CallSession.single("good", goodSource(), good, settings, events::add).run());
-        Future<CallOutcome> badCall = background.submit(() -> CallSession.single(badId,
+                SingleLegCall.of("good", goodSource(), good, settings, events::add).run());
+        Future<CallOutcome> badCall = background.submit(() -> SingleLegCall.of(badId,
                 new BurstySource(RATE_8K, new byte[32000], 3200, false), bad, settings, events::add).run());
         assertThat(badCall.get(30, TimeUnit.SECONDS).ok()).isFalse();
         assertThat(goodCall.get(30, TimeUnit.SECONDS).ok()).isTrue();

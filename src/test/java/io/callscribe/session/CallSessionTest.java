@@ -5,6 +5,7 @@ import io.callscribe.audio.PcmFormat;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ class CallSessionTest {
         var recognizer = new ByteCountingRecognizer(16000, OptionalInt.empty());
         var source = new BurstySource(RATE_8K, pcm, 32768, false);
 
-        CallOutcome outcome = CallSession.single("call-1", source, recognizer, SessionSettingsBuilder.defaults(), events::add).run();
+        CallOutcome outcome = SingleLegCall.of("call-1", source, recognizer, SessionSettingsBuilder.defaults(), events::add).run();
 
         var stream = recognizer.streams.get(0);
         assertThat(stream.received.toByteArray()).isEqualTo(pcm);
@@ -56,7 +57,7 @@ class CallSessionTest {
         // 32 KiB bursts are not a multiple of 3200-byte chunks: the 768-byte rest of each burst goes out at once.
         byte[] pcm = audio(32768 * 2);
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
-        CallSession.single("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettingsBuilder.defaults(),
+        SingleLegCall.of("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettingsBuilder.defaults(),
                 events::add).run();
         assertThat(recognizer.streams.get(0).chunkSizes)
                 .containsExactly(3200, 3200, 3200, 3200, 3200, 3200, 3200, 3200, 3200, 3200, 768,
@@ -67,7 +68,7 @@ class CallSessionTest {
     void realTimeSourceIsCollectedIntoFullChunks() throws Exception {
         byte[] pcm = audio(320 * 25); // 25 AudioSocket frames of 20 ms
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
-        CallSession.single("c", new BurstySource(RATE_8K, pcm, 320, true), recognizer, SessionSettingsBuilder.defaults(),
+        SingleLegCall.of("c", new BurstySource(RATE_8K, pcm, 320, true), recognizer, SessionSettingsBuilder.defaults(),
                 events::add).run();
         assertThat(recognizer.streams.get(0).chunkSizes).containsExactly(3200, 3200, 1600);
     }
@@ -76,7 +77,7 @@ class CallSessionTest {
     void recogniserFailureIsReportedAsAnErrorEventAndInTheOutcome() throws Exception {
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
         recognizer.failAfterFirstChunk = new RecognizerException("vosk server ws://127.0.0.1:1 closed the connection (1011)", true);
-        CallOutcome outcome = CallSession.single("c", new BurstySource(RATE_8K, audio(32000), 32000, false), recognizer,
+        CallOutcome outcome = SingleLegCall.of("c", new BurstySource(RATE_8K, audio(32000), 32000, false), recognizer,
                 SessionSettingsBuilder.settings().reconnect(ReconnectPolicyBuilder.never()).build(), events::add).run();
         assertThat(outcome.ok()).isFalse();
         assertThat(outcome.errors()).singleElement().asString().contains("ws://127.0.0.1:1", "1011");
@@ -89,7 +90,7 @@ class CallSessionTest {
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.empty());
         var source = new BurstySource(RATE_8K, audio(8000), 8000, false);
         source.failAtEnd = new IOException("x.wav: file was truncated while being followed");
-        CallOutcome outcome = CallSession.single("c", source, recognizer, SessionSettingsBuilder.defaults(), events::add).run();
+        CallOutcome outcome = SingleLegCall.of("c", source, recognizer, SessionSettingsBuilder.defaults(), events::add).run();
         assertThat(outcome.errors()).singleElement().asString().contains("truncated");
         assertThat(recognizer.streams.get(0).finished).isTrue();
         assertThat(outcome.finals()).isEqualTo(1);
@@ -112,11 +113,11 @@ class CallSessionTest {
     @Test
     void aSessionRunsOnceAndRejectsBadCallIds() throws Exception {
         var recognizer = new ByteCountingRecognizer(8000, OptionalInt.empty());
-        var session = CallSession.single("once", new BurstySource(RATE_8K, audio(320), 320, false), recognizer,
+        var session = SingleLegCall.of("once", new BurstySource(RATE_8K, audio(320), 320, false), recognizer,
                 SessionSettingsBuilder.defaults(), events::add);
         session.run();
         assertThatThrownBy(session::run).isInstanceOf(IllegalStateException.class).hasMessageContaining("new session");
-        assertThatThrownBy(() -> CallSession.single("../etc", new BurstySource(RATE_8K, audio(2), 2, false), recognizer,
+        assertThatThrownBy(() -> SingleLegCall.of("../etc", new BurstySource(RATE_8K, audio(2), 2, false), recognizer,
                 SessionSettingsBuilder.defaults(), events::add)).hasMessageContaining("invalid call id");
     }
 
@@ -124,7 +125,7 @@ class CallSessionTest {
     void callAudioIsResampledToTheRateTheEngineRequires() throws Exception {
         byte[] pcm = audio(16000); // 1 s at 8 kHz
         var recognizer = new ByteCountingRecognizer(1_000_000, OptionalInt.of(16000));
-        CallSession.single("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettingsBuilder.defaults(),
+        SingleLegCall.of("c", new BurstySource(RATE_8K, pcm, 32768, false), recognizer, SessionSettingsBuilder.defaults(),
                 events::add).run();
         var stream = recognizer.streams.get(0);
         assertThat(stream.options.sampleRate()).isEqualTo(16000);

@@ -9,6 +9,7 @@ import io.callscribe.source.TailOptions;
 import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import io.callscribe.vad.VadTuning;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,7 +95,7 @@ class FailedRecognitionAudioTest {
     private Run call(String id, io.callscribe.source.AudioSource source, io.callscribe.asr.Recognizer recognizer,
                      SessionSettings settings) throws Exception {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
-        return run(CallSession.single(id, source, recognizer, SessionSettingsBuilder.from(settings).reconnect(FAST)
+        return run(SingleLegCall.of(id, source, recognizer, SessionSettingsBuilder.from(settings).reconnect(FAST)
                 .finishTimeout(Duration.ofSeconds(10)).build(), events::add), events);
     }
 

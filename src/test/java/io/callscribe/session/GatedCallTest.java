@@ -8,6 +8,7 @@ import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ScriptedVoskServer.Fault;
 import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import io.callscribe.vad.VadMode;
 import io.callscribe.vad.VadTuning;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -109,7 +110,7 @@ class GatedCallTest {
             throws Exception {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
         double[] meter = new double[2];
-        CallSession session = CallSession.single(id, new BurstySource(RATE_8K, audio, BLOCK, false), recognizer,
+        CallSession session = SingleLegCall.of(id, new BurstySource(RATE_8K, audio, BLOCK, false), recognizer,
                 SessionSettingsBuilder.from(settings).reconnect(FAST).finishTimeout(Duration.ofSeconds(10)).build(), events::add)
                 .onGatedAudio((r, s) -> {
                     synchronized (meter) {
@@ -215,7 +216,7 @@ class GatedCallTest {
         assertThat(sent).isLessThan(0.5 * BLOCKS * 0.2).isGreaterThan(0);
         assertThat(two.audioSentSeconds()).isCloseTo(sent, within(1e-6));
 
-        CallSession one = CallSession.single("one", new BurstySource(RATE_8K, new byte[BLOCKS * BLOCK], BLOCK, false),
+        CallSession one = SingleLegCall.of("one", new BurstySource(RATE_8K, new byte[BLOCKS * BLOCK], BLOCK, false),
                 recognizer, defaults, e -> { }).onGatedAudio(metrics::gatedAudio);
         assertThat(one.run().ok()).isTrue();
         assertThat(registry.get("callscribe.audio.sent.seconds").counter().count() - sent)

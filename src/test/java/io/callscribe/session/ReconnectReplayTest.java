@@ -8,6 +8,7 @@ import io.callscribe.testing.ScriptedVoskServer;
 import io.callscribe.testing.ScriptedVoskServer.Fault;
 import io.callscribe.testing.ReconnectPolicyBuilder;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +76,7 @@ class ReconnectReplayTest {
 
     private Run call(String id, io.callscribe.asr.Recognizer recognizer) throws Exception {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
-        CallSession session = CallSession.single(id, new BurstySource(RATE_8K, PositionalAudio.blocks(BLOCKS, BLOCK),
+        CallSession session = SingleLegCall.of(id, new BurstySource(RATE_8K, PositionalAudio.blocks(BLOCKS, BLOCK),
                 BLOCK, false), recognizer, SessionSettingsBuilder.settings().reconnect(FAST)
                 .finishTimeout(Duration.ofSeconds(10)).build(), events::add);
         CallOutcome outcome = session.run();
@@ -185,7 +186,7 @@ class ReconnectReplayTest {
         List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
         ReconnectPolicy three = ReconnectPolicyBuilder.policy().attempts(3)
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
-        CallSession session = CallSession.single("doomed", new BurstySource(RATE_8K, PositionalAudio.blocks(BLOCKS, BLOCK),
+        CallSession session = SingleLegCall.of("doomed", new BurstySource(RATE_8K, PositionalAudio.blocks(BLOCKS, BLOCK),
                 BLOCK, false), recognizer, SessionSettingsBuilder.settings().reconnect(three).build(), events::add);
         Future<CallOutcome> running = background.submit(session::run);
         await().atMost(Duration.ofSeconds(10)).until(() -> doomed.binarySizes().size() >= 10);

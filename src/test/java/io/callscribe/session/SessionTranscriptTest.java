@@ -5,6 +5,7 @@ import io.callscribe.event.TranscriptEvent;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.sink.TranscriptSink;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.SingleLegCall;
 import io.callscribe.transcript.CallTranscript;
 import io.callscribe.transcript.TranscriptView;
 import org.junit.jupiter.api.Test;
@@ -53,7 +54,7 @@ class SessionTranscriptTest {
         var recognizer = new ByteCountingRecognizer(16000, OptionalInt.empty());
         HandedOver a = new HandedOver();
         HandedOver b = new HandedOver();
-        CallSession session = CallSession.single("call-7", new BurstySource(PcmFormat.mono(8000), pcm, 32768, false),
+        CallSession session = SingleLegCall.of("call-7", new BurstySource(PcmFormat.mono(8000), pcm, 32768, false),
                 recognizer, SessionSettingsBuilder.defaults(), new SinkFanout(List.of(a, b)));
         session.run();
 
