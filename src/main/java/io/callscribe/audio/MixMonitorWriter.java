@@ -46,7 +46,8 @@ public final class MixMonitorWriter implements Closeable {
     private long fileSize;
     private boolean closed;
 
-    private MixMonitorWriter(Path file, PcmFormat format, boolean wavHeader, int bufferBytes, FlushListener listener)
+    /** Any layout and buffer size: for test code (headerless recordings, odd-sized flushes), see MixMonitorRecordings. */
+    MixMonitorWriter(Path file, PcmFormat format, boolean wavHeader, int bufferBytes, FlushListener listener)
             throws IOException {
         this(file, format, wavHeader, bufferBytes, listener, false);
     }
@@ -80,20 +81,6 @@ public final class MixMonitorWriter implements Closeable {
      */
     public static MixMonitorWriter durableWav(Path file, PcmFormat format) throws IOException {
         return new MixMonitorWriter(file, format, true, ASTERISK_BUFFER_BYTES, null, true);
-    }
-
-    /** A headerless recording like MixMonitor's {@code .sln}/{@code .raw}, with the 32 KiB buffer. */
-    public static MixMonitorWriter headerless(Path file, PcmFormat format, FlushListener listener) throws IOException {
-        return new MixMonitorWriter(file, format, false, ASTERISK_BUFFER_BYTES, listener);
-    }
-
-    /** Any buffer size, e.g. small buffers to provoke odd-sized file growth in tests. */
-    public static MixMonitorWriter create(Path file, PcmFormat format, boolean wavHeader, int bufferBytes,
-                                          FlushListener listener) throws IOException {
-        if (bufferBytes < (wavHeader ? WavHeader.CANONICAL_SIZE : 1)) {
-            throw new IllegalArgumentException("buffer of " + bufferBytes + " bytes is too small");
-        }
-        return new MixMonitorWriter(file, format, wavHeader, bufferBytes, listener);
     }
 
     /** The canonical 44-byte header; {@code dataBytes} 0 gives the "still recording" header MixMonitor writes. */

@@ -46,7 +46,7 @@ class MixMonitorWriterTest {
         Path file = dir.resolve("r.sln16");
         byte[] pcm = new byte[PcmFormat.mono(16000).bytesFor(100)];
         new java.util.Random(1).nextBytes(pcm);
-        try (MixMonitorWriter w = MixMonitorWriter.headerless(file, PcmFormat.mono(16000), null)) {
+        try (MixMonitorWriter w = MixMonitorRecordings.headerless(file, PcmFormat.mono(16000))) {
             w.writeRealTime(new ByteArrayInputStream(pcm), 100);
         }
         assertThat(Files.readAllBytes(file)).isEqualTo(pcm);

@@ -1,6 +1,7 @@
 package io.callscribe.source;
 
 import io.callscribe.audio.AudioFormatException;
+import io.callscribe.audio.MixMonitorRecordings;
 import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class ChannelSplitterTest {
         assertThat(splitter.left().format()).isEqualTo(PcmFormat.mono(8000));
         Future<RecordingTailerTest.Outcome> a = threads.submit(() -> RecordingTailerTest.drain(splitter.left(), 1000));
         Future<RecordingTailerTest.Outcome> b = threads.submit(() -> RecordingTailerTest.drain(splitter.right(), 3000));
-        try (MixMonitorWriter w = MixMonitorWriter.headerless(file, stereo, null)) {
+        try (MixMonitorWriter w = MixMonitorRecordings.headerless(file, stereo)) {
             w.writeRealTime(interleaved, 40);
         }
         assertThat(a.get(10, TimeUnit.SECONDS).audio()).isEqualTo(left);

@@ -1,6 +1,7 @@
 package io.callscribe.source;
 
 import io.callscribe.audio.AudioFormatException;
+import io.callscribe.audio.MixMonitorRecordings;
 import io.callscribe.audio.MixMonitorWriter;
 import io.callscribe.audio.PcmFormat;
 import org.junit.jupiter.api.Test;
@@ -119,7 +120,7 @@ class RecordingTailerTest {
     void endsAfterIdleTimeoutWithEverythingFlushed() throws Exception {
         Path file = dir.resolve("stuck.sln");
         byte[] pcm = pattern(MixMonitorWriter.ASTERISK_BUFFER_BYTES * 2 + 100, 3);
-        MixMonitorWriter writer = MixMonitorWriter.headerless(file, NB, null);
+        MixMonitorWriter writer = MixMonitorRecordings.headerless(file, NB);
         writer.write(pcm); // two flushes reach the file, 100 bytes stay in the writer's buffer (never closed)
         try (RecordingTailer tailer = RecordingTailer.open(file, 0, 1,
                 FAST.withIdleTimeout(Duration.ofMillis(300)))) {
@@ -202,7 +203,7 @@ class RecordingTailerTest {
     void truncatedWhileFollowedFailsAfterTheAudioBeforeIt() throws Exception {
         Path file = dir.resolve("cut.sln");
         byte[] pcm = pattern(MixMonitorWriter.ASTERISK_BUFFER_BYTES, 7);
-        MixMonitorWriter writer = MixMonitorWriter.headerless(file, NB, null);
+        MixMonitorWriter writer = MixMonitorRecordings.headerless(file, NB);
         writer.write(pcm);
         try (RecordingTailer tailer = RecordingTailer.open(file, 0, 1, FAST)) {
             ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -259,7 +260,7 @@ class RecordingTailerTest {
         PcmFormat format = new PcmFormat(8000, channels);
         Path file = dir.resolve("odd" + channels + ".wav");
         byte[] pcm = pattern(format.bytesPerSecond() * 2, 10);
-        MixMonitorWriter writer = MixMonitorWriter.create(file, format, true, 333, null); // flushes of 333 bytes
+        MixMonitorWriter writer = MixMonitorRecordings.create(file, format, true, 333); // flushes of 333 bytes
         try (RecordingTailer tailer = RecordingTailer.open(file, 0, 1, FAST)) {
             Future<Outcome> reader = threads.submit(() -> drain(tailer, 101 * format.frameBytes() + 1));
             writer.writeRealTime(pcm, 40);
@@ -284,7 +285,7 @@ class RecordingTailerTest {
             Future<Outcome> reader = threads.submit(() -> drain(tailer, 3200));
             all.add(CompletableFuture.runAsync(() -> {
                 try (tailer; MixMonitorWriter w = format == NB ? MixMonitorWriter.wav(file, format, null)
-                        : MixMonitorWriter.headerless(file, format, null)) {
+                        : MixMonitorRecordings.headerless(file, format)) {
                     w.writeRealTime(pcm, 40);
                     w.close();
                     Outcome out = reader.get(10, TimeUnit.SECONDS);
