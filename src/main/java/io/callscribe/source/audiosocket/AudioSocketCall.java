@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -85,22 +84,6 @@ public final class AudioSocketCall extends LiveAudioSource {
     public boolean spilledToDisk() {
         SpillingPcmBuffer b = buffer();
         return b != null && b.spilled();
-    }
-
-    /**
-     * Sends audio for Asterisk to play to the caller, as 8 kHz slin frames of at most 20 ms (kind 0x10).
-     */
-    public void sendAudio8k(byte[] pcm, int offset, int length) throws IOException {
-        if (length % 2 != 0) {
-            throw new IllegalArgumentException("audio for " + description + " must be whole 16-bit samples, got " + length + " bytes");
-        }
-        List<byte[]> frames = new ArrayList<>();
-        for (int p = 0; p < length; p += 320) {
-            byte[] frame = new byte[Math.min(320, length - p)];
-            System.arraycopy(pcm, offset + p, frame, 0, frame.length);
-            frames.add(AudioSocketCodec.encode(new AudioSocketMessage.Audio(8000, frame)));
-        }
-        send(frames);
     }
 
     private void send(List<byte[]> encoded) throws IOException {

@@ -267,29 +267,6 @@ class AudioSocketServerTest {
     }
 
     @Test
-    void audioSentBackArrivesAs8kFramesOf20ms() throws Exception {
-        start();
-        UUID id = UUID.randomUUID();
-        try (FakeAsterisk ast = FakeAsterisk.call(server.port(), id)) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> live.containsKey(id));
-            byte[] prompt = FakeAsterisk.pattern(11, 400); // 50 ms: frames of 320, 320, 160 bytes
-            live.get(id).sendAudio8k(prompt, 0, prompt.length);
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            for (int expected : new int[] {320, 320, 160}) {
-                AudioSocketMessage m = ast.readMessage(5000);
-                assertThat(m).isInstanceOf(AudioSocketMessage.Audio.class);
-                AudioSocketMessage.Audio a = (AudioSocketMessage.Audio) m;
-                assertThat(a.sampleRate()).isEqualTo(8000);
-                assertThat(a.pcm()).hasSize(expected);
-                got.write(a.pcm());
-            }
-            assertThat(got.toByteArray()).isEqualTo(prompt);
-            ast.hangup();
-        }
-        assertThat(result(id).endReason()).isEqualTo("hangup");
-    }
-
-    @Test
     void hangupBeforeAnyAudioGivesAnEmptyCall() throws Exception {
         start();
         UUID id = UUID.randomUUID();
