@@ -85,7 +85,7 @@ public final class CallSession {
     }
 
     /** Seconds of audio sent to the recogniser so far, all legs (less than received when legs are gated). */
-    public double audioSentSeconds() {
+    double audioSentSeconds() {
         return streamers.stream().mapToDouble(LegStreamer::sentSeconds).sum();
     }
 

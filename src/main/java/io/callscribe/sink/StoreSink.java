@@ -257,7 +257,7 @@ public final class StoreSink implements TranscriptSink {
     }
 
     /** True while the last write succeeded (or none failed yet). */
-    public boolean storeUp() {
+    boolean storeUp() {
         return up;
     }
 

@@ -91,7 +91,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     }
 
     /** The live call's in-progress log (JSON lines: {@code call_start}, then its finals). */
-    public Path progressPath(String callId) {
+    Path progressPath(String callId) {
         return progress.path(callId);
     }
 

@@ -265,7 +265,7 @@ public final class WebhookSink implements TranscriptSink {
         }
     }
 
-    public long delivered() {
+    long delivered() {
         return delivered.get();
     }
 

@@ -187,7 +187,7 @@ public final class CallRegistry implements TranscriptSink {
     }
 
     /** Shorthand for {@link #attach} with a hangup only. */
-    public void registerHangup(String callId, Runnable stop) {
+    void registerHangup(String callId, Runnable stop) {
         controls.merge(CallIds.require(callId), CallControl.hangupOnly(stop),
                 (old, add) -> new CallControl(old.recognizer(), stop, old.lagSeconds(), old.audioSeconds()));
     }
@@ -335,7 +335,7 @@ public final class CallRegistry implements TranscriptSink {
         subscribers.remove(s);
     }
 
-    public int subscriberCount() {
+    int subscriberCount() {
         return subscribers.size();
     }
 

@@ -40,7 +40,7 @@ public record WebSettings(String host, int port, String token, List<String> allo
         this(host, port, token, List.of());
     }
 
-    public boolean tokenRequired() {
+    boolean tokenRequired() {
         return token != null || !loopback();
     }
 

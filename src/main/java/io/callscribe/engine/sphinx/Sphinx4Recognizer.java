@@ -89,12 +89,12 @@ public final class Sphinx4Recognizer implements Recognizer {
     }
 
     /** Decoders built ahead and not yet used by a stream. */
-    public int idleDecoders() {
+    int idleDecoders() {
         return idle.size();
     }
 
     /** Streams decoding now. */
-    public int activeStreams() {
+    int activeStreams() {
         Semaphore s = streams;
         return s == null ? 0 : maxStreams - s.availablePermits();
     }

@@ -74,14 +74,14 @@ public final class AudioSocketCall extends LiveAudioSource {
     static final int WAKE_MILLIS = 200;
 
     /** Seconds of audio received but not yet read. */
-    public double backlogSeconds() {
+    double backlogSeconds() {
         SpillingPcmBuffer b = buffer();
         PcmFormat f = knownFormat();
         return b == null || f == null ? 0 : f.secondsOf(b.backlog());
     }
 
     /** Whether the consumer fell so far behind that audio went to a temp file. */
-    public boolean spilledToDisk() {
+    boolean spilledToDisk() {
         SpillingPcmBuffer b = buffer();
         return b != null && b.spilled();
     }

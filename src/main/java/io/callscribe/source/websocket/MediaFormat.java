@@ -42,7 +42,7 @@ public enum MediaFormat {
     }
 
     /** Whether the wire carries 16-bit samples (slin*) rather than one byte per sample (G.711). */
-    public boolean linear() {
+    boolean linear() {
         return this != ULAW && this != ALAW;
     }
 

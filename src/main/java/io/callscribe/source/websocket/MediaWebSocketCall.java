@@ -145,12 +145,12 @@ public final class MediaWebSocketCall extends LiveAudioSource {
     }
 
     /** The connection URI's query parameters. */
-    public Map<String, String> uriParameters() {
+    Map<String, String> uriParameters() {
         return uriParameters;
     }
 
     /** The control message format Asterisk uses on this connection (seen in MEDIA_START). */
-    public ControlFormat controlFormat() {
+    ControlFormat controlFormat() {
         return controlFormat;
     }
 
