@@ -14,8 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * TEST DOUBLE with fault injection: a real store whose writes can be made to fail ({@link #down}) or to hang
- * ({@link #hang}) until released. Reads pass straight through.
+ * TEST DOUBLE with fault injection: a real store whose writes can be made to fail ({@link #down}: also
+ * {@link #endLeftOpen} and {@link #deleteEndedBefore}) or to hang ({@link #hang}) until released. Reads pass straight through.
  */
 public final class FaultyStore implements TranscriptStore {
 
@@ -99,6 +99,9 @@ public final class FaultyStore implements TranscriptStore {
 
     @Override
     public List<String> deleteEndedBefore(Instant cutoff) {
+        if (down) {
+            throw new StoreException("injected fault: database down");
+        }
         return real.deleteEndedBefore(cutoff);
     }
 
