@@ -3,10 +3,12 @@ package io.callscribe.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.callscribe.event.EventJson;
 import io.callscribe.event.TranscriptEvent;
+import io.callscribe.sink.StoreSink;
 import io.callscribe.store.PostgresStore;
 import io.callscribe.store.StoreWrite;
 import io.callscribe.store.Stores;
 import io.callscribe.store.TranscriptStore;
+import io.callscribe.testing.CapturedLog;
 import io.callscribe.testing.FakeAsterisk;
 import io.callscribe.testing.LocalPostgres;
 import io.callscribe.testing.ScriptedVoskServer;
@@ -193,6 +195,58 @@ class RunStoreTest {
                 assertThat(ids(json(s, q("missing")))).containsExactly(fromA);
                 assertThat(json(s, "/calls/" + fromB).get("finals").get(0).get("text").asText()).isEqualTo("order thanks goodbye");
             }
+        }
+    }
+
+    /**
+     * PostgreSQL stops (as a database host going away) in the middle of a call of {@code callscribe run}: the call
+     * goes on and ends as usual with its files, the API says the store is unavailable and the metric shows it, and
+     * when the database is back every final of the call is in it.
+     */
+    @Test
+    @Tag("postgresql")
+    void theDatabaseGoingAwayMidCallNeitherStallsTheCallNorLosesAFinal(@TempDir Path dir) throws Exception {
+        LocalPostgres pg = LocalPostgres.get();
+        String url = pg.newDatabase();
+        Path out = dir.resolve("out");
+        UUID id = UUID.randomUUID();
+        try (CapturedLog sinkLog = CapturedLog.of(StoreSink.class); CapturedLog poolLog = CapturedLog.of("com.zaxxer.hikari");
+             ScriptedVoskServer vosk = vosk(); RunCommand.Service service = run(vosk, out, "--store", url);
+             TranscriptStore observer = PostgresStore.open(url, "observer")) {
+            try (FakeAsterisk call = FakeAsterisk.call(service.audioSocketPort(), id)) {
+                call.sendAudio(8000, saying("hello", "refund", "please"));
+                await().atMost(Duration.ofSeconds(15)).until(() -> observer.find(id.toString())
+                        .map(t -> t.finals().size()).orElse(0) == 1);
+                pg.stop();
+                try {
+                    long t0 = System.nanoTime();
+                    call.sendAudio(8000, saying("parcel", "missing", "today", "order", "thanks", "goodbye")).hangup();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(out.resolve(id + ".json")));
+                    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+                    JsonNode file = RunHarness.readJson(out.resolve(id + ".json"));
+                    assertThat(file.get("end_reason").asText()).isEqualTo("hangup");
+                    assertThat(file.get("finals").findValuesAsText("text"))
+                            .containsExactly("hello refund please", "parcel missing today", "order thanks goodbye");
+                    await().atMost(Duration.ofSeconds(15)).until(() ->
+                            request(service, "GET", "/metrics", true).body().contains("callscribe_store_up 0.0"));
+                    HttpResponse<String> list = request(service, "GET", "/calls?live=false", true);
+                    assertThat(list.statusCode()).as(list.body()).isEqualTo(503);
+                    assertThat(list.body()).contains("transcript store unavailable");
+                } finally {
+                    pg.start();
+                }
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> observer.find(id.toString())
+                    .map(t -> t.call().ended() != null).orElse(false));
+            assertThat(observer.find(id.toString()).orElseThrow().finals()).extracting(TranscriptEvent.Final::text)
+                    .containsExactly("hello refund please", "parcel missing today", "order thanks goodbye");
+            assertThat(observer.find(id.toString()).orElseThrow().call().endReason()).isEqualTo("hangup");
+            assertThat(ids(json(service, q("missing")))).containsExactly(id.toString());
+            assertThat(request(service, "GET", "/metrics", true).body()).contains("callscribe_store_up 1.0");
+            // the outage in one line when it starts and one when it ends; no stack traces from the pool
+            assertThat(sinkLog.matching(" is failing: ")).hasSize(1);
+            assertThat(sinkLog.matching(" is back after ")).hasSize(1);
+            assertThat(poolLog.withStackTrace()).isEmpty();
         }
     }
 

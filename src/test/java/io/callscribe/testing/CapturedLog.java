@@ -13,20 +13,35 @@ public final class CapturedLog implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    private CapturedLog(Class<?> type) {
-        logger = (Logger) LoggerFactory.getLogger(type);
+    private CapturedLog(String name) {
+        logger = (Logger) LoggerFactory.getLogger(name);
         appender.start();
         logger.addAppender(appender);
     }
 
     public static CapturedLog of(Class<?> type) {
-        return new CapturedLog(type);
+        return new CapturedLog(type.getName());
+    }
+
+    /**
+     * What a logger and those under it ({@code com.zaxxer.hikari}: the whole library) log, as far as the
+     * configuration (logback.xml) lets it through.
+     */
+    public static CapturedLog of(String loggerName) {
+        return new CapturedLog(loggerName);
     }
 
     /** The formatted messages logged so far. */
     public List<String> lines() {
         synchronized (appender.list) {
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
+    /** The lines logged with a stack trace. */
+    public List<String> withStackTrace() {
+        synchronized (appender.list) {
+            return appender.list.stream().filter(e -> e.getThrowableProxy() != null).map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
 
