@@ -87,6 +87,44 @@ class TranscriptFileSinkTest {
     }
 
     @Test
+    void atMostMaxWaitingTranscriptsWaitBeyondThatOneLineAndEachCallsErrorSaysItIsOnlyInTheSpool(@TempDir Path dir)
+            throws Exception {
+        int calls = TranscriptFileSink.MAX_WAITING + 2;
+        // Each call's first file is a directory already (works for root too): its transcript cannot be written.
+        for (int i = 0; i < calls; i++) {
+            Files.createDirectory(dir.resolve("w" + i + ".txt"));
+        }
+        List<TranscriptEvent> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (io.callscribe.testing.CapturedLog log = io.callscribe.testing.CapturedLog.of(TranscriptFileSink.class)) {
+            try (var sink = new TranscriptFileSink(dir, 1, TimeUnit.HOURS).reportErrorsTo(reported::add)) {
+                for (int i = 0; i < calls; i++) {
+                    playCall(sink, "w" + i);
+                }
+                assertThat(sink.pending()).hasSize(TranscriptFileSink.MAX_WAITING)
+                        .contains("w0", "w" + (TranscriptFileSink.MAX_WAITING - 1))
+                        .doesNotContain("w" + TranscriptFileSink.MAX_WAITING, "w" + (calls - 1));
+                assertThat(log.matching("transcripts already wait for")).singleElement().asString()
+                        .contains(TranscriptFileSink.MAX_WAITING + " transcripts already wait for " + dir)
+                        .contains("call w" + TranscriptFileSink.MAX_WAITING + " and later ones");
+                assertThat(sink.problem()).hasValueSatisfying(p -> assertThat(p).contains(TranscriptFileSink.MAX_WAITING + " waiting"));
+                // Space returns for the first waiting one and for the last dropped one (the others stay blocked, so
+                // that the test does not fsync a thousand transcripts; the retry stops at the first that fails).
+                for (int i : new int[]{0, calls - 1}) {
+                    Files.delete(dir.resolve("w" + i + ".txt"));
+                }
+            } // close() tries the waiting ones once more
+        }
+        assertThat(reported).hasSize(calls).allMatch(e -> e instanceof TranscriptEvent.CallError);
+        assertThat(((TranscriptEvent.CallError) reported.get(0)).message()).contains("it waits in memory (1 waiting)");
+        assertThat(((TranscriptEvent.CallError) reported.get(calls - 1)).message())
+                .contains(TranscriptFileSink.MAX_WAITING + " transcripts already wait, so this one is kept only in the spool");
+        assertThat(Files.readString(dir.resolve("w0.txt"))).isEqualTo("hello there\nmy order is late\n");
+        assertThat(dir.resolve("w0.json")).exists();
+        assertThat(dir.resolve("w" + TranscriptFileSink.MAX_WAITING + ".json")).doesNotExist();
+        assertThat(dir.resolve("w" + (calls - 1) + ".txt")).doesNotExist();
+    }
+
+    @Test
     void aWrittenTranscriptReportsNoError(@TempDir Path dir) throws Exception {
         List<TranscriptEvent> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (var sink = new TranscriptFileSink(dir).reportErrorsTo(reported::add)) {
