@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A full out-dir (a 256 KiB tmpfs, so this needs root; skipped otherwise): the service starts but is not ready,
+ * A full out-dir (a 256 KiB tmpfs, so this needs root; skipped otherwise), and a read-only one: the service starts but is not ready,
  * an ended call's transcript waits and its recording is not marked done, and once space returns the transcript
  * is written, the recording done and the service ready again.
  */
@@ -100,6 +100,39 @@ class RunFullDiskTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(out.resolve("full.json"))
                     && RunHarness.get(service, "/ready").statusCode() == 200);
             assertThat(words(readJson(out.resolve("full.json")), null)).isEqualTo(expectedWords(4 * 16000));
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(stateFile).contains("{\"done\":\"" + recAbs));
+        }
+    }
+
+    @Test
+    void aReadOnlyOutDirStartsNotReadyAndLosesNothingOnceWritable(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        assumeThat(run("mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", out.toString()))
+                .as("mounting a tmpfs needs root").isTrue();
+        mount = out;
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Path stateFile = dir.resolve("state.jsonl");
+        try (ScriptedVoskServer vosk = ScriptedVoskServer.start();
+             RunCommand.Service service = RunHarness.start("--asr", vosk.uri().toString(), "--spool", spool.toString(),
+                     "--audiosocket", "off", "--http", "127.0.0.1:0", "--out-dir", out.toString(),
+                     "--state-file", stateFile.toString(), "--idle-timeout", "2")) {
+            var ready = RunHarness.get(service, "/ready");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.body()).contains("transcripts cannot be written to " + out, "Read-only file system");
+
+            Path rec = spool.resolve("ro.wav");
+            try (MixMonitorWriter w = MixMonitorWriter.wav(rec, PcmFormat.mono(8000), null)) {
+                w.write(audio8k(2, 4));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> RunHarness.get(service, "/metrics").body()
+                    .contains("callscribe_transcripts_unwritten 1.0"));
+            Path recAbs = rec.toAbsolutePath().normalize();
+            assertThat(Files.readString(stateFile)).contains("{\"start\":\"" + recAbs).doesNotContain("{\"done\":\"" + recAbs);
+
+            assertThat(run("mount", "-o", "remount,rw", out.toString())).isTrue(); // the operator fixes the mount
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(out.resolve("ro.json"))
+                    && RunHarness.get(service, "/ready").statusCode() == 200);
+            assertThat(words(readJson(out.resolve("ro.json")), null)).isEqualTo(expectedWords(2 * 16000));
             await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(stateFile).contains("{\"done\":\"" + recAbs));
         }
     }
