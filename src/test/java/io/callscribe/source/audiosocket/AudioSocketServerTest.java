@@ -390,4 +390,25 @@ class AudioSocketServerTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> logLines().stream()
                 .anyMatch(l -> l.contains("nothing received for 0.4 s (--audiosocket-read-timeout)")));
     }
+
+    @Test
+    void aConnectedCallsSocketProbesAVanishedPeerWithTcpKeepaliveAfter30SecondsIdle() throws Exception {
+        org.assertj.core.api.Assumptions.assumeThat(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/ss"))
+                || java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/ss"))).as("ss (iproute2) shows socket timers").isTrue();
+        start();
+        UUID id = UUID.randomUUID();
+        try (FakeAsterisk ast = FakeAsterisk.call(server.port(), id)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.activeCalls() == 1);
+            // The server's side of the call: the kernel's keepalive timer runs on it (ss -o shows timer:(keepalive,...)).
+            Process ss = new ProcessBuilder("ss", "-tnoH", "state", "established", "( sport = :" + server.port() + " )")
+                    .redirectErrorStream(true).start();
+            String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(ss.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("timer:\\(keepalive,(\\d+)(?:\\.\\d+)?sec").matcher(out);
+            assertThat(m.find()).as("keepalive timer on the call's socket in: %s", out).isTrue();
+            assertThat(Integer.parseInt(m.group(1))).isBetween(25, 30); // TCP_KEEPIDLE 30 s
+            ast.sendAudio(8000, FakeAsterisk.pattern(1, 800)).hangup();
+        }
+        assertThat(result(id).pcm()).isEqualTo(FakeAsterisk.pattern(1, 800));
+    }
 }
