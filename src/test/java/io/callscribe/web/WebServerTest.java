@@ -310,6 +310,40 @@ class WebServerTest {
     }
 
     @Test
+    void deletingNeedsATokenAndAnEndedCall() throws Exception {
+        java.util.List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.removeFiles(removed::add);
+        playFinishedCall("done", "old words");
+        // no --token: nobody may delete, even from loopback
+        HttpResponse<String> noToken = http.send(HttpRequest.newBuilder(URI.create(server.url() + "calls/done"))
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noToken.statusCode()).isEqualTo(403);
+        assertThat(json(noToken).get("error").asText()).contains("--token");
+
+        server.close();
+        server = WebServer.start(new WebSettings("127.0.0.1", 0, "s3cret-token"), registry, prometheus);
+        server.removeFiles(removed::add);
+        feed.accept(new TranscriptEvent.CallStarted("running", T0, "audiosocket"));
+        java.util.function.Function<String, HttpResponse<String>> delete = id -> {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create(server.url() + "calls/" + id))
+                        .header("Authorization", "Bearer s3cret-token").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        };
+        assertThat(delete.apply("running").statusCode()).isEqualTo(409);
+        assertThat(json(delete.apply("running")).get("error").asText()).contains("hang it up first");
+        assertThat(registry.isLive("running")).isTrue();
+        assertThat(removed).isEmpty();
+
+        HttpResponse<String> ok = delete.apply("done");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(removed).containsExactly("done");
+        assertThat(delete.apply("done").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void refusesToListenBeyondLoopbackWithoutToken() {
         assertThat(new WebSettings("0.0.0.0", 0, null).tokenRequired()).isTrue();
         assertThat(new WebSettings("127.0.0.1", 0, "t").tokenRequired()).isTrue();
