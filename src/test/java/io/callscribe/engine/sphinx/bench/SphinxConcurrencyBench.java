@@ -28,7 +28,12 @@ import java.util.concurrent.Future;
  *       search holds state, keeps them all open, and prints the heap retained (after GC) as each one joins;</li>
  *   <li>{@code realtime N SECONDS WAV}: N streams paced like live calls for SECONDS (WAV looped) at the same time; per
  *       final the delay from its last word's end being fed to its delivery; the wait for the last final after the end
- *       of audio; CPU. Lag grows when the machine cannot keep up: the delays climb and the last final waits.</li>
+ *       of audio; CPU. Lag grows when the machine cannot keep up: the delays climb and the last final waits.
+ *       {@code -Dbench.stagger=true} starts each stream at a different point of the clip.</li>
+ *   <li>{@code unpaced N SECONDS WAV [ROUNDS]}: N streams at the same time, each fed SECONDS of WAV (looped) as fast as
+ *       its decoder takes it; per round the decoding threads' CPU per second of audio (what the wall clock of a shared
+ *       machine cannot blur), the wall time, and whether every stream gave the same words and word times. Round 1
+ *       warms the JIT and is printed but left out of the median of the others.</li>
  * </ul>
  */
 public final class SphinxConcurrencyBench {
@@ -40,6 +45,9 @@ public final class SphinxConcurrencyBench {
         int n = Integer.parseInt(args[1]);
         if (mode.equals("heap")) {
             heap(n, SphinxTuningBench.readWavPcm16k(Path.of(args[2])));
+        } else if (mode.equals("unpaced")) {
+            unpaced(n, Integer.parseInt(args[2]), SphinxTuningBench.readWavPcm16k(Path.of(args[3])),
+                    args.length > 4 ? Integer.parseInt(args[4]) : 4);
         } else {
             realtime(n, Integer.parseInt(args[2]), SphinxTuningBench.readWavPcm16k(Path.of(args[3])));
         }
@@ -94,7 +102,8 @@ public final class SphinxConcurrencyBench {
             List<Future<double[]>> runs = new ArrayList<>();
             for (int k = 0; k < n; k++) {
                 String label = "rt-" + k;
-                runs.add(threads.submit(() -> paced(recognizer, pcm, label, delays)));
+                byte[] mine = STAGGER ? staggered(clip, k, n, seconds) : pcm;
+                runs.add(threads.submit(() -> paced(recognizer, mine, label, delays)));
             }
             double worstFinishWait = 0;
             double cpu = 0;
@@ -109,6 +118,92 @@ public final class SphinxConcurrencyBench {
                             + "last final %.2f s after end of audio  CPU %.2f s per stream-second%n", n, seconds,
                     pct(sorted, 0.5), pct(sorted, 0.95), pct(sorted, 1.0), worstFinishWait, cpu / (n * (double) seconds));
         }
+    }
+
+    static void unpaced(int n, int seconds, byte[] clip, int rounds) throws Exception {
+        byte[] pcm = looped(clip, seconds);
+        List<Double> perAudioSecond = new ArrayList<>();
+        try (Sphinx4Recognizer recognizer = new Sphinx4Recognizer(Sphinx4Settings.defaults());
+             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            recognizer.preload(1);
+            for (int round = 1; round <= rounds; round++) {
+                long wall = System.nanoTime();
+                List<Future<Object[]>> runs = new ArrayList<>();
+                for (int k = 0; k < n; k++) {
+                    String label = "up-" + round + "-" + k;
+                    runs.add(threads.submit(() -> fast(recognizer, pcm, label)));
+                }
+                double cpu = 0;
+                java.util.Set<String> transcripts = new java.util.HashSet<>();
+                for (Future<Object[]> f : runs) {
+                    Object[] r = f.get();
+                    cpu += (Double) r[0];
+                    transcripts.add((String) r[1]);
+                }
+                double wallSeconds = (System.nanoTime() - wall) / 1e9;
+                double rate = cpu / (n * (double) seconds);
+                if (round > 1) {
+                    perAudioSecond.add(rate);
+                }
+                System.out.printf(Locale.ROOT, "round %d streams=%d audio=%d s each  CPU %.4f s per audio second  "
+                                + "wall %.1f s  distinct transcripts %d (digest %08x)%n", round, n, seconds, rate,
+                        wallSeconds, transcripts.size(), transcripts.iterator().next().hashCode());
+            }
+        }
+        Collections.sort(perAudioSecond);
+        System.out.printf(Locale.ROOT, "unpaced streams=%d median CPU %.4f s per audio second (rounds 2-%d: %s)%n", n,
+                pct(perAudioSecond, 0.5), rounds, perAudioSecond);
+    }
+
+    /** Feeds the whole of {@code pcm} as fast as the stream takes it; returns its decoding CPU and its words. */
+    private static Object[] fast(Sphinx4Recognizer recognizer, byte[] pcm, String label) throws Exception {
+        StringBuilder words = new StringBuilder();
+        RecognitionListener listener = new RecognitionListener() {
+            @Override
+            public void onResult(RecognitionResult result) {
+                if (result instanceof RecognitionResult.Final f) {
+                    for (var w : f.words()) {
+                        words.append(w.word()).append('@').append(String.format(Locale.ROOT, "%.2f", w.start()))
+                                .append(' ');
+                    }
+                    words.append("| ");
+                }
+            }
+
+            @Override
+            public void onFailure(RecognizerException failure) {
+                System.err.println(label + " failure: " + failure.getMessage());
+            }
+        };
+        Sphinx4Stream s = recognizer.open(StreamOptions.of(16000, label), listener);
+        for (int i = 0; i < pcm.length; i += CHUNK) {
+            s.accept(pcm, i, Math.min(CHUNK, pcm.length - i));
+        }
+        s.finish(Duration.ofMinutes(10));
+        s.awaitTermination(Duration.ofSeconds(10));
+        return new Object[]{s.decodingCpuTime().toNanos() / 1e9, words.toString()};
+    }
+
+    /**
+     * {@code -Dbench.stagger=true}: stream k of n starts k/n of the way into the clip instead of all streams decoding
+     * the same audio in lockstep (live calls do not say the same words at the same moment).
+     */
+    private static final boolean STAGGER = Boolean.getBoolean("bench.stagger");
+
+    private static byte[] staggered(byte[] clip, int k, int n, int seconds) {
+        int offset = (int) ((long) clip.length * k / n) & ~1;
+        byte[] rotated = new byte[clip.length];
+        System.arraycopy(clip, offset, rotated, 0, clip.length - offset);
+        System.arraycopy(clip, 0, rotated, clip.length - offset, offset);
+        return looped(rotated, seconds);
+    }
+
+    private static byte[] looped(byte[] clip, int seconds) {
+        byte[] pcm = new byte[seconds * 32000];
+        for (int i = 0; i < pcm.length; i += clip.length) {
+            System.arraycopy(clip, 0, pcm, i, Math.min(clip.length, pcm.length - i));
+        }
+        return pcm;
     }
 
     private static double[] paced(Sphinx4Recognizer recognizer, byte[] pcm, String label, List<Double> delays)
