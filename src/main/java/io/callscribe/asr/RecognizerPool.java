@@ -191,6 +191,16 @@ public final class RecognizerPool implements Recognizer {
         }
 
         @Override
+        public void skip(long length) throws RecognizerException, InterruptedException {
+            try {
+                stream.skip(length);
+            } catch (RecognizerException e) {
+                noteFailure(e);
+                throw e;
+            }
+        }
+
+        @Override
         public void reset() throws RecognizerException, InterruptedException {
             try {
                 stream.reset();

@@ -17,6 +17,19 @@ public interface RecognizerStream extends AutoCloseable {
      */
     void accept(byte[] pcm, int offset, int length) throws RecognizerException, InterruptedException;
 
+    /**
+     * Tells the stream that {@code length} bytes of audio (at the stream's sample rate, even) come here in the call but
+     * are left out (silence a voice-activity gate does not send). Nothing is answered for them and result times do not
+     * count them (they stay in the audio sent); an engine whose processing depends on the position in the call (the
+     * Sphinx4 noise floor) moves on by them, so the audio sent is processed as it would be had everything been sent.
+     * Wrapping streams pass it on; a stream that does not care does nothing (the default).
+     */
+    default void skip(long length) throws RecognizerException, InterruptedException {
+        if (length < 0 || (length & 1) != 0) {
+            throw new IllegalArgumentException("cannot skip " + length + " bytes: not a whole, non-negative number of 16-bit samples");
+        }
+    }
+
     /** Ends the current utterance: its final result is delivered, the stream stays open. */
     void reset() throws RecognizerException, InterruptedException;
 

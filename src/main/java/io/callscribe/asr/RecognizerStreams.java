@@ -30,13 +30,24 @@ public final class RecognizerStreams {
         return new Layered(engine, rules, options.sampleRate(), engineRate);
     }
 
-    /** The caller's view of an engine stream. One sender thread, as for every stream. */
+    /**
+     * The caller's view of an engine stream. One sender thread, as for every stream.
+     *
+     * <p>Positions: the engine's audio keeps the caller's time grid across resets and left-out audio. At a reset the
+     * resampler's held-back tail is flushed into the utterance it belongs to (it would otherwise open the next one),
+     * and at a skip the audio before it is flushed the same way; after either, the engine is told to skip to the
+     * engine sample that lines up with the caller's position, so audio after a gap reaches the engine at the
+     * position it would have had with nothing left out.
+     */
     private static final class Layered implements RecognizerStream {
         private final RecognizerStream engine;
         private final ResultRules rules;
         private final RateConverter converter;
         private final int callerRate;
         private final int engineRate;
+        /** Caller samples accepted or skipped so far, and engine samples sent or skipped (resampled streams only). */
+        private long callerSamples;
+        private long engineSamples;
 
         Layered(RecognizerStream engine, ResultRules rules, int callerRate, int engineRate) {
             this.engine = engine;
@@ -57,25 +68,59 @@ public final class RecognizerStreams {
             }
             byte[] in = offset == 0 ? pcm : java.util.Arrays.copyOfRange(pcm, offset, offset + length);
             byte[] out = converter.convert(in, length);
-            if (out.length > 0) {
-                engine.accept(out, 0, out.length);
+            callerSamples += length / 2;
+            send(out);
+        }
+
+        @Override
+        public void skip(long length) throws RecognizerException, InterruptedException {
+            RecognizerStream.super.skip(length);
+            if (callerRate == engineRate) {
+                engine.skip(length);
+                return;
             }
+            flushResampler();
+            callerSamples += length / 2;
+            align();
         }
 
         @Override
         public void reset() throws RecognizerException, InterruptedException {
+            if (callerRate != engineRate) {
+                flushResampler();
+                align();
+            }
             rules.finalRequested();
             engine.reset();
         }
 
         @Override
         public void finish(Duration timeout) throws RecognizerException, InterruptedException {
-            byte[] tail = converter.flush();
-            if (tail.length > 0) {
-                engine.accept(tail, 0, tail.length);
+            if (callerRate != engineRate) {
+                flushResampler();
             }
             rules.finalRequested();
             engine.finish(timeout);
+        }
+
+        private void flushResampler() throws RecognizerException, InterruptedException {
+            send(converter.flush());
+        }
+
+        private void send(byte[] out) throws RecognizerException, InterruptedException {
+            if (out.length > 0) {
+                engine.accept(out, 0, out.length);
+                engineSamples += out.length / 2;
+            }
+        }
+
+        /** Skips the engine to the first engine sample at or after the caller's position (ceil of the scaled count). */
+        private void align() throws RecognizerException, InterruptedException {
+            long aligned = Math.ceilDiv(callerSamples * engineRate, (long) callerRate);
+            if (aligned > engineSamples) {
+                engine.skip(2 * (aligned - engineSamples));
+                engineSamples = aligned;
+            }
         }
 
         /** In the caller's bytes: what the engine answered, scaled back to the caller's rate. */

@@ -105,6 +105,20 @@ final class ResilientStream implements RecognizerStream {
         }
     }
 
+    /**
+     * Passed to the current stream only: the replay buffer holds audio sent, and a stream opened after a reconnect
+     * starts its own positions at the replayed audio (the engines that reconnect, over a network, do not count them).
+     */
+    @Override
+    public void skip(long length) throws RecognizerException, InterruptedException {
+        RecognizerStream.super.skip(length);
+        try {
+            current.skip(length);
+        } catch (RecognizerException e) {
+            recover(e);
+        }
+    }
+
     @Override
     public void reset() throws RecognizerException, InterruptedException {
         lock.lock();

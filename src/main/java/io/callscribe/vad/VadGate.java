@@ -17,6 +17,10 @@ import java.util.List;
  * it, is passed on; longer silences are not. When the gate closes it ends the utterance with the recogniser's reset
  * (if {@link VadTuning#resetOnPause()}), so the final comes at once rather than after silence that is never sent.
  *
+ * <p>Every silence left out is announced downstream with {@link RecognizerStream#skip} before the audio after it, so
+ * a recogniser whose processing depends on the position in the call processes the sent audio exactly as it would
+ * have had the silence been sent.
+ *
  * <p>Times: the recogniser reports times in the audio it heard; the gate's {@link OffsetMap} turns them back into
  * call time before results reach the call's listener, so word times, replay after a reconnect (which happens below
  * the gate, in what was sent) and the call's lag all stay in call time.
@@ -60,6 +64,8 @@ public final class VadGate implements RecognizerStream {
     private volatile long receivedVisible;
     private long sent;
     private volatile long sentVisible;
+    /** Bytes of call audio left out before the audio sent so far (sent + skipped is the call offset of the next). */
+    private long skipped;
     private long meteredReceived;
     private long meteredSent;
 
@@ -132,7 +138,14 @@ public final class VadGate implements RecognizerStream {
         speechRun = speech ? speechRun + 1 : 0;
         if (speechRun >= onsetFrames) {
             // Onset: the ring holds the lead-in and the onset frames, ending with this one.
-            map.add(sent + outFill, received - ringFill);
+            long callOffset = received - ringFill;
+            flush(); // nothing is held while the gate is closed; whatever there is goes before the gap
+            long gap = callOffset - sent - skipped;
+            if (gap > 0) {
+                downstream.skip(gap); // the recogniser's stream keeps its place in the call
+                skipped += gap;
+            }
+            map.add(sent, callOffset);
             appendRing();
             open = true;
             speechRun = 0;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The one layer over every engine's stream: result rules and resampling, tested on their own. */
 class RecognizerStreamsTest {
@@ -20,7 +21,10 @@ class RecognizerStreamsTest {
     private static final class ScriptedEngine implements Recognizer {
         final List<List<RecognitionResult>> script = new ArrayList<>();
         final List<StreamOptions> opened = new ArrayList<>();
+        /** Engine positions (bytes sent plus skipped) at each reset. */
+        final List<Long> resetsAt = new ArrayList<>();
         int bytes;
+        long skipped;
         Integer rate;
 
         @Override
@@ -48,7 +52,13 @@ class RecognizerStreamsTest {
                 }
 
                 @Override
+                public void skip(long length) {
+                    skipped += length;
+                }
+
+                @Override
                 public void reset() {
+                    resetsAt.add(bytes + skipped);
                     listener.onResult(Final.of("", List.of()));
                 }
 
@@ -120,6 +130,43 @@ class RecognizerStreamsTest {
         assertThat(engine.opened).extracting(StreamOptions::sampleRate).containsExactly(16000);
         assertThat(engine.bytes).isEqualTo(64000); // 2 s at 16 kHz, the filter's tail flushed at the end
         assertThat(s.answeredBytes()).isEqualTo(32000);
+    }
+
+    @Test
+    void resampledAudioKeepsTheCallersTimeGridAcrossResetsAndLeftOutAudio() throws Exception {
+        ScriptedEngine engine = new ScriptedEngine();
+        engine.rate = 16000;
+        RecognizerStream s = RecognizerStreams.open(engine, StreamOptions.of(8000, "t"), new RecordingListener());
+        s.accept(new byte[2002], 0, 2002); // 1001 samples at 8 kHz
+        s.reset();
+        // At the reset the filter's tail went into the utterance, and the engine stands at 2002 samples of 16 kHz.
+        assertThat(engine.resetsAt).containsExactly(4004L);
+        assertThat(engine.bytes).isBetween(4000, 4004);
+        s.skip(16000); // 1 s left out
+        s.accept(new byte[1600], 0, 1600);
+        s.reset();
+        assertThat(engine.resetsAt).containsExactly(4004L, 4004L + 32000 + 3200);
+        assertThat(engine.skipped).isEqualTo(32000 + 4004 + 3200 - engine.bytes);
+
+        ScriptedEngine cd = new ScriptedEngine();
+        cd.rate = 16000;
+        RecognizerStream fromCd = RecognizerStreams.open(cd, StreamOptions.of(44100, "cd"), new RecordingListener());
+        fromCd.accept(new byte[882], 0, 882); // 441 samples: 10 ms
+        fromCd.skip(2 * 44100);
+        fromCd.accept(new byte[882], 0, 882);
+        fromCd.reset();
+        assertThat(cd.resetsAt).containsExactly(2L * (160 + 16000 + 160));
+    }
+
+    @Test
+    void aStreamAtTheEnginesRatePassesLeftOutAudioOnAsItIs() throws Exception {
+        ScriptedEngine engine = new ScriptedEngine();
+        RecognizerStream s = RecognizerStreams.open(engine, StreamOptions.of(16000, "t"), new RecordingListener());
+        s.accept(new byte[320], 0, 320);
+        s.skip(6400);
+        s.reset();
+        assertThat(engine.resetsAt).containsExactly(6720L);
+        assertThatThrownBy(() -> s.skip(3)).hasMessageContaining("16-bit samples");
     }
 
     @Test

@@ -49,6 +49,11 @@ public final class TappedRecognizer implements Recognizer {
             }
 
             @Override
+            public void skip(long length) throws RecognizerException, InterruptedException {
+                stream.skip(length);
+            }
+
+            @Override
             public void reset() throws RecognizerException, InterruptedException {
                 stream.reset();
             }

@@ -25,7 +25,16 @@ class VadGateTest {
     private static final class Recording implements RecognizerStream {
         final ByteArrayOutputStream audio = new ByteArrayOutputStream();
         final List<Long> resetsAt = new ArrayList<>();
+        /** Per skip: the audio received before it, and the bytes skipped. */
+        final List<long[]> skips = new ArrayList<>();
+        long skipped;
         long answered = -1;
+
+        @Override
+        public void skip(long length) {
+            skips.add(new long[]{audio.size(), length});
+            skipped += length;
+        }
 
         @Override
         public void accept(byte[] pcm, int offset, int length) {
@@ -138,6 +147,25 @@ class VadGateTest {
         assertThat(g.gate().answeredBytes()).isEqualTo(2L * RATE + Math.round(shift1 * 2 * RATE));
         g.downstream().answered = g.downstream().audio.size(); // all sent answered: the dropped silence is done too
         assertThat(g.gate().answeredBytes()).isEqualTo(pcm.length);
+    }
+
+    @Test
+    void everySilenceLeftOutIsSkippedDownstreamBeforeTheAudioAfterIt() throws Exception {
+        byte[] pcm = audio();
+        Gated g = gate();
+        g.gate().accept(pcm, 0, pcm.length);
+        g.gate().finish(Duration.ofSeconds(1));
+        Recording d = g.downstream();
+        // Two onsets: the silence before the first lead-in (call 0-0.7 s), and the pause between the stretches.
+        assertThat(d.skips).hasSize(2);
+        assertThat(d.skips.get(0)).containsExactly(0, Math.round(0.7 * 2 * RATE));
+        long seam = d.resetsAt.get(0);
+        assertThat(d.skips.get(1)[0]).isEqualTo(seam);
+        // Audio after each skip sits where it is in the call: sent before + skipped = its call offset (3.5 s).
+        assertThat(seam + d.skips.get(0)[1] + d.skips.get(1)[1]).isCloseTo(Math.round(3.5 * 2 * RATE), within(640L));
+        // All of the call is accounted for, sent or skipped, but the silence after the last stretch (nothing follows).
+        long tail = pcm.length - d.audio.size() - d.skipped;
+        assertThat(tail).isCloseTo(Math.round(0.4 * 2 * RATE), within(640L));
     }
 
     @Test

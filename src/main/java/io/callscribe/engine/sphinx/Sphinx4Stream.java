@@ -81,6 +81,14 @@ public final class Sphinx4Stream implements RecognizerStream {
         bytesAccepted += length;
     }
 
+    /** Left-out audio moves the noise floor on (it is a function of the position in the call), nothing else. */
+    @Override
+    public void skip(long length) throws RecognizerException, InterruptedException {
+        RecognizerStream.super.skip(length);
+        ensureOpen();
+        noiseFloor.skip(length / 2);
+    }
+
     @Override
     public void reset() throws RecognizerException, InterruptedException {
         ensureOpen();
