@@ -36,9 +36,17 @@ import java.util.concurrent.TimeUnit;
  * order against the dialogue), and per final the delay from the end of its last word in the call to its delivery.
  *
  * <p>Usage: {@code VadGateBench IN.wav OUT.wav REFERENCE.txt REPEAT...}; REPEAT 1 = the sample call, 3 = the same
- * call three times over (a longer call).
+ * call three times over (a longer call). The reference's lines alternate between the two speakers, the first line
+ * being the speaker who talks first; besides the whole call's WER, each speaker's finals are scored against that
+ * speaker's lines (a final that lands a little earlier or later than the other side's cannot move those).
+ * {@code -Dvad.tuning=...} tries another gate tuning, {@code -Dvad.only=gated|ungated} runs one side only and
+ * {@code -Dvad.dump=DIR} writes each speaker's finals with their times. {@code -Dvad.fast=true} feeds the audio as fast as the engine takes it (WER only: the delays then mean nothing).
  */
 public final class VadGateBench {
+
+    private static final boolean PACED = !Boolean.getBoolean("vad.fast");
+    /** {@code -Dvad.only=gated|ungated}: one side only (with vad.fast, to try tunings against a known ungated run). */
+    private static final String ONLY = System.getProperty("vad.only");
 
     public static void main(String[] args) throws Exception {
         byte[] in = pcm(Path.of(args[0]));
@@ -46,20 +54,28 @@ public final class VadGateBench {
         String reference = Files.readString(Path.of(args[2]));
         try (Sphinx4Recognizer engine = new Sphinx4Recognizer(Sphinx4Settings.defaults())) {
             engine.preload(4);
-            System.out.println("| call | gate | received s | sent s | sent/received | WER | finals | final delay median s | p90 s |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|");
+            System.out.println("| call | gate | received s | sent s | sent/received | WER | WER per speaker | finals | final delay median s | p90 s |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
             for (int i = 3; i < args.length; i++) {
                 int repeat = Integer.parseInt(args[i]);
                 String ref = (reference.trim() + "\n").repeat(repeat);
                 try (ExecutorService both = Executors.newVirtualThreadPerTaskExecutor()) {
-                    Future<Result> gated = both.submit(() -> run("gated", engine, repeat(in, repeat), repeat(out, repeat), VadMode.ON));
-                    Future<Result> ungated = both.submit(() -> run("ungated", engine, repeat(in, repeat), repeat(out, repeat), VadMode.OFF));
-                    for (Result r : List.of(gated.get(), ungated.get())) {
+                    List<Future<Result>> runs = new ArrayList<>();
+                    if (!"ungated".equals(ONLY)) {
+                        runs.add(both.submit(() -> run("gated", engine, repeat(in, repeat), repeat(out, repeat), VadMode.ON)));
+                    }
+                    if (!"gated".equals(ONLY)) {
+                        runs.add(both.submit(() -> run("ungated", engine, repeat(in, repeat), repeat(out, repeat), VadMode.OFF)));
+                    }
+                    for (Future<Result> run : runs) {
+                        Result r = run.get();
+                        dump(r, repeat);
                         List<Double> d = new ArrayList<>(r.delays);
                         Collections.sort(d);
-                        System.out.printf(Locale.ROOT, "| %.0f s | %s | %.1f | %.1f | %.1f%% | %.1f%% | %d | %.2f | %.2f |%n",
+                        System.out.printf(Locale.ROOT, "| %.0f s | %s | %.1f | %.1f | %.1f%% | %.1f%% | %.1f%% | %d | %.2f | %.2f |%n",
                                 in.length * repeat / 16000.0, r.mode, r.received, r.sent, 100 * r.sent / r.received,
-                                100 * WordErrorRate.of(ref, r.text), r.finals, pct(d, 0.5), pct(d, 0.9));
+                                100 * WordErrorRate.of(ref, r.text), 100 * perSpeakerWer(reference, repeat, r), r.finals,
+                                pct(d, 0.5), pct(d, 0.9));
                     }
                 }
             }
@@ -67,7 +83,53 @@ public final class VadGateBench {
         System.exit(0);
     }
 
-    record Result(String mode, double received, double sent, String text, int finals, List<Double> delays) {
+    record Result(String mode, double received, double sent, String text, int finals, List<Double> delays,
+                  List<TranscriptEvent.Final> all) {
+        /** The speaker's finals in call order, as one text. */
+        String textOf(String speaker) {
+            return String.join(" ", all.stream().filter(f -> f.speaker().equals(speaker))
+                    .sorted(Comparator.comparingDouble(TranscriptEvent.Final::start)).map(TranscriptEvent.Final::text).toList());
+        }
+
+        /** The speaker whose first words come first in the call. */
+        String firstSpeaker() {
+            return all.stream().filter(f -> !f.words().isEmpty())
+                    .min(Comparator.comparingDouble(TranscriptEvent.Final::start)).map(TranscriptEvent.Final::speaker)
+                    .orElse("caller");
+        }
+    }
+
+    /** With {@code -Dvad.dump=DIR}: each speaker's finals, one per line with call times, to DIR/REPEAT-MODE-SPEAKER.txt. */
+    static void dump(Result r, int repeat) throws java.io.IOException {
+        String dir = System.getProperty("vad.dump");
+        if (dir == null) {
+            return;
+        }
+        Files.createDirectories(Path.of(dir));
+        for (String speaker : List.of("caller", "agent")) {
+            List<String> lines = r.all().stream().filter(f -> f.speaker().equals(speaker))
+                    .sorted(Comparator.comparingDouble(TranscriptEvent.Final::start))
+                    .map(f -> String.format(Locale.ROOT, "%7.2f %7.2f %s", f.start(), f.end(), f.text())).toList();
+            Files.write(Path.of(dir, repeat + "-" + r.mode() + "-" + speaker + ".txt"), lines);
+        }
+    }
+
+    /** Word errors of both speakers (each against its own lines) over the reference's words; the dialogue repeated. */
+    static double perSpeakerWer(String dialogue, int repeat, Result r) {
+        List<String> lines = dialogue.lines().filter(l -> !l.isBlank()).toList();
+        StringBuilder first = new StringBuilder();
+        StringBuilder second = new StringBuilder();
+        for (int k = 0; k < repeat; k++) {
+            for (int i = 0; i < lines.size(); i++) {
+                (i % 2 == 0 ? first : second).append(lines.get(i)).append('\n');
+            }
+        }
+        String a = r.firstSpeaker();
+        String b = a.equals("caller") ? "agent" : "caller";
+        int words1 = WordErrorRate.normalise(first.toString()).size();
+        int words2 = WordErrorRate.normalise(second.toString()).size();
+        return (WordErrorRate.of(first.toString(), r.textOf(a)) * words1
+                + WordErrorRate.of(second.toString(), r.textOf(b)) * words2) / (words1 + words2);
     }
 
     /**
@@ -92,8 +154,8 @@ public final class VadGateBench {
         double[] meter = new double[2];
         PcmFormat format = PcmFormat.mono(8000);
         CallSession session = new CallSession(mode, List.of(
-                new CallSession.Leg("caller", new PacedSource(format, in)),
-                new CallSession.Leg("agent", new PacedSource(format, out))),
+                new CallSession.Leg("caller", new PacedSource(format, in, PACED)),
+                new CallSession.Leg("agent", new PacedSource(format, out, PACED))),
                 engine, settings(vad), e -> {
                     if (e instanceof TranscriptEvent.Final f) {
                         finals.add(f);
@@ -112,7 +174,7 @@ public final class VadGateBench {
         }
         String text = String.join(" ", finals.stream().sorted(Comparator.comparingDouble(TranscriptEvent.Final::start))
                 .map(TranscriptEvent.Final::text).toList());
-        return new Result(mode, meter[0], meter[1], text, finals.size(), delays);
+        return new Result(mode, meter[0], meter[1], text, finals.size(), delays, List.copyOf(finals));
     }
 
     static byte[] pcm(Path wav) throws Exception {
@@ -144,9 +206,12 @@ public final class VadGateBench {
         private int position;
         private volatile boolean stopped;
 
-        PacedSource(PcmFormat format, byte[] pcm) {
+        private final boolean paced;
+
+        PacedSource(PcmFormat format, byte[] pcm, boolean paced) {
             this.format = format;
             this.pcm = pcm;
+            this.paced = paced;
         }
 
         @Override
@@ -170,7 +235,7 @@ public final class VadGateBench {
             int frame = format.bytesFor(20);
             long due = startNanos + (long) ((position + frame) / (2.0 * format.sampleRate()) * 1e9);
             long wait = due - System.nanoTime();
-            if (wait > 0) {
+            if (wait > 0 && paced) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
             int n = Math.min(Math.min(frame, length), pcm.length - position);
@@ -181,7 +246,7 @@ public final class VadGateBench {
 
         @Override
         public boolean realTime() {
-            return true;
+            return paced;
         }
 
         @Override
