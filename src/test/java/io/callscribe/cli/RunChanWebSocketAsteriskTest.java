@@ -61,6 +61,8 @@ class RunChanWebSocketAsteriskTest {
     static Path out;
     static TestAudio.Clip clip;
     static double directWer;
+    /** The clip through a mu-law channel's coding, fed directly: what the ulaw call is held against. */
+    static double directUlawWer;
     static String reference;
 
     @BeforeAll
@@ -89,6 +91,12 @@ class RunChanWebSocketAsteriskTest {
         JsonNode directTranscript = RunHarness.readJson(out.resolve("direct.json"));
         directWer = WordErrorRate.of(reference, String.join(" ", RunHarness.words(directTranscript, null)));
         assertThat(directWer).as("the file fed directly must be transcribed: %s", directTranscript).isLessThan(0.5);
+        Path directUlaw = dir.resolve("direct-ulaw.wav");
+        clip.throughUlaw().writeWav(directUlaw);
+        Files.move(directUlaw, spool.resolve("direct-ulaw.wav"), StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(RECOGNISER_FINISH.plusSeconds(10)).until(() -> Files.exists(out.resolve("direct-ulaw.json")));
+        directUlawWer = WordErrorRate.of(reference,
+                String.join(" ", RunHarness.words(RunHarness.readJson(out.resolve("direct-ulaw.json")), null)));
         String client = DocSnippets.block(DOC, "websocket_client.conf")
                 .replace("127.0.0.1:9093", "127.0.0.1:" + service.websocketPort()).replace("secret-token", TOKEN);
         String dialplan = DocSnippets.block(DOC, "websocket-dialplan") + """
@@ -184,8 +192,11 @@ class RunChanWebSocketAsteriskTest {
         assertThat(transcript.get("end_reason").asText()).isEqualTo("hangup");
         String text = String.join(" ", RunHarness.words(transcript, null));
         double wer = WordErrorRate.of(reference, text);
-        System.out.printf("chan_websocket ulaw: WER %.3f ('%s'), file fed directly %.3f%n", wer, text, directWer);
-        assertThat(Math.abs(wer - directWer)).as("WER %.3f vs %.3f for '%s'", wer, directWer, text).isLessThanOrEqualTo(0.03);
+        // Held against the same mu-law coded audio fed directly: the coding itself moves the words of a clip this short.
+        System.out.printf("chan_websocket ulaw: WER %.3f ('%s'), mu-law coded file fed directly %.3f, clean file %.3f%n",
+                wer, text, directUlawWer, directWer);
+        assertThat(Math.abs(wer - directUlawWer)).as("WER %.3f vs %.3f for '%s'", wer, directUlawWer, text)
+                .isLessThanOrEqualTo(0.03);
         assertThat(transcript.get("audio_seconds").asDouble()).isBetween(clip.seconds() - 0.3, clip.seconds() + 0.3);
     }
 

@@ -20,6 +20,8 @@ import static org.assertj.core.api.Assertions.within;
 class VadGateTest {
 
     private static final int RATE = 16_000;
+    /** Lead-in 0.3 s, hangover 0.6 s: the times below are computed from these, not from whatever the default is. */
+    private static final VadTuning TUNING = new VadTuning(20, 300, 600, 8, 30, true);
 
     /** TEST DOUBLE: a downstream stream that records what reaches it (audio, resets) and answers nothing by itself. */
     private static final class Recording implements RecognizerStream {
@@ -83,7 +85,7 @@ class VadGateTest {
         Recording downstream = new Recording();
         List<RecognitionResult> results = new ArrayList<>();
         RecognitionListener[] inner = new RecognitionListener[1];
-        VadGate gate = VadGate.open(VadTuning.STANDARD, RATE, GateMeter.NONE, new RecognitionListener() {
+        VadGate gate = VadGate.open(TUNING, RATE, GateMeter.NONE, new RecognitionListener() {
             @Override
             public void onResult(RecognitionResult result) {
                 results.add(result);

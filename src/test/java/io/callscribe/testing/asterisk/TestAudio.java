@@ -63,6 +63,38 @@ public final class TestAudio {
             return new Clip(out, rate);
         }
 
+        /**
+         * The audio a G.711 mu-law channel carries: every sample encoded to mu-law and decoded back (the standard
+         * segment encoder, as Asterisk's codec_ulaw does), so a transcript of a ulaw call can be held against the
+         * transcript of the same coded audio rather than of the clean clip.
+         */
+        public Clip throughUlaw() {
+            byte[] out = new byte[pcm.length];
+            for (int i = 0; i < pcm.length; i += 2) {
+                int v = ulawToLinear(linearToUlaw((short) ((pcm[i] & 0xff) | (pcm[i + 1] << 8))));
+                out[i] = (byte) v;
+                out[i + 1] = (byte) (v >> 8);
+            }
+            return new Clip(out, rate);
+        }
+
+        private static int linearToUlaw(int sample) {
+            int sign = (sample >> 8) & 0x80;
+            int magnitude = Math.min(sign != 0 ? -sample : sample, 32635) + 0x84;
+            int exponent = 7;
+            for (int mask = 0x4000; (magnitude & mask) == 0 && exponent > 0; mask >>= 1) {
+                exponent--;
+            }
+            int mantissa = (magnitude >> (exponent + 3)) & 0x0F;
+            return ~(sign | (exponent << 4) | mantissa) & 0xFF;
+        }
+
+        private static int ulawToLinear(int code) {
+            int u = ~code & 0xFF;
+            int t = (((u & 0x0F) << 3) + 0x84) << ((u >> 4) & 7);
+            return (u & 0x80) != 0 ? 0x84 - t : t - 0x84;
+        }
+
         /** This clip followed by {@code next} (at the same rate). */
         public Clip then(Clip next) {
             if (next.rate != rate) {
