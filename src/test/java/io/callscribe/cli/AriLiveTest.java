@@ -261,9 +261,14 @@ class AriLiveTest {
         int fed = WordErrorRate.errors(truth, String.join(" ", direct));
         System.out.printf("ARI: %d errors in %d words via ARI, %d fed directly: %s%n", viaAri, words, fed, said);
         // The speaker's own sentence reached the engine: some of its words, whatever Sphinx4 made of the rest.
+        // At least two of them, or as many as the same audio fed directly gave (Sphinx4 makes only one word of the
+        // callee's sentence on some noise floors, "please ... damage i am", fed directly as via ARI).
         List<String> own = new ArrayList<>(heard);
         own.retainAll(WordErrorRate.normalise(truth));
-        assertThat(own).as("errors in '%s': %d via ARI, %d fed directly; %s", truth, viaAri, fed, said).hasSizeGreaterThanOrEqualTo(2);
+        List<String> ownDirect = new ArrayList<>(direct);
+        ownDirect.retainAll(WordErrorRate.normalise(truth));
+        assertThat(own).as("errors in '%s': %d via ARI, %d fed directly; %s", truth, viaAri, fed, said)
+                .hasSizeGreaterThanOrEqualTo(Math.max(1, Math.min(2, ownDirect.size())));
     }
 
     /** When call_end was emitted (epoch seconds). */
