@@ -1,5 +1,6 @@
 package io.callscribe.testing;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -11,16 +12,25 @@ import java.util.List;
 public final class CapturedLog implements AutoCloseable {
 
     private final Logger logger;
+    private final Level levelBefore;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    private CapturedLog(String name) {
+    private CapturedLog(String name, boolean atInfo) {
         logger = (Logger) LoggerFactory.getLogger(name);
+        levelBefore = logger.getLevel();
+        if (atInfo) {
+            logger.setLevel(Level.INFO);
+        }
         appender.start();
         logger.addAppender(appender);
     }
 
+    /**
+     * Every line of INFO and above that the class logs, whatever level an earlier command run in this JVM left on the
+     * root logger ({@code transcribe} and {@code demo} turn it down to WARN): the level is restored on close.
+     */
     public static CapturedLog of(Class<?> type) {
-        return new CapturedLog(type.getName());
+        return new CapturedLog(type.getName(), true);
     }
 
     /**
@@ -28,7 +38,7 @@ public final class CapturedLog implements AutoCloseable {
      * configuration (logback.xml) lets it through.
      */
     public static CapturedLog of(String loggerName) {
-        return new CapturedLog(loggerName);
+        return new CapturedLog(loggerName, false);
     }
 
     /** The formatted messages logged so far. */
@@ -54,5 +64,6 @@ public final class CapturedLog implements AutoCloseable {
     public void close() {
         logger.detachAppender(appender);
         appender.stop();
+        logger.setLevel(levelBefore);
     }
 }

@@ -1,15 +1,12 @@
 package io.callscribe.source.audiosocket;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.callscribe.testing.AudioSocketConfigBuilder;
+import io.callscribe.testing.CapturedLog;
 import io.callscribe.testing.FakeAsterisk;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,17 +39,13 @@ class AudioSocketServerTest {
     private AudioSocketServer server;
     private final Map<UUID, CompletableFuture<Received>> received = new ConcurrentHashMap<>();
     private final Map<UUID, AudioSocketCall> live = new ConcurrentHashMap<>();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private Logger serverLog;
-    private Logger callLog;
+    private CapturedLog serverLog;
+    private CapturedLog callLog;
 
     @BeforeEach
     void captureLogs() {
-        logs.start();
-        serverLog = (Logger) LoggerFactory.getLogger(AudioSocketServer.class);
-        callLog = (Logger) LoggerFactory.getLogger(AudioSocketCall.class);
-        serverLog.addAppender(logs);
-        callLog.addAppender(logs);
+        serverLog = CapturedLog.of(AudioSocketServer.class);
+        callLog = CapturedLog.of(AudioSocketCall.class);
     }
 
     @AfterEach
@@ -60,8 +53,8 @@ class AudioSocketServerTest {
         if (server != null) {
             server.stop();
         }
-        serverLog.detachAppender(logs);
-        callLog.detachAppender(logs);
+        serverLog.close();
+        callLog.close();
     }
 
     private void start(AudioSocketServer.Config config, Consumer<AudioSocketCall> before) throws IOException {
@@ -97,7 +90,7 @@ class AudioSocketServerTest {
     }
 
     private List<String> logLines() {
-        return logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        return java.util.stream.Stream.concat(serverLog.lines().stream(), callLog.lines().stream()).toList();
     }
 
     @Test
