@@ -182,11 +182,12 @@ class AriAttendedTransferTest {
     private static void assertHeard(String party, TestAudio.Clip played, List<TestAudio.Clip> received) {
         List<String> lost = HeardAudio.missing(played, received);
         double heardSeconds = received.stream().mapToDouble(TestAudio.Clip::seconds).sum();
-        System.out.printf("attended transfer: %s played %.1f s (%.1f s speech), callscribe received %s s; lost %s%n", party,
-                played.seconds(), HeardAudio.speechSeconds(played),
-                received.stream().map(r -> String.format("%.2f", r.seconds())).toList(), lost);
-        assertThat(lost).as("%s's speech not received (played %.1f s, received %.1f s over its calls)", party,
-                played.seconds(), heardSeconds).isEmpty();
+        List<String> coverage = HeardAudio.coverage(played, received);
+        System.out.printf("attended transfer: %s played %.1f s (%.1f s speech), callscribe received %s s holding %s; lost %s%n",
+                party, played.seconds(), HeardAudio.speechSeconds(played),
+                received.stream().map(r -> String.format("%.2f", r.seconds())).toList(), coverage, lost);
+        assertThat(lost).as("%s's speech not received (played %.1f s, received %.1f s over its calls; each call held %s)",
+                party, played.seconds(), heardSeconds, coverage).isEmpty();
     }
 
     private static List<String> channels(JsonNode transcript) {

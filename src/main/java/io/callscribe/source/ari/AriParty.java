@@ -35,6 +35,15 @@ final class AriParty {
     private static final long ADD_TO_BRIDGE_PATIENCE_MS = 5000;
     /** RTP has no close: after the hang-up, wait for packets in flight and the reorder hold (60 ms). */
     private static final long RTP_DRAIN_MS = 120;
+    /**
+     * At a hand-over, how much audio the new stream must have delivered before the old one is ended: a snoop starts
+     * at about the time it is bridged, and the old stream's last frames are still in flight when it is hung up (on
+     * a real Asterisk, ending the old stream as soon as the new one was bridged overlapped them by 0-30 ms and once
+     * lost 50 ms of speech).
+     */
+    static final double HANDOVER_OVERLAP_SECONDS = 0.3;
+    /** How long a hand-over waits for the new stream's first audio before it ends the old stream anyway. */
+    static final long HANDOVER_PATIENCE_MS = 2000;
 
     volatile String callId;
     final AriChannel channel;
@@ -113,6 +122,21 @@ final class AriParty {
 
     boolean isEnded() {
         return ended.get();
+    }
+
+    /**
+     * Waits until this party's stream has delivered {@code seconds} of audio, it ended, or {@code millis} passed:
+     * whether the audio came. Polls every 10 ms; for the hand-over thread only (never the event or audio thread).
+     */
+    boolean awaitAudio(double seconds, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (audio.receivedSeconds() < seconds) {
+            if (ended.get() || System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     /** Our snoop or externalMedia channel entered Stasis (its StasisStart event): it can be bridged now. Never blocks. */

@@ -578,13 +578,25 @@ public final class AriSource implements AutoCloseable {
         }
         log.info("call {}: {} <-> {} (bridge {})", callId, infos.get(0).speaker(), infos.get(1).speaker(), bridgeId);
         for (AriParty p : created) {
-            // Make before break: a party moving from another call keeps its old snoop until the new one is bridged,
-            // so that no word is lost in between (the words of that moment are in both calls).
+            // Make before break: a party moving from another call keeps its old snoop until the new one has
+            // delivered audio, so that no word is lost in between (the words of that moment are in both calls).
             Optional<AriParty> old = moving.stream().filter(m -> m.channel.id().equals(p.channel.id())).findFirst();
             String moved = callId;
             Thread.ofVirtual().name("ari-setup-" + p.mediaId).start(() -> {
                 p.setUp();
-                old.ifPresent(o -> o.end("moved to call " + moved));
+                old.ifPresent(o -> {
+                    try {
+                        if (!p.isEnded() && !p.awaitAudio(AriParty.HANDOVER_OVERLAP_SECONDS, AriParty.HANDOVER_PATIENCE_MS)
+                                && !p.isEnded()) {
+                            log.warn("call {}, {}: no audio on its new stream within {} ms; ending its stream in call {} anyway",
+                                    moved, p.info.speaker(), AriParty.HANDOVER_PATIENCE_MS, o.callId);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        o.end("moved to call " + moved);
+                    }
+                });
             });
         }
     }

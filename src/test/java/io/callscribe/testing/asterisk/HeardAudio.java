@@ -26,41 +26,99 @@ public final class HeardAudio {
     /** The speech blocks of {@code played} not found in any of {@code received}, as "from-to s" ranges; empty when all are. */
     public static List<String> missing(TestAudio.Clip played, List<TestAudio.Clip> received) {
         short[] p = samples(played);
+        Map<Long, Integer> index = index(p);
         boolean[] found = new boolean[p.length];
+        for (TestAudio.Clip r : received) {
+            boolean[] inThis = found(p, index, played, r);
+            for (int s = 0; s < p.length; s++) {
+                found[s] |= inThis[s];
+            }
+        }
+        return lostBlocks(p, found, played.rate());
+    }
+
+    /**
+     * Which stretches of {@code played}'s speech each of {@code received} holds, as "from-to s" ranges of the played
+     * clip (gaps under 0.1 s of speech joined): tells a word lost at a hand-over between two calls (one ends before
+     * the gap, the next starts after it) from one lost inside Asterisk (both hold the time around it, neither the gap).
+     */
+    public static List<String> coverage(TestAudio.Clip played, List<TestAudio.Clip> received) {
+        short[] p = samples(played);
+        Map<Long, Integer> index = index(p);
+        List<String> out = new ArrayList<>();
+        for (TestAudio.Clip r : received) {
+            boolean[] inThis = found(p, index, played, r);
+            List<String> spans = new ArrayList<>();
+            int from = -1;
+            int last = -1;
+            for (int s = 0; s <= p.length; s++) {
+                boolean hit = s < p.length && inThis[s];
+                if (hit) {
+                    if (from >= 0 && s - last > played.rate() / 10) {
+                        spans.add(span(from, last + 1, played.rate()));
+                        from = -1;
+                    }
+                    if (from < 0) {
+                        from = s;
+                    }
+                    last = s;
+                }
+            }
+            if (from >= 0) {
+                spans.add(span(from, last + 1, played.rate()));
+            }
+            out.add(String.join(", ", spans));
+        }
+        return out;
+    }
+
+    private static String span(int from, int to, int rate) {
+        return String.format("%.2f-%.2f s", from / (double) rate, to / (double) rate);
+    }
+
+    private static Map<Long, Integer> index(short[] p) {
         Map<Long, Integer> index = new HashMap<>();
         for (int i = 0; i + WINDOW <= p.length; i++) {
             if (loud(p, i)) {
                 index.putIfAbsent(hash(p, i), i);
             }
         }
-        for (TestAudio.Clip r : received) {
-            if (r.rate() != played.rate()) {
-                throw new IllegalArgumentException("received at " + r.rate() + " Hz, played at " + played.rate() + " Hz");
-            }
-            short[] k = samples(r);
-            for (int j = 0; j + WINDOW <= k.length; j += STEP) {
-                if (!loud(k, j)) {
-                    continue;
-                }
-                Integer at = index.get(hash(k, j));
-                if (at == null) {
-                    continue;
-                }
-                // Extend the match both ways for as long as the samples are equal.
-                int back = 0;
-                while (at - back - 1 >= 0 && j - back - 1 >= 0 && p[at - back - 1] == k[j - back - 1]) {
-                    back++;
-                }
-                int fwd = 0;
-                while (at + fwd < p.length && j + fwd < k.length && p[at + fwd] == k[j + fwd]) {
-                    fwd++;
-                }
-                for (int s = at - back; s < at + fwd; s++) {
-                    found[s] = true;
-                }
-                j = Math.max(j, j + fwd - STEP); // the next anchor after this stretch
-            }
+        return index;
+    }
+
+    /** The samples of {@code p} found, in stretches of equal samples, in {@code r}. */
+    private static boolean[] found(short[] p, Map<Long, Integer> index, TestAudio.Clip played, TestAudio.Clip r) {
+        if (r.rate() != played.rate()) {
+            throw new IllegalArgumentException("received at " + r.rate() + " Hz, played at " + played.rate() + " Hz");
         }
+        boolean[] found = new boolean[p.length];
+        short[] k = samples(r);
+        for (int j = 0; j + WINDOW <= k.length; j += STEP) {
+            if (!loud(k, j)) {
+                continue;
+            }
+            Integer at = index.get(hash(k, j));
+            if (at == null) {
+                continue;
+            }
+            // Extend the match both ways for as long as the samples are equal.
+            int back = 0;
+            while (at - back - 1 >= 0 && j - back - 1 >= 0 && p[at - back - 1] == k[j - back - 1]) {
+                back++;
+            }
+            int fwd = 0;
+            while (at + fwd < p.length && j + fwd < k.length && p[at + fwd] == k[j + fwd]) {
+                fwd++;
+            }
+            for (int s = at - back; s < at + fwd; s++) {
+                found[s] = true;
+            }
+            j = Math.max(j, j + fwd - STEP); // the next anchor after this stretch
+        }
+        return found;
+    }
+
+    private static List<String> lostBlocks(short[] p, boolean[] found, int rate) {
         List<String> gaps = new ArrayList<>();
         int gapFrom = -1;
         int blocks = (p.length + BLOCK - 1) / BLOCK;
@@ -77,7 +135,7 @@ public final class HeardAudio {
             if (lost && gapFrom < 0) {
                 gapFrom = b;
             } else if (!lost && gapFrom >= 0) {
-                gaps.add(String.format("%.2f-%.2f s", gapFrom * (double) BLOCK / played.rate(), b * (double) BLOCK / played.rate()));
+                gaps.add(span(gapFrom * BLOCK, b * BLOCK, rate));
                 gapFrom = -1;
             }
         }

@@ -37,6 +37,18 @@ class HeardAudioTest {
     }
 
     @Test
+    void coverageSaysWhichPartOfThePlayedAudioEachStreamHeld() {
+        TestAudio.Clip first = clip.slice(0, 6.0);
+        TestAudio.Clip second = clip.slice(6.5, clip.seconds()).delayedBy(0.2);
+        // equal samples extend a match into the quiet around the speech, up to where each stream was cut
+        assertThat(HeardAudio.coverage(clip, List.of(first, second)))
+                .containsExactly("0.00-6.00 s", String.format("6.50-%.2f s", clip.seconds()));
+        // a stream missing 0.3 s inside its speech shows it as two stretches
+        TestAudio.Clip holed = clip.slice(0, 2.0).then(clip.slice(2.3, clip.seconds()));
+        assertThat(HeardAudio.coverage(clip, List.of(holed))).containsExactly(String.format("0.00-2.00 s, 2.30-%.2f s", clip.seconds()));
+    }
+
+    @Test
     void otherSamplesOfTheSameSpeechAreNotHeard() {
         TestAudio.Clip twice = clip.then(clip.inverted());
         // Speech (peaks above 200) is at 1.35-3.90, 5.50-5.85 and 5.90-7.95 s of the clip.
