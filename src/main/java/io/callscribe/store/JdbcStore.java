@@ -164,14 +164,16 @@ abstract class JdbcStore implements TranscriptStore {
             switch (w) {
                 case StoreWrite.CallStart s -> {
                     // a call started again (a spool recording cut by a crash, transcribed again) is live again
-                    PreparedStatement ps = ps("INSERT INTO calls (id, source, started, metadata, instance) VALUES (?, ?, ?, "
-                            + json() + ", ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, started = excluded.started, "
+                    PreparedStatement ps = ps("INSERT INTO calls (id, source, source_kind, started, metadata, instance) VALUES (?, ?, ?, ?, "
+                            + json() + ", ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, "
+                            + "source_kind = excluded.source_kind, started = excluded.started, "
                             + "metadata = excluded.metadata, instance = excluded.instance, ended = NULL, end_reason = NULL");
                     ps.setString(1, s.callId());
                     ps.setString(2, s.source());
-                    setInstant(ps, 3, s.started());
-                    ps.setString(4, toJson(s.metadata()));
-                    ps.setString(5, instance);
+                    ps.setString(3, CallQuery.kindOf(s.source()));
+                    setInstant(ps, 4, s.started());
+                    ps.setString(5, toJson(s.metadata()));
+                    ps.setString(6, instance);
                     ps.executeUpdate();
                     indexCall(c, s.callId());
                     known.add(s.callId());

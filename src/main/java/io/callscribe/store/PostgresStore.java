@@ -26,7 +26,7 @@ import java.util.List;
  */
 public final class PostgresStore extends JdbcStore {
 
-    static final SchemaMigrations SCHEMA = new SchemaMigrations("postgresql", List.of("V1__calls.sql", "V2__newest_first.sql"));
+    static final SchemaMigrations SCHEMA = new SchemaMigrations("postgresql", List.of("V1__calls.sql", "V2__newest_first.sql", "V3__source_kind.sql"));
     private static final String MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7263321)"; // any constant shared by instances
 
     private final String description;
@@ -106,7 +106,7 @@ public final class PostgresStore extends JdbcStore {
     }
 
     /**
-     * Newest first through {@code calls_started} (or {@code calls_source}). Words are a {@code tsvector} condition,
+     * Newest first through {@code calls_started} (or {@code calls_source_kind}). Words are a {@code tsvector} condition,
      * and which way it is served is chosen here, not left to the planner (which underrates reading each row's
      * TOASTed {@code tsvector} and walked the whole index for a rare word: p50 133 ms at 50k calls): from the
      * planner's estimate of the words' calls (its statistics of the lexemes), a rare word's calls all come from the
@@ -142,7 +142,7 @@ public final class PostgresStore extends JdbcStore {
             p.add((ps, i) -> setInstant(ps, i, q.to()));
         }
         if (q.source() != null) {
-            sql.append(" AND c.source = ?");
+            sql.append(" AND c.source_kind = ?");
             p.add((ps, i) -> ps.setString(i, q.source()));
         }
         if (q.number() != null) {

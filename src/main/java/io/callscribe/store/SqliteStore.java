@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  */
 public final class SqliteStore extends JdbcStore {
 
-    static final SchemaMigrations SCHEMA = new SchemaMigrations("sqlite", List.of("V1__calls.sql", "V2__newest_first.sql"));
+    static final SchemaMigrations SCHEMA = new SchemaMigrations("sqlite", List.of("V1__calls.sql", "V2__newest_first.sql", "V3__source_kind.sql"));
 
     private final Path file;
 
@@ -181,7 +181,7 @@ public final class SqliteStore extends JdbcStore {
      * after one page: a number starts from its metadata rows, checking the words per call in the full-text index by
      * key (one lookup each, ~30 us), unless the number has so many calls that walking the words' matches newest
      * first and keeping the number's is cheaper (see {@link #perCallLimit}); words start from the full-text index
-     * (newest matches first; a date range is a key range); else the calls by key (with a source, its (source, key)
+     * (newest matches first; a date range is a key range); else the calls by key (with a source, its (source kind, key)
      * index). CROSS JOIN fixes SQLite's join order.
      */
     @Override
@@ -223,7 +223,7 @@ public final class SqliteStore extends JdbcStore {
             p.add((ps, i) -> ps.setString(i, q.number()));
         }
         if (q.source() != null) {
-            sql.append(" AND c.source = ?");
+            sql.append(" AND c.source_kind = ?");
             p.add((ps, i) -> ps.setString(i, q.source()));
         }
         sql.append(!fromNumber && text != null ? " ORDER BY call_words.rowid DESC" : " ORDER BY c.skey DESC");

@@ -280,7 +280,7 @@ public final class WebServer implements AutoCloseable {
             for (CallSummary c : registry.list(q.text(), true)) {
                 boolean inRange = c.started() == null || ((q.from() == null || !c.started().isBefore(q.from()))
                         && (q.to() == null || c.started().isBefore(q.to())));
-                if (inRange && (q.source() == null || q.source().equals(c.source()))) {
+                if (inRange && (q.source() == null || q.source().equals(CallQuery.kindOf(c.source())))) {
                     calls.add(summaryJson(c));
                 }
             }

@@ -129,6 +129,11 @@ class RunStoreTest {
                 assertThat(ids(json(again, q("Missing")))).containsExactly(parcel);
                 assertThat(ids(json(again, "/calls?live=false"))).containsExactly(parcel, refund);
                 assertThat(ids(json(again, q("banana")))).isEmpty();
+                // by kind of source: these are AudioSocket calls (their stored source is "audiosocket call <uuid> from ...")
+                assertThat(found.get("calls").get(0).get("source").asText()).startsWith("audiosocket call ");
+                assertThat(ids(json(again, "/calls?live=false&source=audiosocket"))).containsExactly(parcel, refund);
+                assertThat(ids(json(again, q("refund") + "&source=AudioSocket"))).containsExactly(refund);
+                assertThat(ids(json(again, "/calls?live=false&source=ari"))).isEmpty();
 
                 JsonNode page1 = json(again, "/calls?live=false&limit=1");
                 assertThat(ids(page1)).containsExactly(parcel);

@@ -87,11 +87,13 @@ class SqliteStoreTest extends TranscriptStoreContract {
             upgraded.write(call("new", T0.plusSeconds(600), "spool", java.util.Map.of(), "a new refund"));
             assertThat(upgraded.search(CallQueryBuilder.text("refund").build()).calls()).extracting(StoredCall::id)
                     .containsExactly("new", "old1", "old0");
+            assertThat(upgraded.search(new CallQuery(null, null, null, null, "spool", 50, null)).calls())
+                    .extracting(StoredCall::id).containsExactly("new", "old1", "old0");
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT MAX(version) FROM schema_version")) {
             assertThat(rs.next()).isTrue();
-            assertThat(rs.getInt(1)).isEqualTo(2);
+            assertThat(rs.getInt(1)).isEqualTo(3);
         }
     }
 
