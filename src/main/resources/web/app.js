@@ -269,7 +269,7 @@
 
   let searchTimer = null;
   let nextCursor = null;
-  for (const id of ['#search', '#filter-from', '#filter-to', '#filter-number']) {
+  for (const id of ['#search', '#filter-from', '#filter-to', '#filter-number', '#filter-source']) {
     $(id).addEventListener('input', () => {
       clearTimeout(searchTimer);
       searchTimer = setTimeout(() => loadFinished(false), 250);
@@ -285,6 +285,7 @@
     if ($('#filter-to').value) p.set('to', $('#filter-to').value);
     const number = $('#filter-number').value.trim();
     if (number) p.set('number', number);
+    if ($('#filter-source').value) p.set('source', $('#filter-source').value);
     return p;
   }
 

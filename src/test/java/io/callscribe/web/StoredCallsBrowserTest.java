@@ -61,8 +61,12 @@ class StoredCallsBrowserTest {
     }
 
     private void storeCall(String id, Instant started, String number, String... lines) {
+        storeCallFrom(id, started, "audiosocket call " + java.util.UUID.randomUUID() + " from 127.0.0.1:40000", number, lines);
+    }
+
+    private void storeCallFrom(String id, Instant started, String source, String number, String... lines) {
         List<StoreWrite> w = new java.util.ArrayList<>();
-        w.add(new StoreWrite.CallStart(id, started, "audiosocket", Map.of("caller", number)));
+        w.add(new StoreWrite.CallStart(id, started, source, Map.of("caller", number)));
         for (int i = 0; i < lines.length; i++) {
             w.add(new StoreWrite.FinalLine(id, i, new TranscriptEvent.Final(id, started, i % 2 == 0 ? "caller" : "agent",
                     lines[i], i * 2.0, i * 2.0 + 1.5, List.of())));
@@ -74,7 +78,8 @@ class StoredCallsBrowserTest {
     @Test
     void searchMarksTheMatchingLineFiltersAndPages() {
         storeCall("refund-call", T0, "+4930111", "good morning", "i would like a refund for <b>this</b> order", "thanks");
-        storeCall("parcel-call", T0.plusSeconds(3600), "+4930222", "my parcel never arrived");
+        storeCallFrom("parcel-call", T0.plusSeconds(3600), "ari Local/100-00000001;2 (100) + ari Local/200-00000002;1 (200)",
+                "+4930222", "my parcel never arrived");
         for (int i = 0; i < 55; i++) {
             storeCall("filler-" + i, T0.minusSeconds(86400 * 3 + i), "+49" + i, "just a routine call number " + i);
         }
@@ -97,6 +102,11 @@ class StoredCallsBrowserTest {
         driver.findElement(By.id("filter-number")).sendKeys("+4930222");
         waitFor(() -> rows().size() == 1 && rows().getFirst().getAttribute("data-call").equals("parcel-call"));
         driver.findElement(By.id("filter-number")).clear();
+        driver.findElement(By.id("filter-source")).sendKeys("ARI");
+        waitFor(() -> rows().size() == 1 && rows().getFirst().getAttribute("data-call").equals("parcel-call"));
+        browser.async("const f = document.getElementById('filter-source'); f.value = '';"
+                + "f.dispatchEvent(new Event('input')); done(1);");
+        waitFor(() -> rows().size() == 50);
         browser.async("const f = document.getElementById('filter-to'); f.value = '2026-04-29';"
                 + "f.dispatchEvent(new Event('input')); done(1);");
         waitFor(() -> rows().size() == 50 && rows().stream().allMatch(r -> r.getAttribute("data-call").startsWith("filler-")));
