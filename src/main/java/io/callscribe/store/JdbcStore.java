@@ -94,9 +94,10 @@ abstract class JdbcStore implements TranscriptStore {
     abstract void unindex(Connection c, List<String> callIds) throws SQLException;
 
     /**
-     * The SQL of one page of {@code q}, newest first: {@code c.*} of at most {@code limit} rows (the caller asks for
-     * one more than it shows), {@code words} (none, or letters and digits only) all occurring in the call's finals,
-     * and, when {@code after} is a key {@link #keyOf} gave, only calls older than that one.
+     * The SQL of one page of {@code q}, newest first: {@link #CALL_COLUMNS} and what {@link #keyOf} reads (or
+     * {@code c.*}) of at most {@code limit} rows (the caller asks for one more than it shows), {@code words} (none,
+     * or letters and digits only) all occurring in the call's finals, and, when {@code after} is a key
+     * {@link #keyOf} gave, only calls older than that one.
      */
     abstract Select select(Connection c, CallQuery q, List<String> words, String after, int limit) throws SQLException;
 
@@ -536,6 +537,10 @@ abstract class JdbcStore implements TranscriptStore {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    /** The columns of {@code calls c} that {@link #call} reads. */
+    static final String CALL_COLUMNS = "c.id, c.source, c.recognizer, c.started, c.ended, c.duration, c.end_reason, "
+            + "c.speakers, c.metadata, c.finals, c.errors";
 
     private StoredCall call(ResultSet rs) throws SQLException {
         return new StoredCall(rs.getString("id"), rs.getString("source"), rs.getString("recognizer"),
