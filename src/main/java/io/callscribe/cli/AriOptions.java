@@ -1,5 +1,6 @@
 package io.callscribe.cli;
 
+import io.callscribe.source.BufferLimits;
 import io.callscribe.source.ari.AriCallFilter;
 import io.callscribe.source.ari.AriSettings;
 import io.callscribe.source.ari.AriSource;
@@ -62,6 +63,21 @@ final class AriOptions {
             description = "Channel variables reported in each party's metadata (call_start, transcript JSON, webhooks).")
     List<String> variables;
 
+    @Option(names = "--ari-max-calls", defaultValue = "250", paramLabel = "N",
+            description = "ARI calls transcribed at once (each two streams); a new call beyond it is not transcribed at all, "
+                    + "with one log line (default ${DEFAULT-VALUE}).")
+    int maxCalls;
+
+    @Option(names = "--ari-buffer-seconds", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Audio per ARI party kept in memory while the recogniser lags, over RTP and chan_websocket "
+                    + "(over AudioSocket: --audiosocket-buffer-seconds) (default ${DEFAULT-VALUE}).")
+    int bufferSeconds;
+
+    @Option(names = "--ari-max-spill-seconds", defaultValue = "3600", paramLabel = "SECONDS",
+            description = "Audio per ARI party kept in a temp file beyond that; beyond both, the party's stream ends with an "
+                    + "error and what arrived is transcribed (over AudioSocket: --audiosocket-max-spill-seconds) (default ${DEFAULT-VALUE}).")
+    int maxSpillSeconds;
+
     boolean on() {
         return url != null;
     }
@@ -86,7 +102,8 @@ final class AriOptions {
         AriCallFilter filter = new AriCallFilter(contexts == null ? Set.of() : Set.copyOf(contexts), callerPattern());
         HostPort target = mediaAddress(mediaHost.strip(), audioSocketPort);
         return new AriSource.Settings(AriSettings.of(url, user, password, app), media, target.toString(), target.host(),
-                filter, roles, byCallerId, variables == null ? List.of() : variables);
+                filter, roles, byCallerId, variables == null ? List.of() : variables,
+                BufferLimits.of("--ari", bufferSeconds, maxSpillSeconds), maxCalls);
     }
 
     private Pattern callerPattern() {

@@ -14,7 +14,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * FIFO of PCM between a socket reader that must never wait and a consumer that may fall behind.
  * Up to {@code memoryLimit} bytes stay in memory; beyond that, new audio goes to a temp file until the
  * consumer has caught up with it, so order is kept and nothing is dropped. Writes never block on the reader.
- * Shared by the socket sources (AudioSocket, chan_websocket): one writer thread, one reader thread.
+ * With a {@code capacity}, audio that would bring the backlog (memory and file) beyond it is refused instead
+ * ({@link #write} answers false); what the call does then is {@link LiveAudioSource#offer}'s to decide.
+ * Shared by the live sources (AudioSocket, chan_websocket, RTP): one writer thread, one reader thread.
  */
 public final class SpillingPcmBuffer implements AutoCloseable {
 
@@ -24,6 +26,7 @@ public final class SpillingPcmBuffer implements AutoCloseable {
     }
 
     private final long memoryLimit;
+    private final long capacity;
     private final Path spillDir;
     private final String spillPrefix;
     private final SpillListener spillListener;
@@ -46,19 +49,35 @@ public final class SpillingPcmBuffer implements AutoCloseable {
     private int waitingFor;
     private long totalWritten;
 
+    /** A buffer without a capacity: the file grows as far as the consumer lags. */
     public SpillingPcmBuffer(long memoryLimit, Path spillDir, String spillPrefix, SpillListener spillListener) {
+        this(memoryLimit, Long.MAX_VALUE, spillDir, spillPrefix, spillListener);
+    }
+
+    /** @param capacity most bytes waiting for the reader at once, in memory and on disk together */
+    public SpillingPcmBuffer(long memoryLimit, long capacity, Path spillDir, String spillPrefix, SpillListener spillListener) {
+        if (capacity < memoryLimit) {
+            throw new IllegalArgumentException("buffer capacity " + capacity + " is below its memory limit " + memoryLimit);
+        }
         this.memoryLimit = memoryLimit;
+        this.capacity = capacity;
         this.spillDir = spillDir;
         this.spillPrefix = spillPrefix;
         this.spillListener = spillListener;
     }
 
-    /** Appends audio (taken over, not copied). Audio written after {@link #end} is ignored. */
-    public void write(byte[] pcm) throws IOException {
+    /**
+     * Appends audio (taken over, not copied). Returns false, taking none of it, when it would bring the backlog beyond
+     * the capacity; true otherwise. Audio written after {@link #end} is ignored (true).
+     */
+    public boolean write(byte[] pcm) throws IOException {
         lock.lock();
         try {
             if (ended) {
-                return;
+                return true;
+            }
+            if (memoryBytes + (spillWrite - spillRead) + pcm.length > capacity) {
+                return false;
             }
             totalWritten += pcm.length;
             boolean spillHasData = spillWrite > spillRead;
@@ -72,6 +91,7 @@ public final class SpillingPcmBuffer implements AutoCloseable {
             if (waitingFor > 0 && memoryBytes + (spillWrite - spillRead) >= waitingFor) {
                 readable.signal();
             }
+            return true;
         } finally {
             lock.unlock();
         }

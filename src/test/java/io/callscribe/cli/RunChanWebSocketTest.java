@@ -1,6 +1,9 @@
 package io.callscribe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.callscribe.source.websocket.MediaWebSocketCall;
+import io.callscribe.source.websocket.MediaWebSocketServer;
+import io.callscribe.testing.CapturedLog;
 import io.callscribe.testing.FakeChanWebSocket;
 import io.callscribe.testing.ScriptedVoskServer;
 import org.junit.jupiter.api.Test;
@@ -71,6 +74,54 @@ class RunChanWebSocketTest {
             assertThat(bad.get("errors").toString()).contains("slin audio message of 3 bytes");
             assertThat(words(bad, null)).isEqualTo(expectedWords((long) (0.4 * 16000)));
             assertThat(service.websocket.activeCalls()).isZero();
+        }
+    }
+
+    @Test
+    void aCallWhoseRecogniserFallsBeyondItsBufferEndsWithAnErrorKeepingItsAudioAndCallsBeyondTheLimitAreRefused(@TempDir Path dir)
+            throws Exception {
+        Path out = dir.resolve("out");
+        try (ScriptedVoskServer vosk = ScriptedVoskServer.start();
+             CapturedLog callLog = CapturedLog.of(MediaWebSocketCall.class);
+             CapturedLog serverLog = CapturedLog.of(MediaWebSocketServer.class);
+             RunCommand.Service service = RunHarness.start("--asr", vosk.uri().toString(), "--spool", "off",
+                     "--audiosocket", "off", "--websocket", "127.0.0.1:0", "--http", "off", "--vad", "off",
+                     "--websocket-max-calls", "2", "--websocket-buffer-seconds", "1", "--websocket-max-spill-seconds", "1",
+                     "--out-dir", out.toString())) {
+            URI ws = URI.create("ws://127.0.0.1:" + service.websocketPort());
+            vosk.pauseReplies(); // the recogniser falls far behind: the flood's audio piles up in callscribe
+            try (FakeChanWebSocket flood = FakeChanWebSocket.connect(URI.create(ws + "/?call_id=flood1"), null);
+                 FakeChanWebSocket calm = FakeChanWebSocket.connect(URI.create(ws + "/?call_id=calm1"), null)) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> service.websocket.activeCalls() == 2);
+                try (FakeChanWebSocket third = FakeChanWebSocket.connect(URI.create(ws + "/?call_id=third1"), null)) {
+                    assertThat(third.serverClose(5000)).as("a third call at once").isEqualTo(1013);
+                }
+                flood.mediaStart("7.1", "slin", 320);
+                try {
+                    flood.audio(audio8k(30, 1), 320, false); // 30 s at once
+                } catch (Exception closedByCallscribe) {
+                    // the connection was closed on the flood
+                }
+                assertThat(flood.serverClose(5000)).as("the flood's connection").isEqualTo(1011);
+                vosk.resumeReplies();
+                calm.mediaStart("7.2", "slin", 320).audio(audio8k(1, 2), 320, false).hangup();
+            }
+            await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(out.resolve("flood1.json"))
+                    && Files.exists(out.resolve("calm1.json")));
+            JsonNode flood = readJson(out.resolve("flood1.json"));
+            assertThat(flood.get("errors").toString()).contains("chan_websocket call flood1")
+                    .contains("audio buffer full: more than 2 s of audio waiting for the recogniser; the call was ended");
+            double kept = flood.get("audio_seconds").asDouble();
+            assertThat(kept).as("what arrived before the buffer was full: at least the buffer's 2 s").isGreaterThanOrEqualTo(2.0).isLessThan(30.0);
+            assertThat(words(flood, null)).as("all of it transcribed").isEqualTo(RunHarness.expectedWordsFor(flood)).isNotEmpty();
+            JsonNode calm = readJson(out.resolve("calm1.json"));
+            assertThat(calm.has("errors")).as("the other call: %s", calm).isFalse();
+            assertThat(calm.get("end_reason").asText()).isEqualTo("hangup");
+            assertThat(words(calm, null)).isEqualTo(expectedWords(16000));
+            assertThat(out.resolve("third1.json")).doesNotExist();
+            assertThat(callLog.matching("audio buffer full")).singleElement().asString()
+                    .contains("(--websocket-buffer-seconds + --websocket-max-spill-seconds)");
+            assertThat(serverLog.matching("refused")).singleElement().asString().contains("the limit (--websocket-max-calls");
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.callscribe.cli;
 
 import io.callscribe.sink.WebhookSettings;
+import io.callscribe.source.BufferLimits;
+import io.callscribe.source.ari.AriSource;
+import io.callscribe.source.websocket.MediaWebSocketServer;
 import io.callscribe.testing.ScriptedVoskServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,6 +183,47 @@ class RunConfigTest {
         Files.writeString(mapping, "asr: ws://127.0.0.1:1\nhttp: {host: 127.0.0.1, port: 80}\n");
         RunCommand run = RunHarness.command(Map.of(), "--config", mapping.toString());
         assertThatThrownBy(run::start).hasMessageContaining("unknown settings http-host, http-port");
+    }
+
+    @Test
+    void chanWebSocketAndAriLimitsComeFromFlagsEnvironmentAndFileAndBadValuesAreNamed(@TempDir Path dir) throws Exception {
+        RunCommand defaults = RunHarness.command(Map.of(), "--websocket", "127.0.0.1:0", "--ari", "http://127.0.0.1:8088",
+                "--ari-user", "u", "--ari-password", "p");
+        MediaWebSocketServer.Config ws = defaults.websocket.config(null);
+        assertThat(ws.maxCalls()).isEqualTo(500);
+        assertThat(ws.call().buffer()).isEqualTo(new BufferLimits("--websocket", 60, 3600, Path.of(System.getProperty("java.io.tmpdir"))));
+        AriSource.Settings ari = defaults.ari.settings(new HostPort("127.0.0.1", 9092), 9092);
+        assertThat(ari.maxCalls()).isEqualTo(250);
+        assertThat(ari.buffer()).isEqualTo(BufferLimits.of("--ari", 60, 3600));
+
+        Path yaml = dir.resolve("limits.yaml");
+        Files.writeString(yaml, """
+                websocket: 127.0.0.1:0
+                websocket-max-calls: 20
+                websocket-buffer-seconds: 5
+                ari: http://127.0.0.1:8088
+                ari-user: u
+                ari-password: p
+                ari-max-calls: 7
+                ari-max-spill-seconds: 30
+                """);
+        RunCommand run = RunHarness.command(Map.of("CALLSCRIBE_WEBSOCKET_MAX_SPILL_SECONDS", "90", "CALLSCRIBE_ARI_BUFFER_SECONDS", "4"),
+                "--config", yaml.toString(), "--ari-max-calls", "9");
+        ws = run.websocket.config(null);
+        assertThat(ws.maxCalls()).as("file").isEqualTo(20);
+        assertThat(ws.call().buffer()).as("file and environment").isEqualTo(BufferLimits.of("--websocket", 5, 90));
+        ari = run.ari.settings(new HostPort("127.0.0.1", 9092), 9092);
+        assertThat(ari.maxCalls()).as("flag over file").isEqualTo(9);
+        assertThat(ari.buffer()).as("environment and file").isEqualTo(BufferLimits.of("--ari", 4, 30));
+
+        assertThatThrownBy(() -> RunHarness.command(Map.of(), "--websocket", "127.0.0.1:0", "--websocket-max-calls", "0")
+                .websocket.config(null)).hasMessage("--websocket-max-calls must be at least 1, got 0");
+        assertThatThrownBy(() -> RunHarness.command(Map.of(), "--websocket", "127.0.0.1:0", "--websocket-buffer-seconds", "0")
+                .websocket.config(null)).hasMessage("--websocket-buffer-seconds must be at least 1, got 0");
+        assertThatThrownBy(() -> RunHarness.command(Map.of("CALLSCRIBE_ARI_MAX_CALLS", "0"), "--config", yaml.toString())
+                .ari.settings(new HostPort("127.0.0.1", 9092), 9092)).hasMessage("--ari-max-calls must be at least 1, got 0");
+        assertThatThrownBy(() -> RunHarness.command(Map.of(), "--config", yaml.toString(), "--ari-max-spill-seconds", "-1")
+                .ari.settings(new HostPort("127.0.0.1", 9092), 9092)).hasMessage("--ari-max-spill-seconds must be 0 or more, got -1");
     }
 
     @Test

@@ -91,4 +91,44 @@ class SpillingPcmBufferTest {
         assertThat(buf.readAtLeast(rest, 0, 3200, 3200)).isEqualTo(640);
         assertThat(buf.readAtLeast(rest, 0, 3200, 3200)).isEqualTo(-1);
     }
+
+    @Test
+    void audioBeyondTheCapacityIsRefusedWholeAndWhatCameBeforeStaysInOrder() throws Exception {
+        SpillingPcmBuffer buf = new SpillingPcmBuffer(640, 1600, dir, "t-", (f, mem) -> { });
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (int i = 0; i < 5; i++) { // 5 x 320 = 1600 bytes: memory (640) and spill (960), exactly the capacity
+            byte[] c = chunk(i, 320);
+            expected.write(c);
+            assertThat(buf.write(c)).isTrue();
+        }
+        assertThat(buf.write(chunk(5, 2))).as("one sample beyond the capacity").isFalse();
+        assertThat(buf.totalWritten()).isEqualTo(1600);
+        assertThat(buf.backlog()).isEqualTo(1600);
+        byte[] r = new byte[500];
+        int n = buf.read(r, 0, r.length); // the reader catches up a little: there is room again
+        assertThat(buf.write(chunk(6, 320))).isTrue();
+        expected.write(chunk(6, 320));
+        buf.end();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        got.write(r, 0, n);
+        while ((n = buf.read(r, 0, r.length)) >= 0) {
+            got.write(r, 0, n);
+        }
+        assertThat(got.toByteArray()).isEqualTo(expected.toByteArray());
+        assertThatThrownBy(() -> new SpillingPcmBuffer(1000, 999, dir, "t-", (f, mem) -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("capacity 999 is below its memory limit 1000");
+        buf.close();
+    }
+
+    @Test
+    void bufferLimitsNameTheirSettingsWhenWrong() {
+        assertThatThrownBy(() -> BufferLimits.of("--websocket", 0, 10)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--websocket-buffer-seconds must be at least 1, got 0");
+        assertThatThrownBy(() -> BufferLimits.of("--ari", 60, -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--ari-max-spill-seconds must be 0 or more, got -1");
+        BufferLimits l = BufferLimits.of("--ari", 2, 3);
+        assertThat(l.totalSeconds()).isEqualTo(5);
+        assertThat(l.capacityBytes(io.callscribe.audio.PcmFormat.mono(16000))).isEqualTo(5 * 32000);
+        assertThat(l.settings()).isEqualTo("--ari-buffer-seconds + --ari-max-spill-seconds");
+    }
 }

@@ -22,11 +22,11 @@ public final class FakeChanWebSocket implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final WebSocket ws;
-    private final CompletableFuture<int[]> closedWith = new CompletableFuture<>();
-    private volatile String closeReason;
+    private final Holder closes;
 
-    private FakeChanWebSocket(WebSocket ws) {
+    private FakeChanWebSocket(WebSocket ws, Holder closes) {
         this.ws = ws;
+        this.closes = closes;
     }
 
     /** Connects like Asterisk: subprotocol media, basic auth when {@code password} is not null. */
@@ -38,8 +38,7 @@ public final class FakeChanWebSocket implements AutoCloseable {
                     .encodeToString(("asterisk:" + password).getBytes(StandardCharsets.UTF_8)));
         }
         WebSocket ws = b.buildAsync(uri, h).get(5, TimeUnit.SECONDS);
-        h.fake = new FakeChanWebSocket(ws);
-        return h.fake;
+        return new FakeChanWebSocket(ws, h);
     }
 
     /** The HTTP status the server refused the upgrade with. */
@@ -98,7 +97,7 @@ public final class FakeChanWebSocket implements AutoCloseable {
     /** The close code the server sent, or -1 if it did not close within the timeout. */
     public int serverClose(long millis) throws Exception {
         try {
-            return closedWith.get(millis, TimeUnit.MILLISECONDS)[0];
+            return closes.closedWith.get(millis, TimeUnit.MILLISECONDS)[0];
         } catch (java.util.concurrent.TimeoutException e) {
             return -1;
         }
@@ -106,7 +105,7 @@ public final class FakeChanWebSocket implements AutoCloseable {
 
     /** The reason of the server's close frame (after {@link #serverClose}). */
     public String closeReason() {
-        return closeReason;
+        return closes.closeReason;
     }
 
     @Override
@@ -114,16 +113,15 @@ public final class FakeChanWebSocket implements AutoCloseable {
         ws.abort();
     }
 
+    /** The server's close, recorded by the listener itself: a close that comes before connect() returns is kept too. */
     private static final class Holder implements WebSocket.Listener {
-        volatile FakeChanWebSocket fake;
+        final CompletableFuture<int[]> closedWith = new CompletableFuture<>();
+        volatile String closeReason;
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            FakeChanWebSocket f = fake;
-            if (f != null) {
-                f.closeReason = reason;
-                f.closedWith.complete(new int[] {statusCode});
-            }
+            closeReason = reason;
+            closedWith.complete(new int[] {statusCode});
             return null;
         }
     }

@@ -58,6 +58,7 @@ final class AriParty {
     private final MediaTransport transport;
     private final String audioSocketHost;
     private final String rtpHost;
+    private final io.callscribe.source.BufferLimits rtpBuffer;
     private final io.callscribe.source.websocket.MediaWebSocketConnector websocket;
     private final ReentrantLock setupLock = new ReentrantLock();
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -75,9 +76,10 @@ final class AriParty {
     private final java.util.concurrent.CompletableFuture<Void> mediaInStasis = new java.util.concurrent.CompletableFuture<>();
 
     AriParty(String callId, AriChannel channel, String bridge, CallParty info, AriClient ari, MediaTransport transport,
-             String audioSocketHost, String rtpHost, io.callscribe.source.websocket.MediaWebSocketConnector websocket,
-             java.util.function.Consumer<AriParty> onTornDown) {
+             String audioSocketHost, String rtpHost, io.callscribe.source.BufferLimits rtpBuffer,
+             io.callscribe.source.websocket.MediaWebSocketConnector websocket, java.util.function.Consumer<AriParty> onTornDown) {
         this.websocket = websocket;
+        this.rtpBuffer = rtpBuffer;
         this.callId = callId;
         this.channel = channel;
         this.bridge = bridge;
@@ -163,7 +165,11 @@ final class AriParty {
             q.put("format", "slin16");
             q.put("direction", "both");
             if (transport == MediaTransport.RTP) {
-                rtp = RtpReceiver.open(rtpHost, channel.name());
+                rtp = RtpReceiver.open(rtpHost, channel.name(), rtpBuffer);
+                RtpReceiver receiving = rtp;
+                // UDP has no hang-up: a receiver that stopped by itself (its buffer full) ends the party, so that its
+                // snoop goes (over AudioSocket and chan_websocket, Asterisk hangs up the media channel instead).
+                rtp.whenEnded(() -> end(receiving.endReason()));
                 q.put("external_host", rtp.localAddress());
                 q.put("encapsulation", "rtp");
                 q.put("transport", "udp");

@@ -56,13 +56,23 @@ public final class AriSource implements AutoCloseable {
      * @param roles           labels of the two roles (caller first)
      * @param speakerFromCallerId name each speaker by caller id (name, else number) rather than by role
      * @param variables       channel variables reported in each party's metadata
+     * @param buffer          each party's audio buffer over RTP and chan_websocket (over AudioSocket, the listener's)
+     * @param maxCalls        calls transcribed at once; a new two-party bridge beyond it is not transcribed at all (a
+     *                        party moving to a new call, a transfer, continues a call already counted and is taken)
      */
     public record Settings(AriSettings ari, MediaTransport transport, String audioSocketHost, String rtpHost,
-                           AriCallFilter filter, List<String> roles, boolean speakerFromCallerId, List<String> variables) {
+                           AriCallFilter filter, List<String> roles, boolean speakerFromCallerId, List<String> variables,
+                           io.callscribe.source.BufferLimits buffer, int maxCalls) {
+        public static final int DEFAULT_MAX_CALLS = 250;
+
         public Settings {
             Objects.requireNonNull(ari, "ari");
             Objects.requireNonNull(transport, "transport");
             Objects.requireNonNull(filter, "filter");
+            Objects.requireNonNull(buffer, "buffer");
+            if (maxCalls < 1) {
+                throw new IllegalArgumentException("--ari-max-calls must be at least 1, got " + maxCalls);
+            }
             roles = List.copyOf(roles);
             variables = List.copyOf(variables);
             if (roles.size() != 2 || roles.get(0).equals(roles.get(1))) {
@@ -90,6 +100,8 @@ public final class AriSource implements AutoCloseable {
     private final Set<String> pending = new HashSet<>();                // channels being looked at
     private final Map<String, String> skipped = new HashMap<>();        // channel -> why not transcribed (logged once)
     private final Set<String> warnedBridges = new HashSet<>();
+    /** Places held for calls being started, not yet in {@link #parties} ({@code maxCalls}). */
+    private int reserved;
     /**
      * The newest snapshot of every channel not ours, fed by the events (with subscribeAll every channel event carries
      * one) and by the channel list on (re)connect: picking up a bridge then needs no {@code GET /channels/{id}}.
@@ -109,7 +121,7 @@ public final class AriSource implements AutoCloseable {
         this.events = new AriEventStream(ari, new Handler());
         this.websocket = settings.transport() == MediaTransport.WEBSOCKET
                 ? new io.callscribe.source.websocket.MediaWebSocketConnector(
-                        io.callscribe.source.websocket.MediaWebSocketCall.Config.defaults())
+                        io.callscribe.source.websocket.MediaWebSocketCall.Config.of(settings.buffer()))
                 : null;
     }
 
@@ -536,33 +548,89 @@ public final class AriSource implements AutoCloseable {
         if (alreadyTaken(chans, moving)) {
             return;
         }
-        String callId = callIds.allocate(linkedid); // outside our lock: the allocator asks the call manager
-        List<AriParty> created = new ArrayList<>();
+        // A pair with a party moving from another call (a transfer) continues a call already counted; any other needs a place.
+        boolean placeHeld = moving.isEmpty();
+        if (placeHeld && !reservePlace()) {
+            refuseOverLimit(bridgeId, chans);
+            return;
+        }
+        try {
+            String callId = callIds.allocate(linkedid); // outside our lock: the allocator asks the call manager
+            List<AriParty> created = new ArrayList<>();
+            lock.lock();
+            try {
+                if (closed || chans.stream().map(c -> parties.get(c.id()))
+                        .anyMatch(p -> p != null && !p.isEnded() && !moving.contains(p))) {
+                    return;
+                }
+                for (int i = 0; i < 2; i++) {
+                    AriParty p = new AriParty(callId, chans.get(i), bridgeId, infos.get(i), ari, settings.transport(),
+                            settings.audioSocketHost(), settings.rtpHost(), settings.buffer(), websocket, this::forget);
+                    created.add(p);
+                }
+                for (AriParty p : created) {
+                    parties.put(p.channel.id(), p);
+                    ownChannels.put(p.snoopId, p);
+                    ownChannels.put(p.mediaChannelId, p);
+                    media.put(p.mediaId, p);
+                }
+                if (placeHeld) {
+                    reserved--; // its parties count it from now on
+                    placeHeld = false;
+                }
+            } finally {
+                lock.unlock();
+            }
+            begin(callId, bridgeId, created, infos, moving);
+        } finally {
+            if (placeHeld) {
+                lock.lock();
+                try {
+                    reserved--;
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    /** Under {@code maxCalls}: holds a place for a new call (true); at the limit: false. */
+    private boolean reservePlace() {
         lock.lock();
         try {
-            if (closed || chans.stream().map(c -> parties.get(c.id()))
-                    .anyMatch(p -> p != null && !p.isEnded() && !moving.contains(p))) {
-                return;
+            if (liveCalls() + reserved >= settings.maxCalls()) {
+                return false;
             }
-            for (int i = 0; i < 2; i++) {
-                AriParty p = new AriParty(callId, chans.get(i), bridgeId, infos.get(i), ari, settings.transport(),
-                        settings.audioSocketHost(), settings.rtpHost(), websocket, this::forget);
-                created.add(p);
-            }
+            reserved++;
+            return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Calls with a party being transcribed (under the lock). */
+    private long liveCalls() {
+        return parties.values().stream().filter(p -> !p.isEnded()).map(p -> p.callId).distinct().count();
+    }
+
+    /**
+     * A new pair beyond {@code maxCalls}: not transcribed at all, and not later either (remembered like a filtered call
+     * until its channels hang up), no snoop made; one log line.
+     */
+    private void refuseOverLimit(String bridgeId, List<AriChannel> chans) {
+        String why = "over the limit of " + settings.maxCalls() + " calls at once (--ari-max-calls)";
         lock.lock();
         try {
-            for (AriParty p : created) {
-                parties.put(p.channel.id(), p);
-                ownChannels.put(p.snoopId, p);
-                ownChannels.put(p.mediaChannelId, p);
-                media.put(p.mediaId, p);
-            }
+            chans.forEach(c -> skipped.put(c.id(), why));
         } finally {
             lock.unlock();
         }
+        log.warn("bridge {} ({} <-> {}): not transcribed: {} calls are being transcribed, the limit (--ari-max-calls)",
+                bridgeId, chans.get(0).name(), chans.get(1).name(), settings.maxCalls());
+    }
+
+    /** Starts the session of a call whose parties are registered, then sets each party up on a thread of its own. */
+    private void begin(String callId, String bridgeId, List<AriParty> created, List<CallParty> infos, List<AriParty> moving) {
         List<CallSession.Leg> legs = created.stream().map(p -> new CallSession.Leg(p.info.speaker(), p.audio)).toList();
         Optional<CallSession> session = closed ? Optional.empty() : calls.start(callId, legs, infos);
         if (session.isEmpty()) {

@@ -51,7 +51,7 @@ public final class AudioSocketCall extends LiveAudioSource {
     AudioSocketCall(UUID id, Socket socket, AudioSocketCodec codec, AudioSocketServer.Config config) {
         // Up to a chunk (200 ms, what the session sends at a time) is collected before the reader wakes: at 1000
         // calls that is 5,000 wake-ups a second instead of 50,000 (one per 20 ms frame).
-        super(NO_AUDIO_FORMAT, WAKE_MILLIS);
+        super(NO_AUDIO_FORMAT, WAKE_MILLIS, log);
         this.id = id;
         this.socket = socket;
         this.codec = codec;
@@ -190,30 +190,16 @@ public final class AudioSocketCall extends LiveAudioSource {
         PcmFormat f = knownFormat();
         if (f == null) {
             PcmFormat first = PcmFormat.mono(a.sampleRate());
-            long limit = (long) config.bufferSeconds() * first.bytesPerSecond();
-            start(first, new SpillingPcmBuffer(limit, config.spillDir(), "callscribe-audiosocket-" + id + "-",
-                    (file, inMemory) -> log.warn("{}: consumer is {} s behind; buffering further audio in {}",
-                            description, String.format("%.0f", first.secondsOf(inMemory)), file)));
+            start(first, config.bufferLimits(), "callscribe-audiosocket-" + id + "-");
             f = first;
         } else if (f.sampleRate() != a.sampleRate()) {
             throw new AudioSocketProtocolException("sample rate changed mid-call from " + f.sampleRate() + " Hz to "
                     + a.sampleRate() + " Hz (kind " + AudioSocketCodec.hex(a.kind()) + ")");
         }
-        if (a.pcm().length > 0) {
-            long limit = (long) (config.bufferSeconds() + config.maxSpillSeconds()) * f.bytesPerSecond();
-            SpillingPcmBuffer buffer = buffer();
-            if (buffer.backlog() + a.pcm().length > limit) {
-                String reason = "audio buffer full: more than " + (config.bufferSeconds() + config.maxSpillSeconds())
-                        + " s of audio waiting for the recogniser";
-                // The reader gets every byte buffered so far, then this error: the transcript keeps that audio.
-                if (end(reason, new AudioSocketProtocolException(description + ": " + reason + "; the call was ended"))) {
-                    log.warn("{}: {} (--audiosocket-buffer-seconds + --audiosocket-max-spill-seconds); ending the call, "
-                            + "the {} s received are transcribed", description, reason, seconds());
-                }
-                closeSocket();
-                throw new java.io.EOFException(reason);
-            }
-            buffer.write(a.pcm());
+        if (a.pcm().length > 0 && !offer(a.pcm())) {
+            // The call has ended with the buffer-full error after the audio buffered so far (logged once).
+            closeSocket();
+            throw new java.io.EOFException("audio buffer full");
         }
     }
 

@@ -70,6 +70,11 @@ public final class AudioSocketServer implements AutoCloseable {
             }
         }
 
+        /** Each call's audio buffer: {@code --audiosocket-buffer-seconds} in memory, {@code --audiosocket-max-spill-seconds} on disk. */
+        public io.callscribe.source.BufferLimits bufferLimits() {
+            return new io.callscribe.source.BufferLimits("--audiosocket", bufferSeconds, maxSpillSeconds, spillDir);
+        }
+
         /**
          * A listener on {@code host:port} with these limits; the largest payload, the spill directory (the system temp
          * directory) and the handshake timeout (10 s) at their defaults.

@@ -1,6 +1,7 @@
 package io.callscribe.source.rtp;
 
 import io.callscribe.audio.PcmFormat;
+import io.callscribe.source.BufferLimits;
 import io.callscribe.source.LiveAudioSource;
 import io.callscribe.source.SpillingPcmBuffer;
 import org.slf4j.Logger;
@@ -13,14 +14,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
  * Receives one RTP stream of slin16 (big-endian 16-bit, 16 kHz mono) on a UDP port of its own, as Asterisk's
  * externalMedia {@code encapsulation=rtp} sends it, and offers it as an {@link AudioSource}: in sequence order,
  * losses filled with silence, no packet held more than 60 ms. The receiving thread never waits for the reader
- * (audio goes to a {@link SpillingPcmBuffer}). UDP has no hang-up: the stream ends with {@link #stop()}.
+ * (audio goes to a {@link SpillingPcmBuffer} within the {@link BufferLimits}: beyond them the stream ends with an error
+ * after the audio buffered, and the socket is closed). UDP has no hang-up: otherwise the stream ends with {@link #stop()}.
  */
 public final class RtpReceiver extends LiveAudioSource {
 
@@ -31,30 +32,32 @@ public final class RtpReceiver extends LiveAudioSource {
     private final DatagramSocket socket;
     private final String description;
     private final RtpReorderBuffer reorder;
-    private final SpillingPcmBuffer buffer;
     private final Thread reader;
     private volatile InetSocketAddress expectedSender;
     private volatile boolean stopping;
     private long foreign;
     private long malformed;
 
-    private RtpReceiver(DatagramSocket socket, String name, int bufferSeconds, Path spillDir) {
-        super(FORMAT, 0);
+    private RtpReceiver(DatagramSocket socket, String name, BufferLimits limits) {
+        super(FORMAT, 0, log);
         this.socket = socket;
         this.description = "rtp " + name + " on " + socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
         this.reorder = RtpReorderBuffer.defaults();
-        this.buffer = new SpillingPcmBuffer((long) bufferSeconds * FORMAT.bytesPerSecond(), spillDir,
-                "callscribe-rtp-", (file, inMemory) -> log.warn("{}: consumer is behind; buffering further audio in {}", description, file));
-        start(FORMAT, buffer);
+        start(FORMAT, limits, "callscribe-rtp-");
         this.reader = Thread.ofVirtual().name("rtp-" + socket.getLocalPort()).unstarted(this::receive);
     }
 
-    /** Binds a free UDP port on {@code host} and starts receiving. */
+    /** Binds a free UDP port on {@code host} and starts receiving, with the default buffer limits (60 s + 3600 s). */
     public static RtpReceiver open(String host, String name) throws IOException {
+        return open(host, name, BufferLimits.defaults("--ari"));
+    }
+
+    /** Binds a free UDP port on {@code host} and starts receiving, buffering within {@code limits}. */
+    public static RtpReceiver open(String host, String name, BufferLimits limits) throws IOException {
         DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host), 0));
         socket.setReceiveBufferSize(256 * 1024);
         socket.setSoTimeout(POLL_MS);
-        RtpReceiver r = new RtpReceiver(socket, name, 60, Path.of(System.getProperty("java.io.tmpdir")));
+        RtpReceiver r = new RtpReceiver(socket, name, limits);
         r.reader.start();
         return r;
     }
@@ -118,12 +121,14 @@ public final class RtpReceiver extends LiveAudioSource {
     private void write(List<byte[]> pcm) {
         try {
             for (byte[] b : pcm) {
-                if (b.length > 0) {
-                    buffer.write(b);
+                if (b.length > 0 && !offer(b)) {
+                    // Ended with the buffer-full error after the audio buffered so far (logged once): stop receiving.
+                    stopping = true;
+                    return;
                 }
             }
         } catch (IOException e) {
-            buffer.fail(new IOException(description + ": cannot buffer audio: " + e.getMessage(), e));
+            buffer().fail(new IOException(description + ": cannot buffer audio: " + e.getMessage(), e));
         }
     }
 

@@ -14,8 +14,10 @@ public enum MediaCloseStatus {
     ABNORMAL(1006),
     /** No valid access token. */
     POLICY_VIOLATION(1008),
-    /** callscribe or Asterisk failed inside. */
-    INTERNAL_ERROR(1011);
+    /** callscribe or Asterisk failed inside (callscribe's close also when a call's audio buffer is full). */
+    INTERNAL_ERROR(1011),
+    /** callscribe's close of a connection beyond its limit of calls at once ({@code --websocket-max-calls}). */
+    TRY_AGAIN_LATER(1013);
 
     private final int code;
 

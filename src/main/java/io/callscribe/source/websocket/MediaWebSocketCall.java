@@ -2,12 +2,11 @@ package io.callscribe.source.websocket;
 
 import io.callscribe.audio.PcmFormat;
 import io.callscribe.source.LiveAudioSource;
-import io.callscribe.source.SpillingPcmBuffer;
+import io.callscribe.source.BufferLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -43,25 +42,30 @@ public final class MediaWebSocketCall extends LiveAudioSource {
     public static final String SPEAKER_PARAMETER = "speaker";
 
     /**
-     * @param bufferSeconds    audio kept in memory when the session lags; beyond it, audio goes to a temp file
-     * @param spillDir         where those temp files go
+     * @param buffer           audio kept while the session lags: in memory, then in a temp file; beyond both the call
+     *                         ends with an error ({@link LiveAudioSource#offer}), its connection closed with 1011
      * @param handshakeTimeout how long a connection may take to send MEDIA_START
      */
-    public record Config(int bufferSeconds, Path spillDir, Duration handshakeTimeout) {
+    public record Config(BufferLimits buffer, Duration handshakeTimeout) {
+        public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
         public Config {
-            Objects.requireNonNull(spillDir, "spillDir");
+            Objects.requireNonNull(buffer, "buffer");
             Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
-            if (bufferSeconds < 1) {
-                throw new IllegalArgumentException("bufferSeconds must be >= 1, got " + bufferSeconds);
-            }
         }
 
+        /** The {@code --websocket} listener's defaults: 60 s in memory, 3600 s on disk, 10 s for MEDIA_START. */
         public static Config defaults() {
-            return new Config(60, Path.of(System.getProperty("java.io.tmpdir")), Duration.ofSeconds(10));
+            return of(BufferLimits.defaults("--websocket"));
+        }
+
+        /** These buffer limits, 10 s for MEDIA_START. */
+        public static Config of(BufferLimits buffer) {
+            return new Config(buffer, DEFAULT_HANDSHAKE_TIMEOUT);
         }
 
         public Config withHandshakeTimeout(Duration timeout) {
-            return new Config(bufferSeconds, spillDir, timeout);
+            return new Config(buffer, timeout);
         }
     }
 
@@ -96,7 +100,7 @@ public final class MediaWebSocketCall extends LiveAudioSource {
      * @param uriParameters query parameters of the connection's URI (Asterisk's {@code v()} option)
      */
     public MediaWebSocketCall(Link link, Map<String, String> uriParameters, Config config, String direction) {
-        super(MediaFormat.SLIN.pcm(), 0); // a frame every ptime (20 ms)
+        super(MediaFormat.SLIN.pcm(), 0, log); // a frame every ptime (20 ms)
         this.link = Objects.requireNonNull(link, "link");
         this.uriParameters = Map.copyOf(uriParameters);
         this.config = Objects.requireNonNull(config, "config");
@@ -246,9 +250,7 @@ public final class MediaWebSocketCall extends LiveAudioSource {
         description = "chan_websocket " + (param != null && !param.isBlank() ? "call " + param : "channel " + s.channelId())
                 + " (" + s.channel() + ", " + s.format() + ", " + direction + " " + link.remote() + ")";
         PcmFormat pcm = f.pcm();
-        start(pcm, new SpillingPcmBuffer((long) config.bufferSeconds() * pcm.bytesPerSecond(), config.spillDir(),
-                "callscribe-websocket-", (file, inMemory) -> log.warn("{}: consumer is {} s behind; buffering further audio in {}",
-                        description, String.format("%.0f", pcm.secondsOf(inMemory)), file)));
+        start(pcm, config.buffer(), "callscribe-websocket-");
         mediaFormat = f; // after the start: audio is taken once there is a buffer for it
         log.info("{}: media started, {} bytes per {} ms", description, s.optimalFrameSize(), s.ptime());
         started.complete(this);
@@ -266,8 +268,9 @@ public final class MediaWebSocketCall extends LiveAudioSource {
         }
         try {
             byte[] pcm = f.toPcm(data, offset, length);
-            if (pcm.length > 0) {
-                buffer().write(pcm);
+            if (pcm.length > 0 && !offer(pcm)) {
+                // Ended with the buffer-full error after the audio buffered so far (logged once); Asterisk hangs up.
+                link.close(MediaCloseStatus.INTERNAL_ERROR, "audio buffer full: callscribe's recogniser fell too far behind");
             }
         } catch (MediaProtocolException e) {
             fault(e, MediaCloseStatus.PROTOCOL_ERROR);

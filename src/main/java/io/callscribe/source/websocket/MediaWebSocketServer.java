@@ -35,6 +35,9 @@ import java.util.function.Consumer;
  * <p>Access: with a token set, a connection must carry it as the password of HTTP basic auth (websocket_client.conf
  * {@code username}/{@code password}; the user name is not checked), as a bearer token, or as a {@code token} URI
  * parameter; others get 403. Listening on anything but loopback without a token is refused.
+ *
+ * <p>Limit: at most {@link Config#maxCalls()} connections at once (waiting for MEDIA_START or in a call); one beyond it
+ * is closed at once with 1013 (try again later) before it becomes a call, logged at most every 10 s.
  */
 public final class MediaWebSocketServer implements AutoCloseable {
 
@@ -48,19 +51,30 @@ public final class MediaWebSocketServer implements AutoCloseable {
     /**
      * @param host  address to bind (127.0.0.1 by default)
      * @param port  TCP port, 0 for any free one
-     * @param token access token, or null (allowed on loopback only)
-     * @param call  buffering and handshake limits of each call
+     * @param token    access token, or null (allowed on loopback only)
+     * @param call     buffering and handshake limits of each call
+     * @param maxCalls connections at once; one beyond it is closed with 1013 before it becomes a call
      */
-    public record Config(String host, int port, String token, MediaWebSocketCall.Config call) {
+    public record Config(String host, int port, String token, MediaWebSocketCall.Config call, int maxCalls) {
+        public static final int DEFAULT_MAX_CALLS = 500;
+
         public Config {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(call, "call");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("chan_websocket listener port must be 0..65535, got " + port);
             }
+            if (maxCalls < 1) {
+                throw new IllegalArgumentException("--websocket-max-calls must be at least 1, got " + maxCalls);
+            }
             if (token != null && token.isBlank()) {
                 token = null;
             }
+        }
+
+        /** At most {@value #DEFAULT_MAX_CALLS} calls at once. */
+        public Config(String host, int port, String token, MediaWebSocketCall.Config call) {
+            this(host, port, token, call, DEFAULT_MAX_CALLS);
         }
 
         boolean loopbackHost() {
@@ -78,6 +92,9 @@ public final class MediaWebSocketServer implements AutoCloseable {
     private final Config config;
     private final Consumer<MediaWebSocketCall> onCall;
     private final Set<MediaWebSocketCall> calls = ConcurrentHashMap.newKeySet();
+    /** Held while a connection is counted and added to {@link #calls}, so that two at once cannot both take the last place. */
+    private final ReentrantLock admission = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicLong lastLimitLogMs = new java.util.concurrent.atomic.AtomicLong();
     private final JettyWebSocketHost host;
     private final int port;
     private volatile boolean stopped;
@@ -178,9 +195,24 @@ public final class MediaWebSocketServer implements AutoCloseable {
 
         @Override
         public void onWebSocketConnect(Session session) {
-            MediaWebSocketCall c = new MediaWebSocketCall(new JettyLink(session, remote), parameters, config.call(), "from");
+            JettyLink link = new JettyLink(session, remote);
+            MediaWebSocketCall c;
+            admission.lock();
+            try {
+                if (calls.size() >= config.maxCalls()) {
+                    c = null;
+                } else {
+                    c = new MediaWebSocketCall(link, parameters, config.call(), "from");
+                    calls.add(c);
+                }
+            } finally {
+                admission.unlock();
+            }
+            if (c == null) {
+                refuse(link);
+                return;
+            }
             call = c;
-            calls.add(c);
             if (stopped) {
                 c.stop();
             }
@@ -194,14 +226,32 @@ public final class MediaWebSocketServer implements AutoCloseable {
             }));
         }
 
+        /** Beyond the limit: closed with 1013 before it is a call (Asterisk hangs up the WebSocket channel). */
+        private void refuse(JettyLink link) {
+            long now = System.currentTimeMillis();
+            long last = lastLimitLogMs.get();
+            if (now - last >= 10_000 && lastLimitLogMs.compareAndSet(last, now)) {
+                log.warn("chan_websocket connection from {} refused: {} calls are connected, the limit "
+                        + "(--websocket-max-calls; logged at most every 10 s)", remote, config.maxCalls());
+            }
+            link.close(MediaCloseStatus.TRY_AGAIN_LATER, "callscribe is at its limit of " + config.maxCalls()
+                    + " calls (--websocket-max-calls)");
+        }
+
         @Override
         public void onWebSocketText(String message) {
-            call.onText(message);
+            MediaWebSocketCall c = call;
+            if (c != null) {
+                c.onText(message);
+            }
         }
 
         @Override
         public void onWebSocketBinary(byte[] payload, int offset, int length) {
-            call.onBinary(payload, offset, length);
+            MediaWebSocketCall c = call;
+            if (c != null) {
+                c.onBinary(payload, offset, length);
+            }
         }
 
         @Override

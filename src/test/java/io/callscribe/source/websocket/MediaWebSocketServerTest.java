@@ -1,12 +1,16 @@
 package io.callscribe.source.websocket;
 
+import io.callscribe.source.AudioBufferFullException;
+import io.callscribe.source.BufferLimits;
 import io.callscribe.testing.CapturedLog;
 import io.callscribe.testing.FakeChanWebSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -236,6 +240,98 @@ class MediaWebSocketServerTest {
             assertThat(drain(call)).isEqualTo(pcm(640 * 10, id));
         }
         CompletableFuture.allOf(senders.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void audioBeyondTheMemoryAndDiskLimitsEndsTheCallWith1011KeepingWhatArrivedOthersGoOn(@TempDir Path spill) throws Exception {
+        URI uri = start(new MediaWebSocketServer.Config("127.0.0.1", 0, null,
+                MediaWebSocketCall.Config.of(new BufferLimits("--websocket", 1, 1, spill))));
+        byte[] audio = pcm(16000 * 5, 4); // 5 s of 8 kHz slin, sent at once into 1 s of memory + 1 s on disk
+        try (CapturedLog log = CapturedLog.of(MediaWebSocketCall.class);
+             FakeChanWebSocket flood = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=flood"), null);
+             FakeChanWebSocket other = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=other"), null)) {
+            flood.mediaStart("5.1", "slin", 320);
+            MediaWebSocketCall floodCall = calls.poll(5, TimeUnit.SECONDS); // nobody reads it yet: a recogniser far behind
+            assertThat(floodCall.callId()).isEqualTo("flood");
+            try {
+                flood.audio(audio, 320, false);
+            } catch (Exception closedByServer) {
+                // callscribe closed the connection on the flood
+            }
+            assertThat(flood.serverClose(5000)).isEqualTo(MediaCloseStatus.INTERNAL_ERROR.code());
+            assertThat(flood.closeReason()).contains("audio buffer full");
+            // Another call meanwhile is not affected.
+            byte[] small = pcm(3200, 8);
+            other.mediaStart("5.2", "slin", 320).audio(small, 320, false).hangup();
+            MediaWebSocketCall otherCall = calls.poll(5, TimeUnit.SECONDS);
+            assertThat(drain(otherCall)).isEqualTo(small);
+            assertThat(otherCall.endReason()).isEqualTo("hangup");
+
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] buf = new byte[1000];
+            assertThatThrownBy(() -> {
+                int n;
+                while ((n = floodCall.read(buf, 0, buf.length)) >= 0) {
+                    got.write(buf, 0, n);
+                }
+            }).isInstanceOf(AudioBufferFullException.class)
+                    .hasMessageContaining("audio buffer full: more than 2 s of audio waiting for the recogniser");
+            assertThat(got.toByteArray()).as("1 s in memory + 1 s on disk, in order").isEqualTo(java.util.Arrays.copyOf(audio, 2 * 16000));
+            assertThat(floodCall.endReason()).startsWith("audio buffer full");
+            assertThat(log.matching("consumer is 1 s behind; buffering further audio in")).hasSize(1);
+            assertThat(log.matching("audio buffer full")).singleElement().asString()
+                    .contains("chan_websocket call flood").contains("(--websocket-buffer-seconds + --websocket-max-spill-seconds)")
+                    .contains("the 2.0 s received are transcribed");
+            assertThat(log.withStackTrace()).isEmpty();
+            floodCall.close();
+            try (var files = java.nio.file.Files.list(spill)) {
+                assertThat(files.toList()).as("the spill file is gone").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheCallLimitAreClosedWith1013OthersGoOn() throws Exception {
+        URI uri = start(new MediaWebSocketServer.Config("127.0.0.1", 0, null, MediaWebSocketCall.Config.defaults(), 2));
+        try (CapturedLog log = CapturedLog.of(MediaWebSocketServer.class);
+             FakeChanWebSocket a = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=a"), null);
+             FakeChanWebSocket b = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=b"), null)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.activeCalls() == 2);
+            for (int i = 0; i < 2; i++) { // refused each time; logged once (at most every 10 s)
+                try (FakeChanWebSocket c = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=c"), null)) {
+                    assertThat(c.serverClose(5000)).isEqualTo(MediaCloseStatus.TRY_AGAIN_LATER.code());
+                    assertThat(c.closeReason()).isEqualTo("callscribe is at its limit of 2 calls (--websocket-max-calls)");
+                }
+            }
+            assertThat(server.activeCalls()).isEqualTo(2);
+            a.mediaStart("6.1", "slin", 320).audio(pcm(1600, 1), 320, false).hangup();
+            b.mediaStart("6.2", "slin", 320).audio(pcm(1600, 2), 320, false).hangup();
+            java.util.Map<String, byte[]> heard = new java.util.HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+                heard.put(call.callId(), drain(call));
+            }
+            assertThat(heard).containsOnlyKeys("a", "b");
+            assertThat(heard.get("a")).isEqualTo(pcm(1600, 1));
+            assertThat(heard.get("b")).isEqualTo(pcm(1600, 2));
+            assertThat(log.matching("refused")).singleElement().asString()
+                    .contains("2 calls are connected, the limit (--websocket-max-calls");
+            // Below the limit again: a new call is taken.
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.activeCalls() == 0);
+            try (FakeChanWebSocket d = FakeChanWebSocket.connect(URI.create(uri + "/?call_id=d"), null)) {
+                d.mediaStart("6.4", "slin", 320).audio(pcm(800, 4), 320, false).hangup();
+                MediaWebSocketCall call = calls.poll(5, TimeUnit.SECONDS);
+                assertThat(call.callId()).isEqualTo("d");
+                assertThat(drain(call)).isEqualTo(pcm(800, 4));
+            }
+        }
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void aCallLimitBelowOneIsRefusedNamingTheSetting() {
+        assertThatThrownBy(() -> new MediaWebSocketServer.Config("127.0.0.1", 0, null, MediaWebSocketCall.Config.defaults(), 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("--websocket-max-calls must be at least 1, got 0");
     }
 
     private static String basic(String userPassword) {
