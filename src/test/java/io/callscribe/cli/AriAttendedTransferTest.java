@@ -7,7 +7,7 @@ import io.callscribe.testing.asterisk.HeardAudio;
 import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,12 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static io.callscribe.cli.RunHarness.channels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -43,7 +43,9 @@ class AriAttendedTransferTest {
 
     @TempDir
     static Path dir;
+    @AutoClose
     static PrivateAsterisk asterisk;
+    @AutoClose
     static ScriptedVoskServer vosk;
 
     @BeforeAll
@@ -77,16 +79,6 @@ class AriAttendedTransferTest {
                 .start();
         vosk = ScriptedVoskServer.start();
         vosk.bytesPerWord(3200);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (asterisk != null) {
-            asterisk.close();
-        }
-        if (vosk != null) {
-            vosk.close();
-        }
     }
 
     @Test
@@ -190,11 +182,6 @@ class AriAttendedTransferTest {
                 party, played.seconds(), heardSeconds, coverage).isEmpty();
     }
 
-    private static List<String> channels(JsonNode transcript) {
-        List<String> names = new ArrayList<>();
-        transcript.get("parties").forEach(p -> names.add(p.path("channel").asText()));
-        return names;
-    }
 
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);

@@ -7,7 +7,7 @@ import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
 import io.callscribe.testing.asterisk.TestCalls;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.callscribe.cli.RunHarness.channels;
 import static io.callscribe.cli.RunHarness.readJson;
 import static io.callscribe.cli.RunHarness.words;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,7 +41,9 @@ class AriCrashRestartTest {
 
     @TempDir
     static Path dir;
+    @AutoClose
     static PrivateAsterisk asterisk;
+    @AutoClose
     static ScriptedVoskServer vosk;
 
     @BeforeAll
@@ -54,16 +57,6 @@ class AriCrashRestartTest {
                 """ + TestCalls.ariPlayContext(dir.resolve("asterisk"))).start();
         vosk = ScriptedVoskServer.start();
         vosk.bytesPerWord(3200);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (asterisk != null) {
-            asterisk.close();
-        }
-        if (vosk != null) {
-            vosk.close();
-        }
     }
 
     @Test
@@ -175,17 +168,9 @@ class AriCrashRestartTest {
         return ts;
     }
 
-    private static List<String> channels(JsonNode transcript) {
-        List<String> names = new ArrayList<>();
-        transcript.get("parties").forEach(p -> names.add(p.path("channel").asText()));
-        return names;
-    }
 
     private static Process startService(List<String> args, Path log) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = RunHarness.startProcess(args, log);
         try {
             await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(50)).until(() -> {
                 if (!p.isAlive()) {

@@ -7,7 +7,7 @@ import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
 import io.callscribe.testing.asterisk.TestCalls;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +40,9 @@ class AriFaultsTest {
 
     @TempDir
     static Path dir;
+    @AutoClose
     static PrivateAsterisk asterisk;
+    @AutoClose
     static ScriptedVoskServer vosk;
 
     @BeforeAll
@@ -53,16 +55,6 @@ class AriFaultsTest {
 
                 """ + TestCalls.ariPlayContext(dir.resolve("asterisk"))).start();
         vosk = ScriptedVoskServer.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (asterisk != null) {
-            asterisk.close();
-        }
-        if (vosk != null) {
-            vosk.close();
-        }
     }
 
     @Test

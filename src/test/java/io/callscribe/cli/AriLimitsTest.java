@@ -9,8 +9,8 @@ import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
 import io.callscribe.testing.asterisk.TestCalls;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +37,9 @@ class AriLimitsTest {
 
     @TempDir
     static Path dir;
+    @AutoClose
     static PrivateAsterisk asterisk;
+    @AutoClose
     static ScriptedVoskServer vosk;
     static TestAudio.Clip speech;
 
@@ -52,16 +54,6 @@ class AriLimitsTest {
                 """ + TestCalls.ariPlayContext(dir.resolve("asterisk"))).start();
         vosk = ScriptedVoskServer.start();
         speech = TestAudio.read(Path.of("src/test/resources/speech/two-utterances-16k.wav"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (asterisk != null) {
-            asterisk.close();
-        }
-        if (vosk != null) {
-            vosk.close();
-        }
     }
 
     @AfterEach

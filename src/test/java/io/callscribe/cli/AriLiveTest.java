@@ -17,8 +17,8 @@ import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
 import io.callscribe.testing.asterisk.TestCalls;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +55,7 @@ class AriLiveTest {
 
     @TempDir
     static Path dir;
+    @AutoClose
     static PrivateAsterisk asterisk;
     static TestAudio.Clip callerSays;
     static TestAudio.Clip calleeSays;
@@ -79,13 +80,6 @@ class AriLiveTest {
         calleeSays = speech.slice(5.1, 8.5);
         callerBare = direct(callerSays, "caller-bare");
         calleeBare = direct(calleeSays, "callee-bare");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (asterisk != null) {
-            asterisk.close();
-        }
     }
 
     @AfterEach

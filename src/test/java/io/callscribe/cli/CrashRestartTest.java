@@ -214,10 +214,7 @@ class CrashRestartTest {
     }
 
     private static Process startService(List<String> args, Path log, int audioSocketPort) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = RunHarness.startProcess(args, log);
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
             if (!p.isAlive()) {
                 throw new AssertionError("callscribe run exited: " + Files.readString(log));

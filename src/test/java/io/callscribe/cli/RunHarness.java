@@ -89,6 +89,25 @@ final class RunHarness {
         throw new AssertionError("no party " + channelPrefix + "* in " + transcript.get("parties"));
     }
 
+    /**
+     * {@code callscribe args} in a JVM of its own ({@link Main} on this test class path: the jar's code), its output
+     * and errors to {@code log}; for tests that kill the process. Returns at once: waiting until it is ready is the
+     * caller's.
+     */
+    static Process startProcess(List<String> args, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The channel names of the transcript's parties, in its order. */
+    static List<String> channels(JsonNode transcript) {
+        List<String> names = new ArrayList<>();
+        transcript.get("parties").forEach(p -> names.add(p.path("channel").asText()));
+        return names;
+    }
+
     /** Every word of the transcript's finals (of one speaker, or all when null), in transcript order. */
     static List<String> words(JsonNode transcript, String speaker) {
         List<String> words = new ArrayList<>();
