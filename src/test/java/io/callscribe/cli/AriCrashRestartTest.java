@@ -151,7 +151,8 @@ class AriCrashRestartTest {
         assertThat(spans).as("%s: the picked-up call holds some of its audio", party).isNotEmpty();
         double from = Double.parseDouble(spans.substring(0, spans.indexOf('-')));
         assertThat(from).as("%s: picked up mid-call", party).isGreaterThan(3.0);
-        assertThat(HeardAudio.missing(played.slice(from, played.seconds()), List.of(received)))
+        // from + 0.01: the coverage is printed to 0.01 s, so the pick-up itself may lie up to 0.005 s after "from"
+        assertThat(HeardAudio.missing(played.slice(from + 0.01, played.seconds()), List.of(received)))
                 .as("%s: speech after the pick-up at %.2f s not received (the call held %s)", party, from, spans).isEmpty();
     }
 
