@@ -134,8 +134,7 @@ class AriCrashRestartTest {
         } finally {
             first.destroyForcibly();
             if (second != null) {
-                second.destroy();
-                second.waitFor(20, TimeUnit.SECONDS);
+                RunHarness.stopProcess(second);
             }
         }
     }
@@ -179,7 +178,11 @@ class AriCrashRestartTest {
                 }
                 return Files.readString(log).contains("ARI events connected to ");
             });
+        } catch (AssertionError exited) {
+            p.destroyForcibly();
+            throw exited;
         } catch (org.awaitility.core.ConditionTimeoutException e) {
+            p.destroyForcibly();
             long t0 = System.nanoTime();
             String diag;
             try {

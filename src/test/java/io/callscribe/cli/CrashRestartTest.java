@@ -118,8 +118,7 @@ class CrashRestartTest {
             try {
                 await().atMost(Duration.ofSeconds(30)).until(() -> allComplete(out, RECORDINGS));
             } finally {
-                last.destroy();
-                last.waitFor(20, TimeUnit.SECONDS);
+                RunHarness.stopProcess(last);
             }
             StringBuilder logs = new StringBuilder();
             for (int k = 0; k <= 3; k++) {

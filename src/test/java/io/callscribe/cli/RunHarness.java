@@ -89,16 +89,35 @@ final class RunHarness {
         throw new AssertionError("no party " + channelPrefix + "* in " + transcript.get("parties"));
     }
 
+    /** Processes {@link #startProcess} started that are still running: killed when the test JVM exits, whatever failed. */
+    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "kill-test-services"));
+    }
+
     /**
      * {@code callscribe args} in a JVM of its own ({@link Main} on this test class path: the jar's code), its output
      * and errors to {@code log}; for tests that kill the process. Returns at once: waiting until it is ready is the
-     * caller's.
+     * caller's. A process a failed test leaves running is killed when the test JVM exits.
      */
     static Process startProcess(List<String> args, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        RUNNING.add(p);
+        p.onExit().thenRun(() -> RUNNING.remove(p));
+        return p;
+    }
+
+    /** Stops a process {@link #startProcess} started: SIGTERM, and SIGKILL when it has not exited 20 s later. */
+    static void stopProcess(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     /** The channel names of the transcript's parties, in its order. */
