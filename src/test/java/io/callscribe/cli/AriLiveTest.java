@@ -11,8 +11,8 @@ import io.callscribe.source.RecordingTailer;
 import io.callscribe.source.TailOptions;
 import io.callscribe.source.ari.AriException;
 import io.callscribe.testing.SessionSettingsBuilder;
-import io.callscribe.testing.SingleLegCall;
 import io.callscribe.testing.asterisk.DocSnippets;
+import io.callscribe.testing.asterisk.HeardAudio;
 import io.callscribe.testing.asterisk.PrivateAsterisk;
 import io.callscribe.testing.asterisk.RequiresAsterisk;
 import io.callscribe.testing.asterisk.TestAudio;
@@ -59,12 +59,6 @@ class AriLiveTest {
     static PrivateAsterisk asterisk;
     static TestAudio.Clip callerSays;
     static TestAudio.Clip calleeSays;
-    /** Each sentence fed directly with no lead-in: where in it the engine finds speech. */
-    static JsonNode callerBare;
-    static JsonNode calleeBare;
-    /** What each test call's speakers were heard saying, to compare the two transports. */
-    static final java.util.Map<String, List<String>> heardBy = new java.util.concurrent.ConcurrentHashMap<>();
-
     @BeforeAll
     static void start() throws Exception {
         asterisk = PrivateAsterisk.builder(dir.resolve("asterisk")).extensions(("""
@@ -78,55 +72,11 @@ class AriLiveTest {
         TestAudio.Clip speech = TestAudio.read(CLIP);
         callerSays = speech.slice(1.0, 4.4);
         calleeSays = speech.slice(5.1, 8.5);
-        callerBare = direct(callerSays, "caller-bare");
-        calleeBare = direct(calleeSays, "callee-bare");
     }
 
     @AfterEach
     void noCallLeft() {
         asterisk.hangupAll();
-    }
-
-    /**
-     * The same clip fed to the same engine straight from a file, with {@code callscribe.sphinx4.freshStreams} like
-     * the service under test: every stream starts from the front end's initial state, whatever was decoded before.
-     */
-    private static JsonNode direct(TestAudio.Clip clip, String id) throws Exception {
-        Path wav = dir.resolve(id + ".wav");
-        clip.writeWav(wav);
-        Path out = dir.resolve("direct");
-        try (var engine = new Sphinx4Recognizer(Sphinx4Settings.fromSystemProperties().withFreshStreams(true)); var sink = new TranscriptFileSink(out)) {
-            SingleLegCall.of(id, RecordingTailer.open(wav, 0, 1, TailOptions.defaults()), engine,
-                    SessionSettingsBuilder.defaults(), sink).run();
-        }
-        return RunHarness.readJson(out.resolve(id + ".json"));
-    }
-
-    /** Where the first final of {@code speaker} (all speakers if null) starts in its stream, in seconds. */
-    private static double firstStart(JsonNode transcript, String speaker) {
-        for (JsonNode f : transcript.get("finals")) {
-            if (speaker == null || speaker.equals(f.path("speaker").asText(null))) {
-                return f.get("start").asDouble();
-            }
-        }
-        throw new AssertionError("no final for " + speaker + " in " + transcript);
-    }
-
-    /**
-     * The reference for one ARI party: its sentence fed directly after the same silence the party's stream had
-     * before the sentence. Even from the initial state, Sphinx4's transcript depends on that silence (measured with
-     * freshStreams: the callee's sentence alone 1 error, after the 5.3 s the played file has 7, through ARI 6),
-     * and the party's stream starts when the snoop is up, somewhere in the played lead-in. That silence is where the
-     * engine found the sentence in the party's stream minus where it finds it in the sentence alone.
-     */
-    private static Reference reference(TestAudio.Clip sentence, JsonNode bare, JsonNode heard, String speaker, String id)
-            throws Exception {
-        double leadIn = Math.max(0, firstStart(heard, speaker) - firstStart(bare, null));
-        JsonNode fed = direct(sentence.delayedBy(leadIn), id);
-        return new Reference(leadIn, RunHarness.words(fed, null));
-    }
-
-    private record Reference(double leadIn, List<String> words) {
     }
 
     private RunCommand.Service callscribe(Path out, String... extra) throws Exception {
@@ -155,7 +105,7 @@ class AriLiveTest {
         TestCalls.BridgedCall call = call16k("as1", "ari-tests", callerSays.delayedBy(LEAD_IN),
                 calleeSays.delayedBy(LEAD_IN + CALLEE_OFFSET));
         await().atMost(Duration.ofSeconds(5)).until(() -> asterisk.cli("bridge show all").contains("simple_bridge"));
-        try (RunCommand.Service service = callscribe(out)) {
+        try (RunCommand.Service service = callscribe(out, "--keep-audio", out.resolve("kept").toString())) {
             checkCall(service, out, call, "as1");
         }
     }
@@ -163,7 +113,7 @@ class AriLiveTest {
     @Test
     void rtpTransportGivesTheSameTranscript() throws Exception {
         Path out = dir.resolve("rtp");
-        try (RunCommand.Service service = callscribe(out, "--ari-transport", "rtp")) {
+        try (RunCommand.Service service = callscribe(out, "--ari-transport", "rtp", "--keep-audio", out.resolve("kept").toString())) {
             await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
             TestCalls.BridgedCall call = call16k("rtp1", "ari-tests", callerSays.delayedBy(LEAD_IN),
                     calleeSays.delayedBy(LEAD_IN + CALLEE_OFFSET));
@@ -179,7 +129,7 @@ class AriLiveTest {
     @Test
     void chanWebSocketTransportGivesTheSameTranscript() throws Exception {
         Path out = dir.resolve("websocket");
-        try (RunCommand.Service service = callscribe(out, "--ari-transport", "websocket")) {
+        try (RunCommand.Service service = callscribe(out, "--ari-transport", "websocket", "--keep-audio", out.resolve("kept").toString())) {
             await().atMost(Duration.ofSeconds(5)).until(() -> service.ari().connected());
             TestCalls.BridgedCall call = call16k("ws1", "ari-tests", callerSays.delayedBy(LEAD_IN),
                     calleeSays.delayedBy(LEAD_IN + CALLEE_OFFSET));
@@ -225,44 +175,50 @@ class AriLiveTest {
                 .isEqualTo(id).isEqualTo(callee.get("caller_number").asText());
         assertThat(caller.get("variables").path("CALLSCRIBE_TEAM").asText()).isEqualTo("support");
 
-        List<String> heardCaller = RunHarness.words(t, callerSpeaker);
-        List<String> heardCallee = RunHarness.words(t, calleeSpeaker);
-        Reference callerDirect = reference(callerSays, callerBare, t, callerSpeaker, id + "-caller-ref");
-        Reference calleeDirect = reference(calleeSays, calleeBare, t, calleeSpeaker, id + "-callee-ref");
-        String said = id + ": direct: caller " + callerDirect + " callee " + calleeDirect + "; via ARI: caller "
-                + heardCaller + " callee " + heardCallee;
-        assertSimilar(TRUTH_CALLER, heardCaller, callerDirect.words(), said);
-        assertSimilar(TRUTH_CALLEE, heardCallee, calleeDirect.words(), said);
-        heardBy.put(id + "-caller", heardCaller);
-        heardBy.put(id + "-callee", heardCallee);
+        // What callscribe received from each party (--keep-audio): the played sentence, sample for sample, and the
+        // reference the live words are held to, fed directly as a finished two-leg call to the same engine.
+        Path kept = out.resolve("kept");
+        TestAudio.Clip callerKept = RunHarness.keptAudio(kept, t, "Local/" + id + "@ari-tests");
+        TestAudio.Clip calleeKept = RunHarness.keptAudio(kept, t, "Local/" + id + "@callscribe-callee");
+        assertReceived(id + " caller", callerSays, callerKept);
+        assertReceived(id + " callee", calleeSays, calleeKept);
+        JsonNode fed = directTwoLeg(id + "-kept", callerSpeaker, callerKept, calleeSpeaker, calleeKept);
+        assertLikeKeptAudioFedDirectly(id, TRUTH_CALLER, RunHarness.words(t, callerSpeaker), RunHarness.words(fed, callerSpeaker));
+        assertLikeKeptAudioFedDirectly(id, TRUTH_CALLEE, RunHarness.words(t, calleeSpeaker), RunHarness.words(fed, calleeSpeaker));
 
         // Ended within 2 s of the hang-up, and none of our channels or bridges is left.
         assertThat(callEnd(out, callId)).isPositive();
     }
 
     /**
-     * Errors against what was said, through ARI and fed directly (see {@link #reference}: both with freshStreams,
-     * the direct feed after the same silence), printed; held to a sanity bound only. Issue 9's 3-point bound does
-     * not hold stably here: on the callee's nine words Sphinx4 flips between "damage item" and "damage i am" (4 or 6
-     * errors) with a few tens of milliseconds of lead-in or the 20 ms frame of zeros Asterisk's snoop inserts
-     * whenever its timer fires before the channel delivered audio (res_stasis_snoop.c snoop_read), and one word is
-     * 11 points. Measured (three runs, loaded machine): caller 0 via ARI on every transport against 0-2 fed directly;
-     * callee via ARI 6/4/6, 6/6/6, 6/6/6 (RTP/AudioSocket/websocket) against 6/6/6, 4/6/4, 4/3/4 fed directly.
+     * The party's sentence reached callscribe: at most 0.25 s of its speech not found sample for sample in what
+     * callscribe received (none on a quiet machine; Asterisk's audiohook drops frames under heavy load, up to 4%
+     * measured at load 15-21 on the long call).
      */
-    private static void assertSimilar(String truth, List<String> heard, List<String> direct, String said) {
+    private static void assertReceived(String who, TestAudio.Clip played, TestAudio.Clip received) {
+        List<String> lost = HeardAudio.missing(played, List.of(received));
+        double lostSeconds = HeardAudio.lostSeconds(played, List.of(received));
+        System.out.printf("ARI: %s played %.2f s (%.2f s speech), callscribe received %.2f s; lost %s%n", who,
+                played.seconds(), HeardAudio.speechSeconds(played), received.seconds(), lost);
+        assertThat(lostSeconds).as("%s: speech not received: %s", who, lost).isLessThanOrEqualTo(0.25);
+    }
+
+    /**
+     * The live words against the same engine's words for the very audio callscribe received, fed directly: within 2
+     * errors of nine words (equal in every run measured). Held to what was received and not to the played sentence
+     * after some lead-in, because Sphinx4's words for a sentence this short depend on the silence before it by tens
+     * of milliseconds (the callee's sentence: "damage item" or "damage i am", once "leave that neither of them
+     * further damage i am"), and the party's stream starts when the snoop is up, somewhere in the played lead-in.
+     */
+    private static void assertLikeKeptAudioFedDirectly(String id, String truth, List<String> live, List<String> fed) {
         int words = WordErrorRate.normalise(truth).size();
-        int viaAri = WordErrorRate.errors(truth, String.join(" ", heard));
-        int fed = WordErrorRate.errors(truth, String.join(" ", direct));
-        System.out.printf("ARI: %d errors in %d words via ARI, %d fed directly: %s%n", viaAri, words, fed, said);
-        // The speaker's own sentence reached the engine: some of its words, whatever Sphinx4 made of the rest.
-        // At least two of them, or as many as the same audio fed directly gave (Sphinx4 makes only one word of the
-        // callee's sentence on some noise floors, "please ... damage i am", fed directly as via ARI).
-        List<String> own = new ArrayList<>(heard);
-        own.retainAll(WordErrorRate.normalise(truth));
-        List<String> ownDirect = new ArrayList<>(direct);
-        ownDirect.retainAll(WordErrorRate.normalise(truth));
-        assertThat(own).as("errors in '%s': %d via ARI, %d fed directly; %s", truth, viaAri, fed, said)
-                .hasSizeGreaterThanOrEqualTo(Math.max(1, Math.min(2, ownDirect.size())));
+        int liveErrors = WordErrorRate.errors(truth, String.join(" ", live));
+        int fedErrors = WordErrorRate.errors(truth, String.join(" ", fed));
+        String said = String.format("%s '%s' (%d words): %d errors live %s, %d errors for the received audio fed directly %s",
+                id, truth, words, liveErrors, live, fedErrors, fed);
+        System.out.println("ARI: " + said);
+        assertThat(Math.abs(liveErrors - fedErrors)).as(said).isLessThanOrEqualTo(2);
+        assertThat(live).as("some words: " + said).isNotEmpty();
     }
 
     /** When call_end was emitted (epoch seconds). */

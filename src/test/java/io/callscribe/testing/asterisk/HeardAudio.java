@@ -26,6 +26,10 @@ public final class HeardAudio {
     /** The speech blocks of {@code played} not found in any of {@code received}, as "from-to s" ranges; empty when all are. */
     public static List<String> missing(TestAudio.Clip played, List<TestAudio.Clip> received) {
         short[] p = samples(played);
+        return lostBlocks(p, foundInAny(p, played, received), played.rate());
+    }
+
+    private static boolean[] foundInAny(short[] p, TestAudio.Clip played, List<TestAudio.Clip> received) {
         Map<Long, Integer> index = index(p);
         boolean[] found = new boolean[p.length];
         for (TestAudio.Clip r : received) {
@@ -34,7 +38,20 @@ public final class HeardAudio {
                 found[s] |= inThis[s];
             }
         }
-        return lostBlocks(p, found, played.rate());
+        return found;
+    }
+
+    /** Seconds of {@code played}'s speech (its 50 ms blocks) not found in any of {@code received}. */
+    public static double lostSeconds(TestAudio.Clip played, List<TestAudio.Clip> received) {
+        short[] p = samples(played);
+        boolean[] found = foundInAny(p, played, received);
+        int lost = 0;
+        for (int b = 0; b * BLOCK < p.length; b++) {
+            if (lostBlock(p, found, b)) {
+                lost++;
+            }
+        }
+        return lost * (double) BLOCK / played.rate();
     }
 
     /**
@@ -123,15 +140,7 @@ public final class HeardAudio {
         int gapFrom = -1;
         int blocks = (p.length + BLOCK - 1) / BLOCK;
         for (int b = 0; b <= blocks; b++) {
-            boolean lost = false;
-            if (b < blocks) {
-                for (int s = b * BLOCK; s < Math.min(p.length, (b + 1) * BLOCK); s++) {
-                    if (Math.abs(p[s]) > SPEECH_LEVEL && !found[s]) {
-                        lost = true;
-                        break;
-                    }
-                }
-            }
+            boolean lost = b < blocks && lostBlock(p, found, b);
             if (lost && gapFrom < 0) {
                 gapFrom = b;
             } else if (!lost && gapFrom >= 0) {
@@ -140,6 +149,16 @@ public final class HeardAudio {
             }
         }
         return gaps;
+    }
+
+    /** Block {@code b} holds a loud sample not found. */
+    private static boolean lostBlock(short[] p, boolean[] found, int b) {
+        for (int s = b * BLOCK; s < Math.min(p.length, (b + 1) * BLOCK); s++) {
+            if (Math.abs(p[s]) > SPEECH_LEVEL && !found[s]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Seconds of speech (blocks louder than {@link #SPEECH_LEVEL}) in {@code clip}. */
