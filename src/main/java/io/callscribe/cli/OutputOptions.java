@@ -33,7 +33,35 @@ final class OutputOptions {
                     + "(default ${DEFAULT-VALUE}).")
     String keepFailedAudio = "3600";
 
+    @Option(names = "--fallback-dir", paramLabel = "DIR|off",
+            description = "Where ended transcripts wait on disk while --out-dir cannot be written (full, read-only), "
+                    + "moved to --out-dir as soon as it can be, at the latest at the next start; best on another "
+                    + "file system. off = they wait in memory only (at most 1000). Default "
+                    + "$XDG_STATE_HOME/callscribe/waiting/<out-dir> (~/.local/state when XDG_STATE_HOME is unset).")
+    String fallbackDir;
+
     TranscriptFileSink files;
+
+    /** {@code --fallback-dir}, else the per-user state directory's one for this out-dir; null with {@code off}. */
+    Path fallbackDir() {
+        if (fallbackDir != null) {
+            return fallbackDir.equalsIgnoreCase("off") ? null : Path.of(fallbackDir);
+        }
+        String state = System.getenv("XDG_STATE_HOME");
+        Path base = state != null && !state.isBlank() ? Path.of(state)
+                : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("callscribe").resolve("waiting").resolve(keyOf(outDir));
+    }
+
+    /** A directory name for an out-dir: its absolute path made a file name, and a hash of it (distinct paths differ). */
+    static String keyOf(Path outDir) {
+        String abs = outDir.toAbsolutePath().normalize().toString();
+        String readable = abs.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^_+", "");
+        if (readable.length() > 80) {
+            readable = readable.substring(readable.length() - 80);
+        }
+        return readable + "-" + String.format("%08x", abs.hashCode());
+    }
 
     /** What a call keeps of its audio once its recogniser failed for good. */
     FailedAudio failedAudio() {
@@ -53,7 +81,7 @@ final class OutputOptions {
         }
         // The transcript files come first: when they cannot be written, the error event it reports reaches the
         // other sinks before the call's call_end (see TranscriptFileSink#reportErrorsTo).
-        files = new TranscriptFileSink(outDir).reportErrorsTo(new SinkFanout(List.copyOf(sinks))::accept);
+        files = new TranscriptFileSink(outDir, fallbackDir()).reportErrorsTo(new SinkFanout(List.copyOf(sinks))::accept);
         sinks.add(0, files);
         return sinks;
     }

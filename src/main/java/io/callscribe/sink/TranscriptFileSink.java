@@ -40,9 +40,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code end_reason} starting with {@code incomplete}; a last line cut by the crash is passed over. When the call ends, all three are written
  * atomically and durably (fsync, rename, fsync of the directory), the JSON last with {@code "complete": true}
  * ({@code false} for a call cut by callscribe's own shutdown, see {@link TranscriptEvent.CallEnded#complete()}),
- * and then its in-progress log is removed. When the directory is not writable or full, ended transcripts wait in
- * memory (at most {@link #MAX_WAITING}), are retried every few seconds and written when space returns;
- * {@link #problem()} says so meanwhile (for {@code /ready}). It is also a {@link TranscriptHandOff}: a source
+ * and then its in-progress log is removed. When the directory is not writable or full, ended transcripts wait on
+ * disk in the parking directory given (see {@link ParkedTranscripts}; they survive a restart), else, or when that
+ * cannot be written either, in memory (at most {@link #MAX_WAITING}); they are retried every few seconds and
+ * written when space returns; {@link #problem()} says so meanwhile (for {@code /ready}). It is also a {@link TranscriptHandOff}: a source
  * counts a call as handled only once {@link #awaitWritten} says its files are durable. Thread-safe.
  */
 public final class TranscriptFileSink implements TranscriptSink, TranscriptHandOff {
@@ -61,21 +62,36 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     private final Condition changed = lock.newCondition();
     private final ScheduledExecutorService retry;
     private final ProgressLog progress;
+    /** Where ended transcripts wait on disk; null: in memory only. */
+    private final ParkedTranscripts parked;
     private volatile String problem;
     private volatile java.util.function.Consumer<TranscriptEvent> errors = e -> { };
     private boolean droppedLogged;
 
+    /** Transcripts that cannot be written wait in memory. */
     public TranscriptFileSink(Path dir) {
-        this(dir, 5, TimeUnit.SECONDS);
+        this(dir, null);
+    }
+
+    /** Transcripts that cannot be written wait on disk in {@code parkDir} (null: in memory). */
+    public TranscriptFileSink(Path dir, Path parkDir) {
+        this(dir, parkDir, 5, TimeUnit.SECONDS, PROGRESS_EVERY_MS);
     }
 
     TranscriptFileSink(Path dir, long retryEvery, TimeUnit unit) {
-        this(dir, retryEvery, unit, PROGRESS_EVERY_MS);
+        this(dir, null, retryEvery, unit, PROGRESS_EVERY_MS);
     }
 
-    TranscriptFileSink(Path dir, long retryEvery, TimeUnit unit, long progressEveryMs) {
+    TranscriptFileSink(Path dir, Path parkDir, long retryEvery, TimeUnit unit, long progressEveryMs) {
         this.dir = dir;
+        this.parked = parkDir == null ? null : openParked(parkDir);
         probe();
+        if (problem == null) {
+            moveParked(); // what an earlier run left waiting, before its calls' in-progress logs are looked at
+        } else if (parked != null && !parked.calls().isEmpty()) {
+            log.error("transcripts: {} transcript(s) of an earlier run wait in {}; they are moved to {} once it can be "
+                    + "written", parked.calls().size(), parked.dir(), dir);
+        }
         recoverPartials();
         this.retry = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("transcript-retry").factory());
         retry.scheduleWithFixedDelay(this::retryUnwritten, retryEvery, retryEvery, unit);
@@ -84,6 +100,16 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
 
     public Path dir() {
         return dir;
+    }
+
+    private static ParkedTranscripts openParked(Path parkDir) {
+        try {
+            return new ParkedTranscripts(parkDir);
+        } catch (IOException | RuntimeException e) {
+            log.error("transcripts: cannot use {} for transcripts waiting to be written: {}; they wait in memory",
+                    parkDir, e.toString());
+            return null;
+        }
     }
 
     public Path jsonPath(String callId) {
@@ -119,12 +145,13 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     @Override
     public void callEnded(TranscriptEvent.CallEnded end, CallTranscript.Snapshot snapshot) {
         boolean written = tryWrite(snapshot);
+        boolean onDisk = !written && tryPark(snapshot);
         int waiting;
-        boolean kept = false;
+        boolean kept = onDisk;
         lock.lock();
         try {
             live.remove(end.call());
-            if (!written) {
+            if (!written && !onDisk) {
                 if (unwritten.size() >= MAX_WAITING) {
                     if (!droppedLogged) {
                         log.error("transcripts: {} transcripts already wait for {}; call {} and later ones are kept only "
@@ -136,14 +163,35 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
                     kept = true;
                 }
             }
-            waiting = unwritten.size();
+            waiting = unwritten.size() + (parked == null ? 0 : parked.calls().size());
             changed.signalAll();
         } finally {
             lock.unlock();
         }
         if (!written) {
-            reportUnwritten(end, kept, waiting);
+            log.error("call {}: cannot write transcript to {}: {} ({}; retried every few seconds)", end.call(), dir, problem,
+                    onDisk ? "it waits in " + parked.dir() : kept ? "it waits in memory" : "not kept");
+            reportUnwritten(end, onDisk, kept, waiting);
         }
+    }
+
+    /** Parks the ended call's files on disk; false when there is no parking directory, it is full or it fails. */
+    private boolean tryPark(CallTranscript.Snapshot t) {
+        if (parked == null) {
+            return false;
+        }
+        try {
+            if (parked.park(t.callId(), files(t))) {
+                progress.finish(t.callId());
+                return true;
+            }
+            log.error("call {}: {} transcripts already wait in {}; this one waits in memory", t.callId(),
+                    ParkedTranscripts.MAX_PARKED, parked.dir());
+        } catch (IOException e) {
+            log.error("call {}: cannot park its transcript in {} either: {}; it waits in memory", t.callId(),
+                    parked.dir(), message(e));
+        }
+        return false;
     }
 
     /**
@@ -156,8 +204,11 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         return this;
     }
 
-    private void reportUnwritten(TranscriptEvent.CallEnded end, boolean kept, int waiting) {
-        String message = "transcript cannot be written to " + dir + ": " + problem + (kept
+    private void reportUnwritten(TranscriptEvent.CallEnded end, boolean onDisk, boolean kept, int waiting) {
+        String message = "transcript cannot be written to " + dir + ": " + problem + (onDisk
+                ? "; it waits on disk in " + parked.dir() + " (" + waiting + " waiting) and is moved as soon as the "
+                + "directory can be written"
+                : kept
                 ? "; it waits in memory (" + waiting + " waiting) and is written as soon as the directory can be written"
                 : "; " + MAX_WAITING + " transcripts already wait, so this one is kept only in the spool (a recording is "
                 + "transcribed again after a restart)");
@@ -176,6 +227,13 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         } finally {
             lock.unlock();
         }
+        if (parked != null) {
+            try {
+                parked.delete(callId);
+            } catch (IOException e) {
+                log.warn("call {}: cannot delete its transcript waiting in {}: {}", callId, parked.dir(), e.getMessage());
+            }
+        }
         for (String ext : new String[]{".json", ".txt", ".vtt"}) {
             Path file = dir.resolve(callId + ext);
             try {
@@ -186,14 +244,16 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         }
     }
 
-    /** Calls whose files could not be written yet (kept in memory, retried). */
+    /** Calls whose files could not be written yet (waiting on disk, then in memory; retried). */
     public List<String> pending() {
+        List<String> all = parked == null ? new ArrayList<>() : parked.calls();
         lock.lock();
         try {
-            return new ArrayList<>(unwritten.keySet());
+            all.addAll(unwritten.keySet());
         } finally {
             lock.unlock();
         }
+        return all;
     }
 
     /** Why transcripts cannot be written now (for {@code /ready}), or empty when they can. */
@@ -221,7 +281,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         } finally {
             lock.unlock();
         }
-        return Files.exists(jsonPath(callId));
+        return Files.exists(jsonPath(callId)) || parked != null && parked.contains(callId);
     }
 
     @Override
@@ -235,8 +295,6 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
             return true;
         } catch (IOException e) {
             failed(e);
-            log.error("call {}: cannot write transcript to {}: {} (kept in memory, retried every few seconds)", t.callId(), dir,
-                    message(e));
             return false;
         }
     }
@@ -251,12 +309,21 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
 
     /** Writes the ended call's files; its JSON says {@code "complete": false} when the call was cut by a shutdown. */
     private void write(CallTranscript.Snapshot t) throws IOException {
-        AtomicFiles.write(dir.resolve(t.callId() + ".txt"), TranscriptFormats.text(t).getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(dir.resolve(t.callId() + ".vtt"), TranscriptFormats.webVtt(t).getBytes(StandardCharsets.UTF_8));
         // The JSON goes last: "complete": true means the call's files are complete.
-        AtomicFiles.write(jsonPath(t.callId()), json(t, TranscriptEvent.CallEnded.isComplete(t.endReason())));
+        for (Map.Entry<String, byte[]> file : files(t).entrySet()) {
+            AtomicFiles.write(dir.resolve(t.callId() + file.getKey()), file.getValue());
+        }
         progress.finish(t.callId());
         problem = null;
+    }
+
+    /** The ended call's files by extension, in {@link ParkedTranscripts#EXTENSIONS} order (the JSON last). */
+    private static Map<String, byte[]> files(CallTranscript.Snapshot t) throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(".txt", TranscriptFormats.text(t).getBytes(StandardCharsets.UTF_8));
+        files.put(".vtt", TranscriptFormats.webVtt(t).getBytes(StandardCharsets.UTF_8));
+        files.put(".json", json(t, TranscriptEvent.CallEnded.isComplete(t.endReason())));
+        return files;
     }
 
     private static byte[] json(CallTranscript.Snapshot t, boolean complete) throws IOException {
@@ -365,7 +432,8 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
             problem = null;
         } catch (IOException e) {
             failed(e);
-            log.error("transcripts: cannot write to {}: {}; transcripts wait in memory until it can", dir, message(e));
+            log.error("transcripts: cannot write to {}: {}; transcripts wait {} until it can", dir, message(e),
+                    parked == null ? "in memory" : "in " + parked.dir());
         }
     }
 
@@ -377,8 +445,11 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         } finally {
             lock.unlock();
         }
-        if (waiting.isEmpty() && problem != null) {
+        if (waiting.isEmpty() && (parked == null || parked.calls().isEmpty()) && problem != null) {
             probe();
+        }
+        if (!moveParked()) {
+            return;
         }
         for (CallTranscript.Snapshot t : waiting) {
             try {
@@ -402,12 +473,50 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         }
     }
 
+    /** Moves the transcripts waiting on disk to the directory, oldest first; false at the first that fails. */
+    private boolean moveParked() {
+        if (parked == null) {
+            return true;
+        }
+        for (String callId : parked.calls()) {
+            try {
+                parked.moveTo(dir, callId);
+                problem = null;
+                lock.lock();
+                try {
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                log.info("call {}: transcript written to {} after waiting in {}", callId, dir, parked.dir());
+            } catch (IOException e) {
+                failed(e);
+                log.debug("call {}: moving its transcript from {} failed: {}", callId, parked.dir(), e.getMessage());
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public void close() {
         retry.shutdownNow();
         retryUnwritten();
         progress.close();
-        for (String call : pending()) {
+        if (parked != null) {
+            for (String call : parked.calls()) {
+                log.error("call {}: transcript could not be written to {}; it waits in {} and is moved there at the "
+                        + "next start", call, dir, parked.dir());
+            }
+        }
+        lock.lock();
+        List<String> inMemory;
+        try {
+            inMemory = new ArrayList<>(unwritten.keySet());
+        } finally {
+            lock.unlock();
+        }
+        for (String call : inMemory) {
             log.error("call {}: transcript could not be written to {}; a spool recording is transcribed again after "
                     + "a restart, an AudioSocket call's transcript is lost with this process", call, dir);
         }

@@ -25,9 +25,10 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A full out-dir (a 256 KiB tmpfs, so this needs root; skipped otherwise), and a read-only one: the service starts but is not ready,
- * an ended call's transcript waits and its recording is not marked done, and once space returns the transcript
- * is written, the recording done and the service ready again.
+ * A full out-dir (a 256 KiB tmpfs, so this needs root; skipped otherwise), and a read-only one: the service starts but
+ * is not ready; an ended call's transcript waits, on disk in {@code --fallback-dir} (its recording then done) or, with
+ * {@code --fallback-dir off}, in memory (its recording not done); once space returns the transcript is written, the
+ * recording done and the service ready again.
  */
 class RunFullDiskTest {
 
@@ -69,10 +70,12 @@ class RunFullDiskTest {
         Path spool = Files.createDirectories(dir.resolve("spool"));
         Path stateFile = dir.resolve("state.jsonl");
         Path events = dir.resolve("events.jsonl");
+        Path fallback = dir.resolve("waiting"); // another file system than the full out-dir
         try (ScriptedVoskServer vosk = ScriptedVoskServer.start();
              RunCommand.Service service = RunHarness.start("--asr", vosk.uri().toString(), "--spool", spool.toString(),
                      "--audiosocket", "off", "--http", "127.0.0.1:0", "--out-dir", out.toString(),
-                     "--state-file", stateFile.toString(), "--idle-timeout", "2", "--events", events.toString())) {
+                     "--state-file", stateFile.toString(), "--idle-timeout", "2", "--events", events.toString(),
+                     "--fallback-dir", fallback.toString())) {
             var ready = RunHarness.get(service, "/ready");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("transcripts cannot be written to " + out);
@@ -90,17 +93,19 @@ class RunFullDiskTest {
             int end = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains("\"event\":\"call_end\"")).findFirst().orElse(-1);
             assertThat(error).as("an error event in " + lines).isNotNegative().isLessThan(end);
             assertThat(lines.get(error)).contains("transcript cannot be written to " + out, "No space left on device",
-                    "it waits in memory (1 waiting)");
+                    "it waits on disk in " + fallback + " (1 waiting)");
+            assertThat(fallback.resolve("full.json")).exists();
 
+            // Written durably, though not where it belongs yet: the recording is done (read as text: opening the
+            // state file would compact it under the running service).
             Path recAbs = rec.toAbsolutePath().normalize();
-            // Started, not done (read as text: opening it would compact it under the running service).
-            assertThat(Files.readString(stateFile)).contains("{\"start\":\"" + recAbs).doesNotContain("{\"done\":\"" + recAbs);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(stateFile).contains("{\"done\":\"" + recAbs));
 
             Files.delete(filler); // space returns
             await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(out.resolve("full.json"))
                     && RunHarness.get(service, "/ready").statusCode() == 200);
             assertThat(words(readJson(out.resolve("full.json")), null)).isEqualTo(expectedWords(4 * 16000));
-            await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(stateFile).contains("{\"done\":\"" + recAbs));
+            assertThat(fallback.resolve("full.json")).as("moved, not copied").doesNotExist();
         }
     }
 
@@ -115,7 +120,7 @@ class RunFullDiskTest {
         try (ScriptedVoskServer vosk = ScriptedVoskServer.start();
              RunCommand.Service service = RunHarness.start("--asr", vosk.uri().toString(), "--spool", spool.toString(),
                      "--audiosocket", "off", "--http", "127.0.0.1:0", "--out-dir", out.toString(),
-                     "--state-file", stateFile.toString(), "--idle-timeout", "2")) {
+                     "--state-file", stateFile.toString(), "--idle-timeout", "2", "--fallback-dir", "off")) {
             var ready = RunHarness.get(service, "/ready");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("transcripts cannot be written to " + out, "Read-only file system");

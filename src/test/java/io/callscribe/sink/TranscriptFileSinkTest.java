@@ -124,6 +124,108 @@ class TranscriptFileSinkTest {
         assertThat(dir.resolve("w" + (calls - 1) + ".txt")).doesNotExist();
     }
 
+    /** A directory where the call's first file goes: its transcript cannot be written there (works for root too). */
+    private static Path block(Path dir, String callId) throws Exception {
+        return Files.createDirectory(dir.resolve(callId + ".txt"));
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aTranscriptThatCannotBeWrittenWaitsOnDiskInTheFallbackAndIsMovedOnceTheDirectoryCanBeWritten(@TempDir Path parent)
+            throws Exception {
+        Path dir = Files.createDirectory(parent.resolve("out"));
+        Path fallback = parent.resolve("waiting");
+        Path blocked = block(dir, "c1");
+        List<TranscriptEvent> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var sink = new TranscriptFileSink(dir, fallback, 50, TimeUnit.MILLISECONDS, 1000).reportErrorsTo(reported::add)) {
+            assertThat(fallback).as("made only when a transcript must wait").doesNotExist();
+            playCall(sink, "c1");
+            assertThat(names(fallback)).containsExactly("c1.json", "c1.txt", "c1.vtt");
+            assertThat(Files.readString(fallback.resolve("c1.txt"))).isEqualTo("hello there\nmy order is late\n");
+            assertThat(sink.pending()).containsExactly("c1");
+            assertThat(sink.awaitWritten("c1", java.time.Duration.ZERO)).as("durable on disk: handled").isTrue();
+            assertThat(sink.exists("c1")).isTrue();
+            assertThat(sink.problem()).hasValueSatisfying(p -> assertThat(p).contains("1 waiting"));
+            assertThat(reported).singleElement().isInstanceOfSatisfying(TranscriptEvent.CallError.class, e ->
+                    assertThat(e.message()).contains("transcript cannot be written to " + dir,
+                            "it waits on disk in " + fallback + " (1 waiting)"));
+
+            Files.delete(blocked); // the directory can be written again
+            await().atMost(5, TimeUnit.SECONDS).until(() -> sink.pending().isEmpty());
+            assertThat(sink.problem()).isEmpty();
+        }
+        assertThat(Files.readString(dir.resolve("c1.txt"))).isEqualTo("hello there\nmy order is late\n");
+        assertThat(EventJson.MAPPER.readTree(dir.resolve("c1.json").toFile()).get("complete").asBoolean()).isTrue();
+        assertThat(dir.resolve("c1.vtt")).exists();
+        assertThat(names(fallback)).as("nothing left waiting").isEmpty();
+    }
+
+    @Test
+    void transcriptsWaitingOnDiskSurviveARestartAndAreMovedAtTheNextStartOldestFirst(@TempDir Path parent) throws Exception {
+        Path dir = Files.createDirectory(parent.resolve("out"));
+        Path fallback = parent.resolve("waiting");
+        Path blockedA = block(dir, "a");
+        Path blockedB = block(dir, "b");
+        try (var sink = new TranscriptFileSink(dir, fallback, 1, TimeUnit.HOURS, 1000)) {
+            playCall(sink, "a");
+            playCall(sink, "b");
+            assertThat(sink.pending()).containsExactly("a", "b");
+        } // still blocked at close: they stay where they wait
+        assertThat(names(fallback)).containsExactly("a.json", "a.txt", "a.vtt", "b.json", "b.txt", "b.vtt");
+        Files.delete(blockedA);
+        Files.delete(blockedB);
+        try (io.callscribe.testing.CapturedLog log = io.callscribe.testing.CapturedLog.of(TranscriptFileSink.class);
+             var sink = new TranscriptFileSink(dir, fallback, 1, TimeUnit.HOURS, 1000)) {
+            assertThat(sink.pending()).as("moved while the sink starts").isEmpty();
+            assertThat(log.matching("after waiting in")).hasSize(2);
+            assertThat(log.matching("after waiting in").get(0)).contains("call a:");
+        }
+        assertThat(names(dir)).contains("a.json", "a.txt", "a.vtt", "b.json", "b.txt", "b.vtt")
+                .noneMatch(n -> n.endsWith(".progress.jsonl"));
+        assertThat(EventJson.MAPPER.readTree(dir.resolve("b.json").toFile()).get("complete").asBoolean()).isTrue();
+        assertThat(names(fallback)).isEmpty();
+    }
+
+    @Test
+    void aFallbackThatCannotBeWrittenEitherLeavesTheTranscriptWaitingInMemory(@TempDir Path parent) throws Exception {
+        Path dir = Files.createDirectory(parent.resolve("out"));
+        Path fallback = Files.writeString(parent.resolve("waiting"), "a file, not a directory");
+        Path blocked = block(dir, "c3");
+        List<TranscriptEvent> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var sink = new TranscriptFileSink(dir, fallback, 50, TimeUnit.MILLISECONDS, 1000).reportErrorsTo(reported::add)) {
+            playCall(sink, "c3");
+            assertThat(sink.pending()).containsExactly("c3");
+            assertThat(sink.awaitWritten("c3", java.time.Duration.ofMillis(10))).as("only in memory: not handled").isFalse();
+            assertThat(((TranscriptEvent.CallError) reported.get(0)).message()).contains("it waits in memory (1 waiting)");
+            Files.delete(blocked);
+            await().atMost(5, TimeUnit.SECONDS).until(() -> sink.pending().isEmpty());
+        }
+        assertThat(dir.resolve("c3.json")).exists();
+    }
+
+    @Test
+    void deletingACallRemovesItsTranscriptWaitingOnDisk(@TempDir Path parent) throws Exception {
+        Path dir = Files.createDirectory(parent.resolve("out"));
+        Path fallback = parent.resolve("waiting");
+        block(dir, "c4");
+        try (var sink = new TranscriptFileSink(dir, fallback, 1, TimeUnit.HOURS, 1000)) {
+            playCall(sink, "c4");
+            assertThat(sink.pending()).containsExactly("c4");
+            sink.delete("c4");
+            assertThat(sink.pending()).isEmpty();
+            assertThat(sink.exists("c4")).isFalse();
+        }
+        assertThat(names(fallback)).isEmpty();
+    }
+
     @Test
     void aWrittenTranscriptReportsNoError(@TempDir Path dir) throws Exception {
         List<TranscriptEvent> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -136,7 +238,7 @@ class TranscriptFileSinkTest {
     @Test
     void aLiveCallsFinalsAreAppendedToItsProgressLogWhichGoesWhenTheCallEnds(@TempDir Path dir) throws Exception {
         String id = "1700000000.7";
-        try (var sink = new TranscriptFileSink(dir, 5, TimeUnit.SECONDS, 50)) {
+        try (var sink = new TranscriptFileSink(dir, null, 5, TimeUnit.SECONDS, 50)) {
             feed(sink).accept(new TranscriptEvent.CallStarted(id, T0, "recording /tmp/x.wav"));
             feed(sink).accept(new TranscriptEvent.Partial(id, T0, null, "hel"));
             feed(sink).accept(new TranscriptEvent.Final(id, T0, null, "hello there", 0.5, 1.25, List.of()));
@@ -165,7 +267,7 @@ class TranscriptFileSinkTest {
     @Test
     void aCallCutByACrashBecomesItsIncompleteJsonAtTheNextStart(@TempDir Path dir) throws Exception {
         String id = "cut";
-        try (var sink = new TranscriptFileSink(dir, 5, TimeUnit.SECONDS, 50)) {
+        try (var sink = new TranscriptFileSink(dir, null, 5, TimeUnit.SECONDS, 50)) {
             feed(sink).accept(new TranscriptEvent.CallStarted(id, T0, "audiosocket 127.0.0.1:5000"));
             feed(sink).accept(new TranscriptEvent.Final(id, T0, "caller", "hello there", 0.5, 1.25,
                     List.of(new Word("hello", 0.5, 0.9, 0.98), new Word("there", 0.9, 1.25, 0.91))));
