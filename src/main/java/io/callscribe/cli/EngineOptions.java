@@ -28,6 +28,11 @@ final class EngineOptions {
             description = "A Vosk server that leaves audio unanswered this long is treated as down (default ${DEFAULT-VALUE} s).")
     int asrReplyTimeoutSeconds = 15;
 
+    @Option(names = "--asr-max-reply-kib", defaultValue = "1024", paramLabel = "KIB",
+            description = "Longest reply taken from a Vosk server: a longer one fails the stream, which reconnects and "
+                    + "replays its audio, instead of being buffered (default ${DEFAULT-VALUE} KiB; a result is a few).")
+    int asrMaxReplyKib = 1024;
+
     @Option(names = "--model", paramLabel = "DIR", description = "Vosk model directory for --engine vosk.")
     Path model;
 
@@ -40,7 +45,10 @@ final class EngineOptions {
     }
 
     Engines.Choice choice() {
-        return new Engines.Choice(engine, asr, model, Duration.ofSeconds(asrReplyTimeoutSeconds));
+        if (asrMaxReplyKib < 1 || asrMaxReplyKib > 1 << 20) {
+            throw new IllegalArgumentException("--asr-max-reply-kib must be 1 to 1048576 (KiB), got " + asrMaxReplyKib);
+        }
+        return new Engines.Choice(engine, asr, model, Duration.ofSeconds(asrReplyTimeoutSeconds), asrMaxReplyKib * 1024);
     }
 
     Recognizer create() {

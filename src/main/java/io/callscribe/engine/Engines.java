@@ -32,10 +32,12 @@ public final class Engines {
      * @param asr             comma-separated Vosk server addresses; when set, the engine is {@code vosk-ws}
      * @param model           Vosk model directory for {@code vosk}; may be null
      * @param asrReplyTimeout a Vosk server that leaves audio unanswered this long is treated as down
+     * @param asrMaxReplyChars a longer reply from a Vosk server fails the stream instead of being buffered
      */
-    public record Choice(String engine, String asr, Path model, Duration asrReplyTimeout) {
+    public record Choice(String engine, String asr, Path model, Duration asrReplyTimeout, int asrMaxReplyChars) {
         public static Choice of(String engine) {
-            return new Choice(engine, null, null, VoskWebSocketRecognizer.DEFAULT_REPLY_TIMEOUT);
+            return new Choice(engine, null, null, VoskWebSocketRecognizer.DEFAULT_REPLY_TIMEOUT,
+                    VoskWebSocketRecognizer.DEFAULT_MAX_REPLY_CHARS);
         }
 
         /** The engine name in force: {@code --asr} implies {@code vosk-ws}. */
@@ -112,7 +114,7 @@ public final class Engines {
                 throw new IllegalArgumentException("--asr must be ws:// or wss:// addresses, not '" + a + "'");
             }
             servers.add(new VoskWebSocketRecognizer(URI.create(a), VoskWebSocketRecognizer.DEFAULT_CONNECT_TIMEOUT,
-                    VoskWebSocketRecognizer.DEFAULT_MAX_IN_FLIGHT, choice.asrReplyTimeout()));
+                    VoskWebSocketRecognizer.DEFAULT_MAX_IN_FLIGHT, choice.asrReplyTimeout(), choice.asrMaxReplyChars()));
         }
         return servers.size() == 1 ? servers.get(0) : new RecognizerPool(servers);
     }

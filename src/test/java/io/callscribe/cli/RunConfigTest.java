@@ -227,6 +227,26 @@ class RunConfigTest {
     }
 
     @Test
+    void theVoskReplyLimitAndTheFallbackDirectoryComeFromFlagsFileAndEnvironment(@TempDir Path dir) throws Exception {
+        Path yaml = Files.writeString(dir.resolve("callscribe.yaml"), """
+                asr-max-reply-kib: 64
+                fallback-dir: /var/lib/callscribe/waiting
+                """);
+        RunCommand run = RunHarness.command(Map.of(), "--config", yaml.toString());
+        assertThat(run.calls.engine.choice().asrMaxReplyChars()).as("file").isEqualTo(64 * 1024);
+        assertThat(run.calls.output.fallbackDir()).as("file").isEqualTo(Path.of("/var/lib/callscribe/waiting"));
+        run = RunHarness.command(Map.of("CALLSCRIBE_ASR_MAX_REPLY_KIB", "2", "CALLSCRIBE_FALLBACK_DIR", "off"));
+        assertThat(run.calls.engine.choice().asrMaxReplyChars()).as("environment").isEqualTo(2048);
+        assertThat(run.calls.output.fallbackDir()).as("off: in memory only").isNull();
+        run = RunHarness.command(Map.of(), "--out-dir", "/srv/calls/transcripts");
+        assertThat(run.calls.engine.choice().asrMaxReplyChars()).as("default").isEqualTo(1 << 20);
+        assertThat(run.calls.output.fallbackDir().toString()).as("default: one per out-dir in the user's state directory")
+                .endsWith("/callscribe/waiting/srv_calls_transcripts-" + String.format("%08x", "/srv/calls/transcripts".hashCode()));
+        assertThatThrownBy(() -> RunHarness.command(Map.of(), "--asr-max-reply-kib", "0").calls.engine.choice())
+                .hasMessage("--asr-max-reply-kib must be 1 to 1048576 (KiB), got 0");
+    }
+
+    @Test
     void badListenAddressIsNamed() throws Exception {
         RunCommand run = RunHarness.command(Map.of(), "--asr", "ws://127.0.0.1:1", "--spool", "off",
                 "--audiosocket", "nine", "--http", "off");

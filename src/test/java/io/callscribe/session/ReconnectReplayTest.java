@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -142,6 +143,25 @@ class ReconnectReplayTest {
             assertThat(run.finals()).isEqualTo(expected);
             assertThat(log.matching("sent a reply of more than 1048576 characters")).hasSize(1);
         }
+    }
+
+    @Test
+    void theReplyLimitIsASettingRepliesUpToItPassAndALongerOneIsRefused() throws Exception {
+        List<String> expected = cleanFinals();
+        ScriptedVoskServer faulty = server(0).faultAt(20, Fault.HUGE_REPLY);
+        VoskWebSocketRecognizer r = new VoskWebSocketRecognizer(faulty.uri(), Duration.ofSeconds(2), 8,
+                Duration.ofSeconds(5), 1024); // the smallest allowed: still more than each of these results
+        toClose.add(r);
+        try (io.callscribe.testing.CapturedLog log = io.callscribe.testing.CapturedLog.of(
+                io.callscribe.asr.vosk.VoskWebSocketStream.class)) {
+            Run run = call("limited", r);
+            assertThat(run.errors()).isEmpty();
+            assertThat(run.reconnects()).isEqualTo(1);
+            assertThat(run.finals()).isEqualTo(expected);
+            assertThat(log.matching("sent a reply of more than 1024 characters")).hasSize(1);
+        }
+        assertThatThrownBy(() -> new VoskWebSocketRecognizer(faulty.uri(), Duration.ofSeconds(2), 8, Duration.ofSeconds(5), 1023))
+                .hasMessageContaining("must be at least 1 KiB, got 1023 characters");
     }
 
     @Test

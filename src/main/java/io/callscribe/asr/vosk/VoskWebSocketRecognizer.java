@@ -41,12 +41,15 @@ public final class VoskWebSocketRecognizer implements Recognizer {
     public static final int DEFAULT_MAX_IN_FLIGHT = 16;
     /** A Vosk server answers a 200 ms chunk in well under a second even when busy; 15 s of silence means it is stuck. */
     public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(15);
+    /** Longest reply taken from the server, in characters: a Vosk result is a few kilobytes, a long final tens. */
+    public static final int DEFAULT_MAX_REPLY_CHARS = 1 << 20;
 
     private volatile Probe probe;
     private final URI server;
     private final Duration connectTimeout;
     private final int maxInFlight;
     private final Duration replyTimeout;
+    private final int maxReplyChars;
     private final HttpClient http;
     /** One daemon thread checks the reply deadline of every stream of this recogniser. */
     private final ScheduledExecutorService timer;
@@ -63,6 +66,20 @@ public final class VoskWebSocketRecognizer implements Recognizer {
      * @param maxInFlight messages sent and not yet answered before {@code accept} blocks (backpressure)
      */
     public VoskWebSocketRecognizer(URI server, Duration connectTimeout, int maxInFlight, Duration replyTimeout) {
+        this(server, connectTimeout, maxInFlight, replyTimeout, DEFAULT_MAX_REPLY_CHARS);
+    }
+
+    /**
+     * @param maxInFlight   messages sent and not yet answered before {@code accept} blocks (backpressure)
+     * @param maxReplyChars a longer reply fails the stream (which reconnects and replays) instead of being buffered
+     */
+    public VoskWebSocketRecognizer(URI server, Duration connectTimeout, int maxInFlight, Duration replyTimeout,
+                                   int maxReplyChars) {
+        if (maxReplyChars < 1024) {
+            throw new IllegalArgumentException("the longest reply taken from a vosk server must be at least 1 KiB, got "
+                    + maxReplyChars + " characters");
+        }
+        this.maxReplyChars = maxReplyChars;
         if (!"ws".equals(server.getScheme()) && !"wss".equals(server.getScheme())) {
             throw new IllegalArgumentException("vosk server address must be ws:// or wss://, got " + server);
         }
@@ -123,7 +140,7 @@ public final class VoskWebSocketRecognizer implements Recognizer {
     @Override
     public VoskWebSocketStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException {
         VoskWebSocketStream stream = new VoskWebSocketStream(server.toString(), options, listener, maxInFlight,
-                replyTimeout);
+                replyTimeout, maxReplyChars);
         WebSocket socket;
         try {
             socket = http.newWebSocketBuilder()

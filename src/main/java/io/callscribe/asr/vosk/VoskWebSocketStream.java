@@ -72,7 +72,8 @@ public final class VoskWebSocketStream implements RecognizerStream {
     private volatile boolean closed;
 
     VoskWebSocketStream(String server, StreamOptions options, RecognitionListener listener, int maxInFlight,
-                        Duration replyTimeout) {
+                        Duration replyTimeout, int maxReplyChars) {
+        this.maxReplyChars = maxReplyChars;
         this.server = server;
         this.options = options;
         this.listener = listener;
@@ -299,10 +300,10 @@ public final class VoskWebSocketStream implements RecognizerStream {
     }
 
     /**
-     * Longest reply taken from a Vosk server, in characters: a final result of a long utterance with word timings is
-     * tens of kilobytes; a reply beyond this fails the stream instead of growing the heap.
+     * Longest reply taken from a Vosk server, in characters ({@code --asr-max-reply-kib}): a final result of a long
+     * utterance with word timings is tens of kilobytes; a reply beyond this fails the stream instead of growing the heap.
      */
-    static final int MAX_REPLY_CHARS = 1 << 20;
+    private final int maxReplyChars;
 
     /** Runs on the JDK client's thread; the client calls it for one message at a time. */
     private final class Receiver implements WebSocket.Listener {
@@ -319,13 +320,13 @@ public final class VoskWebSocketStream implements RecognizerStream {
             if (tooLong) {
                 return null; // failed: nothing more is requested or kept
             }
-            if (text.length() + data.length() > MAX_REPLY_CHARS) {
+            if (text.length() + data.length() > maxReplyChars) {
                 tooLong = true;
                 text.setLength(0);
                 text.trimToSize();
                 log.warn("{}: vosk server {} sent a reply of more than {} characters; closing the stream",
-                        options.label(), server, MAX_REPLY_CHARS);
-                fail(new RecognizerException("vosk server " + server + " sent a reply of more than " + MAX_REPLY_CHARS
+                        options.label(), server, maxReplyChars);
+                fail(new RecognizerException("vosk server " + server + " sent a reply of more than " + maxReplyChars
                         + " characters for " + options.label() + " (a Vosk result is a few kilobytes)", true));
                 return null;
             }
