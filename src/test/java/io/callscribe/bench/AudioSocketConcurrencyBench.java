@@ -304,7 +304,7 @@ public final class AudioSocketConcurrencyBench {
                 long start = t0 + (long) (rampSeconds * 1e9 * i / n);
                 callers.add(Thread.ofVirtual().start(() -> {
                     parkUntil(start);
-                    try (FakeAsterisk call = FakeAsterisk.call(port, UUID.randomUUID())) {
+                    try (FakeAsterisk call = FakeAsterisk.call(port, UUID.randomUUID()).discardingReplies()) {
                         long frames = callSeconds * 50L;
                         byte[] frame = new byte[FRAME];
                         ByteBuffer stamp = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);

@@ -43,6 +43,26 @@ public final class FakeAsterisk implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Reads and discards what the server sends (its keepalive silence, audio to play) on a virtual thread of its own,
+     * as Asterisk reads it. A socket closed with data left unread sends a TCP reset instead of a FIN, and the
+     * server's kernel then drops what it had received and not yet read: the end of the call's audio.
+     */
+    public FakeAsterisk discardingReplies() {
+        Thread.ofVirtual().name("fake-asterisk-reader").start(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                java.io.InputStream in = socket.getInputStream();
+                while (in.read(buf) >= 0) {
+                    // discarded
+                }
+            } catch (IOException closed) {
+                // this side closed the socket, or the server reset it
+            }
+        });
+        return this;
+    }
+
     /** Paces audio frames at 20 ms each, as a live call does. */
     public FakeAsterisk realTime(boolean on) {
         this.realTime = on;
