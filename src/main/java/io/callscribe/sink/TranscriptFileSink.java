@@ -509,8 +509,8 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
                         + "next start", call, dir, parked.dir());
             }
         }
-        lock.lock();
         List<String> inMemory;
+        lock.lock();
         try {
             inMemory = new ArrayList<>(unwritten.keySet());
         } finally {
