@@ -205,7 +205,7 @@ class AriLiveTest {
 
     /**
      * The live words against the same engine's words for the very audio callscribe received, fed directly: within 2
-     * errors of nine words (equal in every run measured). Held to what was received and not to the played sentence
+     * errors of the sentence's nine or ten words (equal in every run measured). Held to what was received and not to the played sentence
      * after some lead-in, because Sphinx4's words for a sentence this short depend on the silence before it by tens
      * of milliseconds (the callee's sentence: "damage item" or "damage i am", once "leave that neither of them
      * further damage i am"), and the party's stream starts when the snoop is up, somewhere in the played lead-in.
