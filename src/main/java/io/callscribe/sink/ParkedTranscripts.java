@@ -126,6 +126,16 @@ final class ParkedTranscripts {
         }
     }
 
+    /** How many calls are parked. */
+    int size() {
+        lock.lock();
+        try {
+            return calls.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The parked calls, oldest first. */
     List<String> calls() {
         lock.lock();

@@ -90,7 +90,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
             moveParked(); // what an earlier run left waiting, before its calls' in-progress logs are looked at
         } else if (parked != null && !parked.calls().isEmpty()) {
             log.error("transcripts: {} transcript(s) of an earlier run wait in {}; they are moved to {} once it can be "
-                    + "written", parked.calls().size(), parked.dir(), dir);
+                    + "written", parked.size(), parked.dir(), dir);
         }
         recoverPartials();
         this.retry = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("transcript-retry").factory());
@@ -163,7 +163,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
                     kept = true;
                 }
             }
-            waiting = unwritten.size() + (parked == null ? 0 : parked.calls().size());
+            waiting = unwritten.size() + (parked == null ? 0 : parked.size());
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -234,7 +234,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
                 log.warn("call {}: cannot delete its transcript waiting in {}: {}", callId, parked.dir(), e.getMessage());
             }
         }
-        for (String ext : new String[]{".json", ".txt", ".vtt"}) {
+        for (String ext : ParkedTranscripts.EXTENSIONS.reversed()) { // the JSON first, as ParkedTranscripts does
             Path file = dir.resolve(callId + ext);
             try {
                 java.nio.file.Files.deleteIfExists(file);
@@ -259,7 +259,7 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
     /** Why transcripts cannot be written now (for {@code /ready}), or empty when they can. */
     public Optional<String> problem() {
         String p = problem;
-        int waiting = pending().size();
+        int waiting = waitingCount();
         if (p == null && waiting == 0) {
             return Optional.empty();
         }
@@ -284,9 +284,31 @@ public final class TranscriptFileSink implements TranscriptSink, TranscriptHandO
         return Files.exists(jsonPath(callId)) || parked != null && parked.contains(callId);
     }
 
+    /** How many calls wait to be written (on disk and in memory), without copying either list. */
+    private int waitingCount() {
+        int onDisk = parked == null ? 0 : parked.size();
+        lock.lock();
+        try {
+            return onDisk + unwritten.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public boolean exists(String callId) {
-        return live.contains(callId) || pending().contains(callId) || Files.exists(jsonPath(callId));
+        if (live.contains(callId) || parked != null && parked.contains(callId)) {
+            return true;
+        }
+        lock.lock();
+        try {
+            if (unwritten.containsKey(callId)) {
+                return true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        return Files.exists(jsonPath(callId));
     }
 
     private boolean tryWrite(CallTranscript.Snapshot t) {
