@@ -17,6 +17,17 @@ public interface Recognizer extends AutoCloseable {
     RecognizerStream open(StreamOptions options, RecognitionListener listener) throws RecognizerException;
 
     /**
+     * How long a silence makes this engine end an utterance by itself, when that is known and fixed (Sphinx4's
+     * endpointer: 200 ms by default). A voice-activity gate that sends at least this much silence after speech leaves
+     * the utterance's end to the engine, as if all of the silence had been sent, instead of ending it with a reset.
+     * Empty (the default) when the engine's endpointing is not known to the client (a Vosk server): the gate then
+     * resets at each pause it leaves out, so the final is not held back until the next speech.
+     */
+    default java.util.Optional<java.time.Duration> endpointSilence() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Why new calls could not be recognised right now (a server that cannot be reached), for readiness
      * checks; empty when the engine is ready. Must be cheap: it is polled by load balancers.
      */

@@ -57,6 +57,20 @@ public final class RecognizerPool implements Recognizer {
         return "pool[" + String.join(", ", members.stream().map(m -> m.recognizer.name()).toList()) + "]";
     }
 
+    /** Known only when every member knows it: the longest of theirs (a call may land on any member). */
+    @Override
+    public java.util.Optional<Duration> endpointSilence() {
+        Duration longest = Duration.ZERO;
+        for (Member m : members) {
+            java.util.Optional<Duration> own = m.recognizer.endpointSilence();
+            if (own.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            longest = own.get().compareTo(longest) > 0 ? own.get() : longest;
+        }
+        return java.util.Optional.of(longest);
+    }
+
     /** The first member's rate: members of one pool are expected to run the same model. */
     @Override
     public OptionalInt requiredSampleRate() {

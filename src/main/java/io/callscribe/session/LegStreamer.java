@@ -123,7 +123,7 @@ final class LegStreamer implements Runnable, RecognitionListener {
                     settings.reconnect(), session::reconnected);
             return resilient;
         }
-        VadGate g = VadGate.open(tuning.get(), callRate, session.gateMeter(), this, results ->
+        VadGate g = VadGate.open(tuning.get().forEngine(recognizer.endpointSilence()), callRate, session.gateMeter(), this, results ->
                 resilient = ResilientStream.open(recognizer, settings.streamOptions(callRate, label()), engineRate,
                         results, settings.reconnect(), session::reconnected));
         gate = g;

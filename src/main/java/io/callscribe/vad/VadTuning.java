@@ -26,6 +26,24 @@ public record VadTuning(int onsetMillis, int leadInMillis, int hangoverMillis, d
     /** {@code --vad aggressive}: louder speech only, shorter margins around it. */
     public static final VadTuning AGGRESSIVE = new VadTuning(30, 200, 350, 12, 36, true);
 
+    /** How much longer than an engine's endpointing silence the hangover must be for the gate to leave the end to it. */
+    static final int ENDPOINT_MARGIN_MILLIS = 200;
+
+    /**
+     * This tuning for an engine that ends an utterance by itself after {@code endpointSilence} (see
+     * {@code Recognizer.endpointSilence}): when the hangover sent after speech covers that silence with room to spare,
+     * the engine's endpointer ends the utterance on it as it would on the whole pause, and a reset is left out. On
+     * Sphinx4 a reset restarts the front end's adaptation for the next utterance, which changed words (BENCHMARKS.md
+     * section 8); without it the gated words equal the ungated ones. Otherwise this tuning unchanged.
+     */
+    public VadTuning forEngine(java.util.Optional<java.time.Duration> endpointSilence) {
+        if (resetOnPause && endpointSilence.isPresent()
+                && endpointSilence.get().toMillis() + ENDPOINT_MARGIN_MILLIS <= hangoverMillis) {
+            return new VadTuning(onsetMillis, leadInMillis, hangoverMillis, marginDb, minSpeechDb, false);
+        }
+        return this;
+    }
+
     public VadTuning {
         if (onsetMillis < VoiceActivityDetector.FRAME_MILLIS || onsetMillis > 1000) {
             throw new IllegalArgumentException("vad onset must be 10..1000 ms, not " + onsetMillis);

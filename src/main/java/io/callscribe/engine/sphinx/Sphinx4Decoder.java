@@ -54,6 +54,15 @@ final class Sphinx4Decoder {
         return cm;
     }
 
+    /**
+     * The silence after speech at which the front end's endpointer ({@code speechMarker}) ends an utterance, as these
+     * settings configure it (Sphinx4's default is 200 ms).
+     */
+    static Duration endSilence(Sphinx4Settings settings, int sampleRate) throws java.io.IOException {
+        ConfigurationManager cm = configured(settings, sampleRate);
+        return Duration.ofMillis(cm.getPropertySheet("speechMarker").getInt("endSilence"));
+    }
+
     /** The Sphinx4 component that reads the settings' language model file. */
     static String languageModelComponent(Sphinx4Settings settings) {
         String lm = settings.languageModel();

@@ -44,6 +44,8 @@ public final class Sphinx4Recognizer implements Recognizer {
     private volatile Semaphore streams;
     private volatile int maxStreams;
     private volatile boolean closed;
+    /** {@link #endpointSilence()}, read from the configuration once (null until then). */
+    private volatile java.util.Optional<java.time.Duration> endpointSilence;
 
     /**
      * @param maxStreams concurrent streams allowed; 0 = as many as the heap holds (see the class description)
@@ -74,6 +76,25 @@ public final class Sphinx4Recognizer implements Recognizer {
     @Override
     public OptionalInt requiredSampleRate() {
         return OptionalInt.of(SAMPLE_RATE);
+    }
+
+    /**
+     * Sphinx4 ends an utterance by itself after its endpointer's silence (200 ms unless the settings change
+     * {@code speechMarker->endSilence}); empty if the configuration cannot be read (a gate then resets instead).
+     */
+    @Override
+    public java.util.Optional<java.time.Duration> endpointSilence() {
+        java.util.Optional<java.time.Duration> known = endpointSilence;
+        if (known == null) {
+            try {
+                known = java.util.Optional.of(Sphinx4Decoder.endSilence(settings, SAMPLE_RATE));
+            } catch (java.io.IOException | RuntimeException e) {
+                log.debug("sphinx4: cannot read the endpointer's silence from the configuration: {}", e.toString());
+                known = java.util.Optional.empty();
+            }
+            endpointSilence = known;
+        }
+        return known;
     }
 
     public Sphinx4Settings settings() {
