@@ -91,6 +91,11 @@ final class ReplayBuffer implements AutoCloseable {
         return spilledChunks > 0;
     }
 
+    /** Bytes of audio held in memory (the rest of {@link #size()} is in the spill file). */
+    long memoryBytes() {
+        return memoryBytes;
+    }
+
     void append(byte[] pcm, int offset, int length) {
         byte[] copy = new byte[length];
         System.arraycopy(pcm, offset, copy, 0, length);

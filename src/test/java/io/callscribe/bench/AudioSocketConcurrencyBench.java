@@ -68,7 +68,7 @@ public final class AudioSocketConcurrencyBench {
     static void service(int n, int rampSeconds, int measureSeconds) throws Exception {
         Path out = Files.createTempDirectory("callscribe-bench-");
         Process load = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xss256k", "-cp", System.getProperty("java.class.path"), AudioSocketConcurrencyBench.class.getName(),
+                "-Xss256k", "-Dbench.finalEvery=" + LoadVoskServer.FINAL_EVERY, "-cp", System.getProperty("java.class.path"), AudioSocketConcurrencyBench.class.getName(),
                 "load", String.valueOf(n), String.valueOf(rampSeconds), String.valueOf(measureSeconds))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         var loadOut = new java.io.BufferedReader(new java.io.InputStreamReader(load.getInputStream()));
@@ -184,12 +184,14 @@ public final class AudioSocketConcurrencyBench {
     }
 
     /**
-     * LOAD DOUBLE of a Vosk server: answers each binary message with a tiny partial (every 5th with a tiny final),
+     * LOAD DOUBLE of a Vosk server: answers each binary message with a tiny partial (every 5th with a tiny final, or
+     * every {@code -Dbench.finalEvery=N}th: the audio each call holds for replay until a final covers it),
      * eof with a final and a close; recognises nothing. Reads the send stamps of the first and last frame of each
      * chunk and records, while measuring, receive time minus last frame's send (the pipeline's delay) and last
      * minus first (the wait for a 200 ms chunk to fill).
      */
     static final class LoadVoskServer implements AutoCloseable {
+        static final int FINAL_EVERY = Integer.getInteger("bench.finalEvery", 5);
         final JettyWebSocketHost host;
         final LongAdder bytes = new LongAdder();
         final LongAdder eofs = new LongAdder();
@@ -221,7 +223,7 @@ public final class AudioSocketConcurrencyBench {
                     pipeline.record(now - last);
                     chunkWait.record(last - first);
                 }
-                send(++messages % 5 == 0 ? "{\"text\" : \"w\"}" : "{\"partial\" : \"w\"}");
+                send(++messages % FINAL_EVERY == 0 ? "{\"text\" : \"w\"}" : "{\"partial\" : \"w\"}");
             }
 
             @Override

@@ -66,6 +66,7 @@ public final class ScriptedVoskServer implements AutoCloseable {
     private final List<String> configs = new CopyOnWriteArrayList<>();
     private final List<String> texts = new CopyOnWriteArrayList<>();
     private final List<Integer> binarySizes = new CopyOnWriteArrayList<>();
+    private final java.io.ByteArrayOutputStream audio = new java.io.ByteArrayOutputStream();
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
     private final List<String> replies = new CopyOnWriteArrayList<>();
     private final AtomicInteger pongs = new AtomicInteger();
@@ -232,6 +233,13 @@ public final class ScriptedVoskServer implements AutoCloseable {
         return List.copyOf(binarySizes);
     }
 
+    /** Every audio byte received, on all connections, in order of arrival. */
+    public byte[] audio() {
+        synchronized (audio) {
+            return audio.toByteArray();
+        }
+    }
+
     public List<String> replies() {
         return List.copyOf(replies);
     }
@@ -305,6 +313,9 @@ public final class ScriptedVoskServer implements AutoCloseable {
         @Override
         public void onWebSocketBinary(byte[] payload, int offset, int length) {
             binarySizes.add(length);
+            synchronized (audio) {
+                audio.write(payload, offset, length);
+            }
             messages++;
             if (messages >= closeAfterMessages) {
                 session.close(closeCode, closeReason);

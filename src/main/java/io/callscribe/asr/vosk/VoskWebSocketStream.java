@@ -53,6 +53,8 @@ public final class VoskWebSocketStream implements RecognizerStream {
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
+    /** The last chunk's copy, reused once its send has completed; the sending thread's only (null while sending). */
+    private byte[] sendBuffer;
     private final AtomicReference<RecognizerException> failure = new AtomicReference<>();
     private final CountDownLatch eofAnswered = new CountDownLatch(1);
     private final CountDownLatch socketClosed = new CountDownLatch(1);
@@ -155,10 +157,12 @@ public final class VoskWebSocketStream implements RecognizerStream {
         checkUsable();
         inFlightPermits.acquire();
         checkUsable();
-        byte[] copy = new byte[length];
+        byte[] copy = sendBuffer != null && sendBuffer.length >= length ? sendBuffer : new byte[length];
+        sendBuffer = null; // the JDK may read it until the send completes
         System.arraycopy(pcm, offset, copy, 0, length);
         sending(length);
-        awaitSend(socket.sendBinary(ByteBuffer.wrap(copy), true));
+        awaitSend(socket.sendBinary(ByteBuffer.wrap(copy, 0, length), true));
+        sendBuffer = copy; // the send completed, so the JDK is done with it: the next chunk reuses it
         bytesSent.addAndGet(length);
     }
 

@@ -80,6 +80,23 @@ class VoskWebSocketRecognizerTest {
     }
 
     @Test
+    void chunksOfAnySizeArriveExactlyAsGivenWhenTheCallerReusesItsArray() throws Exception {
+        VoskWebSocketStream stream = open();
+        java.util.Random random = new java.util.Random(7);
+        byte[] callers = new byte[8000]; // one array, overwritten before each send, as a leg's pump does
+        java.io.ByteArrayOutputStream given = new java.io.ByteArrayOutputStream();
+        int[] sizes = {3200, 100, 6400, 2, 3200, 8000, 640};
+        for (int size : sizes) {
+            random.nextBytes(callers);
+            stream.accept(callers, 8000 - size, size);
+            given.write(callers, 8000 - size, size);
+        }
+        stream.finish(FINISH);
+        assertThat(vosk.binarySizes()).containsExactly(3200, 100, 6400, 2, 3200, 8000, 640);
+        assertThat(vosk.audio()).isEqualTo(given.toByteArray());
+    }
+
+    @Test
     void keepsEveryFinalWhenTheEofReplyIsEmpty() throws Exception {
         VoskWebSocketStream stream = open();
         send(stream, 9);
