@@ -318,8 +318,8 @@ public final class AudioSocketConcurrencyBench {
                             call.send(new AudioSocketMessage.Audio(8000, frame));
                             bytes.add(FRAME);
                         }
-                        call.hangup();
-                    } catch (IOException e) {
+                        call.hangupAndAwaitClose(5000);
+                    } catch (IOException | InterruptedException e) {
                         failed.increment();
                         System.err.println("bench caller failed: " + e);
                     }
