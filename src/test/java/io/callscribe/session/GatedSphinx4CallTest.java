@@ -5,17 +5,15 @@ import io.callscribe.engine.sphinx.Sphinx4Recognizer;
 import io.callscribe.engine.sphinx.Sphinx4Settings;
 import io.callscribe.event.TranscriptEvent;
 import io.callscribe.testing.SessionSettingsBuilder;
+import io.callscribe.testing.asterisk.TestAudio;
 import io.callscribe.vad.VadMode;
 import io.callscribe.vad.VadTuning;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import javax.sound.sampled.AudioInputStream;
-import javax.sound.sampled.AudioSystem;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -53,8 +51,8 @@ class GatedSphinx4CallTest {
 
     @Test
     void gatedCallGivesTheUngatedCallsWordsAtTheSameTimesFromHalfTheAudio() throws Exception {
-        byte[] caller = head(pcm(Path.of("samples/support-call-in.wav")));
-        byte[] agent = head(pcm(Path.of("samples/support-call-out.wav")));
+        byte[] caller = TestAudio.read(Path.of("samples/support-call-in.wav")).slice(0, SECONDS).pcm();
+        byte[] agent = TestAudio.read(Path.of("samples/support-call-out.wav")).slice(0, SECONDS).pcm();
 
         Run ungated = run("ungated", caller, agent, VadMode.OFF);
         Run gated = run("gated", caller, agent, VadMode.ON);
@@ -98,15 +96,5 @@ class GatedSphinx4CallTest {
                 });
         CallOutcome outcome = session.run();
         return new Run(outcome, List.copyOf(finals), meter[0], meter[1]);
-    }
-
-    private static byte[] head(byte[] pcm) {
-        return Arrays.copyOf(pcm, Math.min(pcm.length, FORMAT.bytesFor(SECONDS * 1000)));
-    }
-
-    private static byte[] pcm(Path wav) throws Exception {
-        try (AudioInputStream s = AudioSystem.getAudioInputStream(wav.toFile())) {
-            return s.readAllBytes();
-        }
     }
 }

@@ -132,7 +132,7 @@ class ReplayBufferTest {
                         assertReplays(buffer, all.toByteArray(), start, expected, "seed " + seed + " step " + step);
                     }
                     assertThat(buffer.size()).isEqualTo(all.size() - start);
-                    assertThat(buffer.memoryBytes()).isLessThanOrEqualTo(Math.max(limit, 0) + 0L);
+                    assertThat(buffer.memoryBytes()).isLessThanOrEqualTo(limit);
                 }
                 assertReplays(buffer, all.toByteArray(), start, expected, "seed " + seed + " at the end");
             }
