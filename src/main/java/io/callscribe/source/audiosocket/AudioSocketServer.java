@@ -163,7 +163,7 @@ public final class AudioSocketServer implements AutoCloseable {
     private void serve(Socket socket) {
         String peer = String.valueOf(socket.getRemoteSocketAddress());
         AudioSocketCall call;
-        InputStream in;
+        AudioSocketCall.FrameInput in;
         handshaking.add(socket);
         try {
             if (stopped) {

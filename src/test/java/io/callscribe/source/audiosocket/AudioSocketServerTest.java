@@ -126,6 +126,26 @@ class AudioSocketServerTest {
     }
 
     @Test
+    void aRealTimeCallIsReadFromTheSocketAChunkAtATimeNotFrameByFrame() throws Exception {
+        start();
+        UUID id = UUID.randomUUID();
+        byte[] audio = FakeAsterisk.pattern(4, 8000 * 2); // 2 s: 100 frames of 20 ms, sent at the pace of a call
+        AudioSocketCall call;
+        try (FakeAsterisk ast = FakeAsterisk.call(server.port(), id).realTime(true)) {
+            ast.sendAudio(8000, audio);
+            await().atMost(Duration.ofSeconds(10)).until(() -> live.containsKey(id));
+            call = live.get(id);
+            ast.hangup();
+        }
+        Received r = result(id);
+        assertThat(r.pcm()).isEqualTo(audio);
+        assertThat(r.endReason()).isEqualTo("hangup");
+        // Woken for every frame, the reader would read the socket about 100 times; sleeping while each 200 ms chunk
+        // fills (at most 60 ms at a time), about 4 times per chunk.
+        assertThat(call.socketReads()).isBetween(2L, 60L);
+    }
+
+    @Test
     void dtmfDigitsAreReportedInOrderWithTheirPosition() throws Exception {
         List<String> digits = new CopyOnWriteArrayList<>();
         start(AudioSocketConfigBuilder.spillingInto(spillDir).build(),
