@@ -9,6 +9,7 @@ import io.callscribe.session.SessionSettings;
 import io.callscribe.sink.SinkFanout;
 import io.callscribe.sink.TranscriptFileSink;
 import io.callscribe.sink.TranscriptSink;
+import io.callscribe.source.audiosocket.AudioSocketCodec;
 import io.callscribe.source.audiosocket.AudioSocketMessage;
 import io.callscribe.source.audiosocket.AudioSocketServer;
 import io.callscribe.testing.AudioSocketConfigBuilder;
@@ -46,30 +47,34 @@ import java.util.concurrent.locks.LockSupport;
  * needs no measurement hook.
  *
  * <pre>
- * java -Xmx1g -cp ... io.callscribe.bench.AudioSocketConcurrencyBench service N RAMP_S MEASURE_S
+ * java -Xmx1g -cp ... io.callscribe.bench.AudioSocketConcurrencyBench service N RAMP_S MEASURE_S [WARM_S]
  * </pre>
- * prints one result line (key=value) per run.
+ * prints one result line (key=value) per run. The measured window starts WARM_S (default 2) seconds after the ramp:
+ * the JIT compiler is still busy in the first 20-30 s of a run (up to a quarter of a core at 1000 calls), which a
+ * service that runs for days is not.
  */
 public final class AudioSocketConcurrencyBench {
 
     private static final int FRAME = 320; // 20 ms at 8 kHz
     private static final int FRAMES_PER_CHUNK = 10; // the session's 200 ms chunks
+    private static final int FRAME_MS = 20;
 
     public static void main(String[] args) throws Exception {
+        int warm = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         if (args[0].equals("load")) {
-            load(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            load(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), warm);
         } else {
-            service(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            service(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), warm);
         }
     }
 
     // ------------------------------------------------------------------ service side (this JVM is measured)
 
-    static void service(int n, int rampSeconds, int measureSeconds) throws Exception {
+    static void service(int n, int rampSeconds, int measureSeconds, int warmSeconds) throws Exception {
         Path out = Files.createTempDirectory("callscribe-bench-");
         Process load = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xss256k", "-Dbench.finalEvery=" + LoadVoskServer.FINAL_EVERY, "-cp", System.getProperty("java.class.path"), AudioSocketConcurrencyBench.class.getName(),
-                "load", String.valueOf(n), String.valueOf(rampSeconds), String.valueOf(measureSeconds))
+                "load", String.valueOf(n), String.valueOf(rampSeconds), String.valueOf(measureSeconds), String.valueOf(warmSeconds))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         var loadOut = new java.io.BufferedReader(new java.io.InputStreamReader(load.getInputStream()));
         var loadIn = new java.io.PrintWriter(load.getOutputStream(), true);
@@ -94,10 +99,12 @@ public final class AudioSocketConcurrencyBench {
                             .ifPresentOrElse(s -> { }, call::stop));
             loadIn.println(server.port());
 
-            Thread.sleep(TimeUnit.SECONDS.toMillis(rampSeconds + 2)); // every call connected and streaming
+            Thread.sleep(TimeUnit.SECONDS.toMillis(rampSeconds + warmSeconds)); // every call connected and streaming
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             var threads = ManagementFactory.getThreadMXBean();
             java.util.Map<Long, Long> threadCpu0 = threadCpu(threads);
+            long[] self0 = ProcCpu.self();
+            long[] box0 = ProcCpu.box();
             long cpu0 = os.getProcessCpuTime();
             long wall0 = System.nanoTime();
             int peakThreads = 0;
@@ -113,6 +120,7 @@ public final class AudioSocketConcurrencyBench {
                 }
             }
             long cpu = os.getProcessCpuTime() - cpu0;
+            String split = ProcCpu.describe(self0, ProcCpu.self(), box0, ProcCpu.box());
             String busiest = busiestThreads(threads, threadCpu0, System.nanoTime() - wall0);
             long wall = System.nanoTime() - wall0;
             System.gc(); // heap that the live calls really hold (they are all still live here)
@@ -127,10 +135,10 @@ public final class AudioSocketConcurrencyBench {
             if (storeSink != null) {
                 storeSink.flush(Duration.ofSeconds(30));
             }
-            System.out.printf(Locale.ROOT, "n=%d store=%s%s live_mid=%d ended=%d cpu_cores=%.2f heap_after_gc_mib=%.0f "
+            System.out.printf(Locale.ROOT, "n=%d store=%s%s live_mid=%d ended=%d cpu_cores=%.2f %s heap_after_gc_mib=%.0f "
                             + "heap_peak_mib=%.0f threads_peak=%d %s busiest_threads=%s%n",
                     n, store == null ? "off" : store.describe(), storeSink == null ? ""
-                            : " store_pending=" + storeSink.pending() + " store_dropped=" + storeSink.dropped(), liveAtMid, EndCounter.ended.sum(), (double) cpu / wall, heapAfterGc / 1048576.0,
+                            : " store_pending=" + storeSink.pending() + " store_dropped=" + storeSink.dropped(), liveAtMid, EndCounter.ended.sum(), (double) cpu / wall, split, heapAfterGc / 1048576.0,
                     peakHeapUsed / 1048576.0, peakThreads, result, busiest);
             server.stop();
             calls.shutdown(Duration.ofSeconds(10));
@@ -291,61 +299,206 @@ public final class AudioSocketConcurrencyBench {
 
     /**
      * The load process: the Vosk load double and N callers, starts spread over the ramp, 20 ms frames on an absolute
-     * schedule, hangup at the end. Talks to the service process over stdin/stdout.
+     * schedule, hangup at the end. Talks to the service process over stdin/stdout. Each caller connects on a virtual
+     * thread of its own; one platform thread per core ({@link CallerTicker}, each with its share of the callers) then
+     * writes the frames when they are due, as Asterisk's channel threads would, without the 50,000 timed wake-ups a
+     * second that a thread per caller costs at 1000 calls (BENCHMARKS.md section 9: the load JVM took as much CPU as
+     * the service).
      */
-    static void load(int n, int rampSeconds, int measureSeconds) throws Exception {
+    static void load(int n, int rampSeconds, int measureSeconds, int warmSeconds) throws Exception {
         try (LoadVoskServer vosk = new LoadVoskServer()) {
             System.out.println("vosk=" + vosk.host.uri());
             int port = Integer.parseInt(new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine().strip());
-            int callSeconds = rampSeconds + measureSeconds + 4;
-            LongAdder bytes = new LongAdder();
+            int callSeconds = rampSeconds + warmSeconds + measureSeconds + 2;
             LongAdder failed = new LongAdder();
-            List<Thread> callers = new ArrayList<>();
+            // One writer thread per core: a single one fell behind beside a one-core hog (the scheduler shares CPU per
+            // thread), so the callers sent fewer frames than a real-time call does.
+            int writers = Runtime.getRuntime().availableProcessors();
+            List<CallerTicker> tickers = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                tickers.add(new CallerTicker((n + writers - 1 - w) / writers, callSeconds * 50L, failed));
+            }
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 long start = t0 + (long) (rampSeconds * 1e9 * i / n);
-                callers.add(Thread.ofVirtual().start(() -> {
+                CallerTicker ticker = tickers.get(i % writers);
+                Thread.ofVirtual().start(() -> {
                     parkUntil(start);
-                    try (FakeAsterisk call = FakeAsterisk.call(port, UUID.randomUUID()).discardingReplies()) {
-                        long frames = callSeconds * 50L;
-                        byte[] frame = new byte[FRAME];
-                        ByteBuffer stamp = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);
-                        long due = System.nanoTime();
-                        for (long f = 0; f < frames; f++) {
-                            due += 20_000_000L;
-                            parkUntil(due);
-                            stamp.putLong(0, System.nanoTime());
-                            call.send(new AudioSocketMessage.Audio(8000, frame));
-                            bytes.add(FRAME);
-                        }
-                        call.hangupAndAwaitClose(5000);
-                    } catch (IOException | InterruptedException e) {
-                        failed.increment();
-                        System.err.println("bench caller failed: " + e);
+                    try {
+                        ticker.join(FakeAsterisk.call(port, UUID.randomUUID()).discardingReplies());
+                    } catch (IOException e) {
+                        ticker.failed("connect", e);
                     }
-                }));
+                });
             }
-            // Measure while every call is streaming: after the ramp (+2 s), for measureSeconds.
-            parkUntil(t0 + TimeUnit.SECONDS.toNanos(rampSeconds + 2));
+            List<Thread> ticks = new ArrayList<>();
+            for (CallerTicker ticker : tickers) {
+                ticks.add(Thread.ofPlatform().name("bench-callers-" + ticks.size()).start(ticker));
+            }
+            // Measure while every call is streaming: after the ramp and the warm-up, for measureSeconds.
+            parkUntil(t0 + TimeUnit.SECONDS.toNanos(rampSeconds + warmSeconds));
+            long[] self0 = ProcCpu.self();
             vosk.measuring = true;
-            parkUntil(t0 + TimeUnit.SECONDS.toNanos(rampSeconds + 2 + measureSeconds));
+            parkUntil(t0 + TimeUnit.SECONDS.toNanos(rampSeconds + warmSeconds + measureSeconds));
             vosk.measuring = false;
-            for (Thread t : callers) {
-                t.join();
+            long[] self1 = ProcCpu.self();
+            for (int w = 0; w < writers; w++) {
+                tickers.get(w).done.await();
+                ticks.get(w).interrupt();
             }
+            long sent = tickers.stream().mapToLong(t -> t.bytes.sum()).sum();
             // Every final reply is in once each connection got its eof; then the byte totals are complete.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (vosk.eofs.sum() < n - failed.sum() && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            System.out.printf(Locale.ROOT, "client_failed=%d bytes_sent=%d bytes_at_asr=%d lost_bytes=%d chunks=%d "
-                            + "pipeline_ms_p50=%.1f pipeline_ms_p99=%.1f pipeline_ms_max=%.1f "
-                            + "chunk_wait_ms_p50=%.1f chunk_wait_ms_p99=%.1f%n",
-                    failed.sum(), bytes.sum(), vosk.bytes.sum(), bytes.sum() - vosk.bytes.sum(), vosk.pipeline.count(),
-                    vosk.pipeline.percentile(50), vosk.pipeline.percentile(99), vosk.pipeline.max(),
-                    vosk.chunkWait.percentile(50), vosk.chunkWait.percentile(99));
+            System.out.printf(Locale.ROOT, "client_failed=%d bytes_sent=%d bytes_at_asr=%d lost_bytes=%d chunks=%d chunks_real_time=%d "
+                            + "pipeline_ms_p50=%.1f pipeline_ms_p90=%.1f pipeline_ms_p99=%.1f pipeline_ms_p999=%.1f pipeline_ms_max=%.1f "
+                            + "chunk_wait_ms_p50=%.1f chunk_wait_ms_p99=%.1f load_jvm_user_cores=%.2f load_jvm_sys_cores=%.2f%n",
+                    failed.sum(), sent, vosk.bytes.sum(), sent - vosk.bytes.sum(), vosk.pipeline.count(), (long) n * measureSeconds * 1000 / (FRAME_MS * FRAMES_PER_CHUNK),
+                    vosk.pipeline.percentile(50), vosk.pipeline.percentile(90), vosk.pipeline.percentile(99),
+                    vosk.pipeline.percentile(99.9), vosk.pipeline.max(),
+                    vosk.chunkWait.percentile(50), vosk.chunkWait.percentile(99),
+                    ProcCpu.cores(self0, self1, 0), ProcCpu.cores(self0, self1, 1));
         }
         System.exit(0);
+    }
+
+    /**
+     * Writes its callers' 20 ms frames when they are due (each frame stamped with its send time), from the one
+     * platform thread that runs it, then hangs each caller up after its last frame (on a virtual thread, which waits
+     * for the service's close). Callers join from their connecting threads.
+     */
+    static final class CallerTicker implements Runnable {
+        private static final long FRAME_NANOS = 20_000_000L;
+        final LongAdder bytes = new LongAdder();
+        final java.util.concurrent.CountDownLatch done;
+        private final long frames;
+        private final LongAdder failed;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Caller> joining = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.PriorityQueue<Caller> due = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(c -> c.due));
+
+        CallerTicker(int callers, long frames, LongAdder failed) {
+            this.done = new java.util.concurrent.CountDownLatch(callers);
+            this.frames = frames;
+            this.failed = failed;
+        }
+
+        private static final class Caller {
+            final FakeAsterisk call;
+            final byte[] wire = AudioSocketCodec.encode(new AudioSocketMessage.Audio(8000, new byte[FRAME]));
+            final ByteBuffer stamp = ByteBuffer.wrap(wire).order(ByteOrder.LITTLE_ENDIAN);
+            long due;
+            long sent;
+
+            Caller(FakeAsterisk call) {
+                this.call = call;
+                this.due = System.nanoTime() + FRAME_NANOS;
+            }
+        }
+
+        void join(FakeAsterisk call) {
+            joining.add(new Caller(call));
+        }
+
+        void failed(String what, IOException e) {
+            failed.increment();
+            System.err.println("bench caller failed (" + what + "): " + e);
+            done.countDown();
+        }
+
+        @Override
+        public void run() {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (Caller c; (c = joining.poll()) != null; ) {
+                    due.add(c);
+                }
+                long now = System.nanoTime();
+                Caller next = due.peek();
+                if (next == null || next.due > now) {
+                    // At most 1 ms, so that a caller that joins meanwhile starts on time.
+                    LockSupport.parkNanos(next == null ? 1_000_000L : Math.min(next.due - now, 1_000_000L));
+                    continue;
+                }
+                due.poll();
+                try {
+                    next.stamp.putLong(3, System.nanoTime());
+                    next.call.sendRaw(next.wire);
+                    bytes.add(FRAME);
+                } catch (IOException e) {
+                    failed("send", e);
+                    closeQuietly(next.call);
+                    continue;
+                }
+                if (++next.sent < frames) {
+                    next.due += FRAME_NANOS;
+                    due.add(next);
+                } else {
+                    Thread.ofVirtual().start(() -> {
+                        try (FakeAsterisk call = next.call) {
+                            call.hangupAndAwaitClose(5000);
+                            done.countDown();
+                        } catch (IOException | InterruptedException e) {
+                            failed("hangup", e instanceof IOException io ? io : new IOException(e));
+                        }
+                    });
+                }
+            }
+        }
+
+        private static void closeQuietly(FakeAsterisk call) {
+            try {
+                call.close();
+            } catch (IOException ignored) {
+                // the connection is gone either way
+            }
+        }
+    }
+
+    /**
+     * CPU time from /proc (Linux): this process's user and system time ({@code /proc/self/stat}), and the whole box's
+     * busy and total time ({@code /proc/stat}), in clock ticks with the wall time in nanoseconds last, so that a run
+     * shows how much of the 2 cores the kernel took and how much was left idle.
+     */
+    static final class ProcCpu {
+        private static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+        /** {user ticks, system ticks, wall nanos} of this process. */
+        static long[] self() {
+            try {
+                String stat = Files.readString(Path.of("/proc/self/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), System.nanoTime()};
+            } catch (IOException | RuntimeException e) {
+                return new long[] {0, 0, System.nanoTime()};
+            }
+        }
+
+        /** {user+nice ticks, system+irq+softirq ticks, idle+iowait ticks, steal ticks, wall nanos} of all CPUs. */
+        static long[] box() {
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long user = Long.parseLong(f[1]) + Long.parseLong(f[2]);
+                long sys = Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+                long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                return new long[] {user, sys, idle, Long.parseLong(f[8]), System.nanoTime()};
+            } catch (IOException | RuntimeException e) {
+                return new long[] {0, 0, 0, 0, System.nanoTime()};
+            }
+        }
+
+        /** Field {@code i} of two {@link #self()} or {@link #box()} readings as cores (share of one CPU) over the wall time. */
+        static double cores(long[] before, long[] after, int i) {
+            double seconds = (after[after.length - 1] - before[before.length - 1]) / 1e9;
+            return (after[i] - before[i]) / TICKS_PER_SECOND / seconds;
+        }
+
+        static String describe(long[] self0, long[] self1, long[] box0, long[] box1) {
+            return String.format(Locale.ROOT, "service_user_cores=%.2f service_sys_cores=%.2f box_user_cores=%.2f "
+                            + "box_sys_cores=%.2f box_idle_cores=%.2f box_steal_cores=%.2f",
+                    cores(self0, self1, 0), cores(self0, self1, 1), cores(box0, box1, 0), cores(box0, box1, 1), cores(box0, box1, 2),
+                    cores(box0, box1, 3));
+        }
     }
 
     private static void parkUntil(long due) {
