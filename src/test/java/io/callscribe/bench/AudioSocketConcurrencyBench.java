@@ -57,7 +57,7 @@ public final class AudioSocketConcurrencyBench {
 
     private static final int FRAME = 320; // 20 ms at 8 kHz
     private static final int FRAMES_PER_CHUNK = 10; // the session's 200 ms chunks
-    private static final int FRAME_MS = 20;
+    private static final int FRAME_MS = 20; // one AudioSocket frame
 
     public static void main(String[] args) throws Exception {
         int warm = args.length > 4 ? Integer.parseInt(args[4]) : 2;
@@ -316,7 +316,7 @@ public final class AudioSocketConcurrencyBench {
             int writers = Runtime.getRuntime().availableProcessors();
             List<CallerTicker> tickers = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
-                tickers.add(new CallerTicker((n + writers - 1 - w) / writers, callSeconds * 50L, failed));
+                tickers.add(new CallerTicker((n + writers - 1 - w) / writers, callSeconds * 1000L / FRAME_MS, failed));
             }
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
@@ -370,7 +370,7 @@ public final class AudioSocketConcurrencyBench {
      * for the service's close). Callers join from their connecting threads.
      */
     static final class CallerTicker implements Runnable {
-        private static final long FRAME_NANOS = 20_000_000L;
+        private static final long FRAME_NANOS = TimeUnit.MILLISECONDS.toNanos(FRAME_MS);
         final LongAdder bytes = new LongAdder();
         final java.util.concurrent.CountDownLatch done;
         private final long frames;
